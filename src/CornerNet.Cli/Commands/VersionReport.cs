@@ -1,0 +1,35 @@
+using System.CommandLine;
+using System.Reflection;
+
+namespace CornerNet.Cli.Commands;
+
+/// <summary><c>cornernet --version</c>: tool version, libtorch version, devices and thread count.</summary>
+public static class VersionReport
+{
+    /// <summary>Replaces the default --version option of <paramref name="root"/> with this fuller report.</summary>
+    public static void Replace(RootCommand root)
+    {
+        for (int i = root.Options.Count - 1; i >= 0; i--)
+            if (root.Options[i] is VersionOption) root.Options.RemoveAt(i);
+        var version = new Option<bool>("--version") { Description = "Show version, libtorch, devices and threads." };
+        root.Options.Add(version);
+        root.SetAction(parse =>
+        {
+            if (parse.GetValue(version)) { Print(); return 0; }
+            Console.Error.WriteLine("cornernet: no command given; see 'cornernet --help'.");
+            return 2;
+        });
+    }
+
+    static void Print()
+    {
+        TorchRuntime.SetThreads(0);
+        string tool = typeof(VersionReport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?";
+        int plus = tool.IndexOf('+');
+        if (plus >= 0) tool = tool[..plus];
+        Console.WriteLine($"cornernet {tool}");
+        Console.WriteLine($"libtorch  {TorchRuntime.LibTorchVersion}");
+        Console.WriteLine($"devices   {string.Join(", ", TorchRuntime.Devices)}");
+        Console.WriteLine($"threads   {TorchRuntime.Threads}");
+    }
+}

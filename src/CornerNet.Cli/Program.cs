@@ -1,0 +1,20 @@
+using System.CommandLine;
+using CornerNet.Cli.Commands;
+
+namespace CornerNet.Cli;
+
+/// <summary>Entry point of the <c>cornernet</c> command.</summary>
+public static class Program
+{
+    /// <summary>Runs the command line; returns the process exit code (0 success, 2 bad usage or input).</summary>
+    public static int Main(string[] args) => Build().Parse(args).Invoke();
+
+    /// <summary>The root command with every subcommand (also used by tests).</summary>
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("CornerNet for .NET: object detection as paired corner keypoints (Law & Deng, ECCV 2018).");
+        VersionReport.Replace(root);
+        // One line per command; each command lives in Commands/<Name>Command.cs.
+        return root;
+    }
+}
