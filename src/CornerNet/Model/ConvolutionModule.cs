@@ -1,0 +1,35 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CornerNet.Model;
+
+/// <summary>
+/// The official <c>convolution</c> block: k×k convolution ("same" padding), BatchNorm, ReLU. Without BatchNorm the
+/// convolution has a bias instead (the heads' first layer). State-dict keys: <c>conv.weight</c>, <c>conv.bias</c> (no BN),
+/// <c>bn.*</c>.
+/// </summary>
+public sealed class ConvolutionModule : nn.Module<Tensor, Tensor>
+{
+    readonly Conv2d conv;
+    readonly BatchNorm2d? bn;
+
+    /// <summary>Creates a k×k convolution from <paramref name="inDim"/> to <paramref name="outDim"/> channels.</summary>
+    public ConvolutionModule(int kernel, long inDim, long outDim, int stride = 1, bool withBatchNorm = true)
+        : base("convolution")
+    {
+        int pad = (kernel - 1) / 2;
+        conv = nn.Conv2d(inDim, outDim, kernel, stride: stride, padding: pad, bias: !withBatchNorm);
+        bn = withBatchNorm ? nn.BatchNorm2d(outDim) : null;
+        RegisterComponents();
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor x)
+    {
+        using var c = conv.forward(x);
+        if (bn is null) return nn.functional.relu(c);
+        using var b = bn.forward(c);
+        return nn.functional.relu(b);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CornerNet.Model;
+
+/// <summary>
+/// Architecture and input conventions of a CornerNet model: everything needed to build the network and feed it.
+/// Serialized as snake_case JSON in model files (<c>__metadata__.config</c>) and accepted by <c>--config FILE</c>.
+/// </summary>
+public sealed record CornerNetConfig
+{
+    /// <summary>Stem widths: the 7×7 stride-2 conv module and the stride-2 residual (paper: 128, 256).</summary>
+    [JsonPropertyName("stem")] public int[] Stem { get; init; } = { 128, 256 };
+
+    /// <summary>Number of stacked hourglasses (paper: 2).</summary>
+    [JsonPropertyName("stacks")] public int Stacks { get; init; } = 2;
+
+    /// <summary>Downsamplings per hourglass, the official <c>n</c> (paper: 5).</summary>
+    [JsonPropertyName("levels")] public int Levels { get; init; } = 5;
+
+    /// <summary>Hourglass widths per level, <see cref="Levels"/> + 1 entries; <c>dims[0]</c> must equal <c>stem[1]</c>.</summary>
+    [JsonPropertyName("dims")] public int[] Dims { get; init; } = { 256, 256, 384, 384, 384, 512 };
+
+    /// <summary>Residual modules per level, <see cref="Levels"/> + 1 entries (the last: the middle of the hourglass).</summary>
+    [JsonPropertyName("modules")] public int[] Modules { get; init; } = { 2, 2, 2, 2, 2, 4 };
+
+    /// <summary>Width of the feature map the prediction modules read (official <c>cnv_dim</c>, paper: 256).</summary>
+    [JsonPropertyName("cnv_dim")] public int CnvDim { get; init; } = 256;
+
+    /// <summary>Width of the corner pooling branches (fixed at 128 in the official code).</summary>
+    [JsonPropertyName("pool_dim")] public int PoolDim { get; init; } = 128;
+
+    /// <summary>Number of object classes (heatmap channels).</summary>
+    [JsonPropertyName("classes")] public int Classes { get; init; } = 80;
+
+    /// <summary>Corner pooling on (the paper) or off (Table 1 ablation; same parameters, pools become identities).</summary>
+    [JsonPropertyName("corner_pooling")] public bool CornerPooling { get; init; } = true;
+
+    /// <summary>Training input size [height, width] (paper: 511×511).</summary>
+    [JsonPropertyName("input_size")] public int[] InputSize { get; init; } = { 511, 511 };
+
+    /// <summary>Output (heatmap) size [height, width] (paper: 128×128).</summary>
+    [JsonPropertyName("output_size")] public int[] OutputSize { get; init; } = { 128, 128 };
+
+    /// <summary>Per-channel mean of input pixels scaled to [0, 1], in the model's channel order (BGR for the official weights).</summary>
+    [JsonPropertyName("mean")] public double[] Mean { get; init; } = { 0.40789654, 0.44719302, 0.47026115 };
+
+    /// <summary>Per-channel standard deviation, same order as <see cref="Mean"/>.</summary>
+    [JsonPropertyName("std")] public double[] Std { get; init; } = { 0.28863828, 0.27408164, 0.27809835 };
+
+    /// <summary>Channel order of the input the model expects: "BGR" (official weights) or "RGB".</summary>
+    [JsonPropertyName("channel_order")] public string ChannelOrder { get; init; } = "BGR";
+
+    static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+
+    /// <summary>Serializes to compact JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Parses and validates JSON; <paramref name="source"/> names the file for error messages.</summary>
+    public static CornerNetConfig FromJson(string json, string source)
+    {
+        CornerNetConfig? config;
+        try { config = JsonSerializer.Deserialize<CornerNetConfig>(json, JsonOptions); }
+        catch (JsonException e) { throw new InvalidInputException(source, $"model config is not valid JSON ({e.Message.Split('\n')[0]})"); }
+        if (config is null) throw new InvalidInputException(source, "model config is empty");
+        config.Validate(source);
+        return config;
+    }
+
+    /// <summary>Checks that the numbers describe a buildable network; throws naming <paramref name="source"/>.</summary>
+    public void Validate(string source)
+    {
+        void Fail(string problem) => throw new InvalidInputException(source, "model config: " + problem);
+        if (Stem is not { Length: 2 } || Stem.Any(s => s <= 0)) Fail("stem must be two positive widths");
+        if (Stacks < 1) Fail("stacks must be ≥ 1");
+        if (Levels < 1) Fail("levels must be ≥ 1");
+        if (Dims is null || Dims.Length != Levels + 1 || Dims.Any(d => d <= 0)) Fail($"dims must have levels + 1 = {Levels + 1} positive entries");
+        if (Modules is null || Modules.Length != Levels + 1 || Modules.Any(m => m <= 0)) Fail($"modules must have levels + 1 = {Levels + 1} positive entries");
+        if (Dims![0] != Stem![1]) Fail($"dims[0] ({Dims[0]}) must equal stem[1] ({Stem[1]})");
+        if (CnvDim <= 0 || PoolDim <= 0) Fail("cnv_dim and pool_dim must be positive");
+        if (Classes < 1) Fail("classes must be ≥ 1");
+        if (InputSize is not { Length: 2 } || OutputSize is not { Length: 2 }) Fail("input_size and output_size must be [height, width]");
+        if (Mean is not { Length: 3 } || Std is not { Length: 3 } || Std.Any(s => s <= 0)) Fail("mean and std must have 3 entries, std positive");
+        if (ChannelOrder is not ("BGR" or "RGB")) Fail("channel_order must be \"BGR\" or \"RGB\"");
+    }
+
+    /// <summary>Total downsampling from input to heatmap: 4 (two stride-2 stem layers).</summary>
+    public const int Stride = 4;
+}

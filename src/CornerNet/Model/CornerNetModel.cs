@@ -1,0 +1,126 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CornerNet.Model;
+
+/// <summary>
+/// The CornerNet network (the official <c>kp</c> class): a stem, stacked hourglasses joined as in §3.5, and per stack
+/// a top-left and a bottom-right prediction module with heatmap, embedding and offset heads. Module and parameter names
+/// are the official state-dict keys (see Model/README.md), so official checkpoints load by name.
+/// In training mode <see cref="forward"/> returns the heads of every stack (intermediate supervision); in eval mode only
+/// the last stack's heads are computed, as in the official test path.
+/// </summary>
+public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs>>
+{
+    /// <summary>Initial bias of the heatmap heads' last layer (focal-loss prior, as the official code).</summary>
+    public const double HeatBiasInit = -2.19;
+
+    readonly Sequential pre;
+    readonly ModuleList<HourglassModule> kps;
+    readonly ModuleList<ConvolutionModule> cnvs;
+    readonly ModuleList<CornerPoolModule> tl_cnvs;
+    readonly ModuleList<CornerPoolModule> br_cnvs;
+    readonly ModuleList<Sequential> tl_heats;
+    readonly ModuleList<Sequential> br_heats;
+    readonly ModuleList<Sequential> tl_tags;
+    readonly ModuleList<Sequential> br_tags;
+    readonly ModuleList<ResidualModule> inters;
+    readonly ModuleList<Sequential> inters_;
+    readonly ModuleList<Sequential> cnvs_;
+    readonly ModuleList<Sequential> tl_regrs;
+    readonly ModuleList<Sequential> br_regrs;
+
+    /// <summary>The architecture this network was built from.</summary>
+    public CornerNetConfig Config { get; }
+
+    /// <summary>Builds a randomly initialised network for <paramref name="config"/> (default PyTorch init, heat bias −2.19).</summary>
+    public CornerNetModel(CornerNetConfig config) : base("CornerNet")
+    {
+        config.Validate("model config");
+        Config = config;
+        int currDim = config.Dims[0], cnvDim = config.CnvDim, stacks = config.Stacks;
+
+        pre = nn.Sequential(
+            new ConvolutionModule(7, 3, config.Stem[0], stride: 2),
+            new ResidualModule(config.Stem[0], config.Stem[1], stride: 2));
+        kps = Repeat(stacks, () => new HourglassModule(config.Levels, config.Dims, config.Modules));
+        cnvs = Repeat(stacks, () => new ConvolutionModule(3, currDim, cnvDim));
+        tl_cnvs = Repeat(stacks, () => new CornerPoolModule(CornerKind.TopLeft, cnvDim, config.PoolDim, config.CornerPooling));
+        br_cnvs = Repeat(stacks, () => new CornerPoolModule(CornerKind.BottomRight, cnvDim, config.PoolDim, config.CornerPooling));
+        tl_heats = Repeat(stacks, () => Head(cnvDim, currDim, config.Classes));
+        br_heats = Repeat(stacks, () => Head(cnvDim, currDim, config.Classes));
+        tl_tags = Repeat(stacks, () => Head(cnvDim, currDim, 1));
+        br_tags = Repeat(stacks, () => Head(cnvDim, currDim, 1));
+        inters = Repeat(stacks - 1, () => new ResidualModule(currDim, currDim));
+        inters_ = Repeat(stacks - 1, () => ConvBn1x1(currDim, currDim));
+        cnvs_ = Repeat(stacks - 1, () => ConvBn1x1(cnvDim, currDim));
+        tl_regrs = Repeat(stacks, () => Head(cnvDim, currDim, 2));
+        br_regrs = Repeat(stacks, () => Head(cnvDim, currDim, 2));
+        RegisterComponents();
+
+        using (no_grad())
+        {
+            foreach (var heads in new[] { tl_heats, br_heats })
+                foreach (var head in heads)
+                    ((Conv2d)head[1]).bias!.fill_(HeatBiasInit);
+        }
+    }
+
+    static ModuleList<T> Repeat<T>(int count, Func<T> create) where T : nn.Module
+    {
+        var list = new ModuleList<T>();
+        for (int i = 0; i < count; i++) list.Add(create());
+        return list;
+    }
+
+    /// <summary>The official <c>make_kp_layer</c>: 3×3 conv with bias + ReLU, then a 1×1 conv with bias.</summary>
+    static Sequential Head(int cnvDim, int currDim, int outDim) =>
+        nn.Sequential(new ConvolutionModule(3, cnvDim, currDim, withBatchNorm: false), nn.Conv2d(currDim, outDim, 1));
+
+    /// <summary>The 1×1 Conv-BN that joins two stacks (the paper says 3×3; the official code uses 1×1).</summary>
+    static Sequential ConvBn1x1(int inDim, int outDim) =>
+        nn.Sequential(nn.Conv2d(inDim, outDim, 1, bias: false), nn.BatchNorm2d(outDim));
+
+    /// <summary>Runs the network on a normalized N×3×H×W batch; see the class summary for what is returned.</summary>
+    public override IReadOnlyList<HeadOutputs> forward(Tensor image)
+    {
+        var outputs = new List<HeadOutputs>();
+        Tensor inter = pre.forward(image);
+        try
+        {
+            for (int s = 0; s < Config.Stacks; s++)
+            {
+                using var kp = kps[s].forward(inter);
+                using var cnv = cnvs[s].forward(kp);
+                if (training || s == Config.Stacks - 1)
+                {
+                    using var tl = tl_cnvs[s].forward(cnv);
+                    using var br = br_cnvs[s].forward(cnv);
+                    outputs.Add(new HeadOutputs(
+                        tl_heats[s].forward(tl), br_heats[s].forward(br),
+                        tl_tags[s].forward(tl), br_tags[s].forward(br),
+                        tl_regrs[s].forward(tl), br_regrs[s].forward(br)));
+                }
+                if (s < Config.Stacks - 1)
+                {
+                    using var a = inters_[s].forward(inter);
+                    using var b = cnvs_[s].forward(cnv);
+                    using var sum = a.add(b);
+                    using var relu = nn.functional.relu(sum);
+                    var next = inters[s].forward(relu);
+                    inter.Dispose();
+                    inter = next;
+                }
+            }
+        }
+        finally
+        {
+            inter.Dispose();
+        }
+        return outputs;
+    }
+
+    /// <summary>Number of trainable parameters.</summary>
+    public long ParameterCount() => parameters().Sum(p => p.numel());
+}

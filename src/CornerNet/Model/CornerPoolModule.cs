@@ -1,0 +1,65 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CornerNet.Model;
+
+/// <summary>Which corner a <see cref="CornerPoolModule"/> predicts.</summary>
+public enum CornerKind
+{
+    /// <summary>Top-left corners: top pool + left pool.</summary>
+    TopLeft,
+    /// <summary>Bottom-right corners: bottom pool + right pool.</summary>
+    BottomRight,
+}
+
+/// <summary>
+/// The corner pooling module of the prediction module (paper Fig. 7; official <c>pool</c>): two 3×3 conv-BN-ReLU
+/// branches (<c>p1_conv1</c>, <c>p2_conv1</c>, <see cref="CornerNetConfig.PoolDim"/> channels) pooled in the two
+/// directions and summed, a 3×3 conv-BN (<c>p_conv1</c>, <c>p_bn1</c>) added to a 1×1 conv-BN projection of the input
+/// (<c>conv1</c>, <c>bn1</c>), ReLU, and a 3×3 conv-BN-ReLU (<c>conv2</c>). With corner pooling switched off (the
+/// paper's Table 1 ablation) the pools become identities and the parameters stay the same.
+/// </summary>
+public sealed class CornerPoolModule : nn.Module<Tensor, Tensor>
+{
+    readonly ConvolutionModule p1_conv1;
+    readonly ConvolutionModule p2_conv1;
+    readonly Conv2d p_conv1;
+    readonly BatchNorm2d p_bn1;
+    readonly Conv2d conv1;
+    readonly BatchNorm2d bn1;
+    readonly ConvolutionModule conv2;
+    readonly CornerKind kind;
+    readonly bool pooling;
+
+    /// <summary>Creates the module for <paramref name="kind"/> corners on a <paramref name="dim"/>-channel feature map.</summary>
+    public CornerPoolModule(CornerKind kind, long dim, long poolDim = 128, bool cornerPooling = true) : base("pool")
+    {
+        this.kind = kind;
+        pooling = cornerPooling;
+        p1_conv1 = new ConvolutionModule(3, dim, poolDim);
+        p2_conv1 = new ConvolutionModule(3, dim, poolDim);
+        p_conv1 = nn.Conv2d(poolDim, dim, 3, padding: 1, bias: false);
+        p_bn1 = nn.BatchNorm2d(dim);
+        conv1 = nn.Conv2d(dim, dim, 1, bias: false);
+        bn1 = nn.BatchNorm2d(dim);
+        conv2 = new ConvolutionModule(3, dim, dim);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor x)
+    {
+        using var a = p1_conv1.forward(x);
+        using var b = p2_conv1.forward(x);
+        using var pooled = !pooling ? a.add(b)
+            : kind == CornerKind.TopLeft ? CornerPool.TopLeft(a, b) : CornerPool.BottomRight(a, b);
+        using var pc = p_conv1.forward(pooled);
+        using var pbn = p_bn1.forward(pc);
+        using var c1 = conv1.forward(x);
+        using var b1 = bn1.forward(c1);
+        using var sum = pbn.add(b1);
+        using var relu = nn.functional.relu(sum);
+        return conv2.forward(relu);
+    }
+}

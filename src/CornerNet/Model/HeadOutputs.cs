@@ -1,0 +1,34 @@
+using static TorchSharp.torch;
+
+namespace CornerNet.Model;
+
+/// <summary>
+/// The raw outputs of one stack's prediction modules: heatmap logits (N×C×H×W, before sigmoid), embeddings (N×1×H×W)
+/// and offsets (N×2×H×W, channel 0 = x, 1 = y), for top-left and bottom-right corners.
+/// </summary>
+public sealed record HeadOutputs(Tensor TlHeats, Tensor BrHeats, Tensor TlTags, Tensor BrTags, Tensor TlRegrs, Tensor BrRegrs) : IDisposable
+{
+    /// <summary>The six tensors under the names used by <c>cornernet forward</c> and the fixtures.</summary>
+    public IEnumerable<KeyValuePair<string, Tensor>> Named()
+    {
+        yield return new("tl_heats", TlHeats);
+        yield return new("br_heats", BrHeats);
+        yield return new("tl_tags", TlTags);
+        yield return new("br_tags", BrTags);
+        yield return new("tl_regrs", TlRegrs);
+        yield return new("br_regrs", BrRegrs);
+    }
+
+    /// <summary>Moves all six tensors out of the current dispose scope.</summary>
+    public HeadOutputs MoveToOuterDisposeScope()
+    {
+        foreach (var (_, t) in Named()) t.MoveToOuterDisposeScope();
+        return this;
+    }
+
+    /// <summary>Disposes the six tensors.</summary>
+    public void Dispose()
+    {
+        foreach (var (_, t) in Named()) t.Dispose();
+    }
+}

@@ -1,0 +1,45 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CornerNet.Model;
+
+/// <summary>
+/// The official <c>residual</c> block: 3×3 conv-BN-ReLU, 3×3 conv-BN, plus a skip path (1×1 conv-BN when the stride
+/// is not 1 or the widths differ, identity otherwise), then ReLU. Keys: <c>conv1</c>, <c>bn1</c>, <c>conv2</c>,
+/// <c>bn2</c>, <c>skip.0</c> (conv), <c>skip.1</c> (BN).
+/// </summary>
+public sealed class ResidualModule : nn.Module<Tensor, Tensor>
+{
+    readonly Conv2d conv1;
+    readonly BatchNorm2d bn1;
+    readonly Conv2d conv2;
+    readonly BatchNorm2d bn2;
+    readonly Sequential? skip;
+
+    /// <summary>Creates a residual block from <paramref name="inDim"/> to <paramref name="outDim"/> channels.</summary>
+    public ResidualModule(long inDim, long outDim, int stride = 1) : base("residual")
+    {
+        conv1 = nn.Conv2d(inDim, outDim, 3, stride: stride, padding: 1, bias: false);
+        bn1 = nn.BatchNorm2d(outDim);
+        conv2 = nn.Conv2d(outDim, outDim, 3, padding: 1, bias: false);
+        bn2 = nn.BatchNorm2d(outDim);
+        skip = stride != 1 || inDim != outDim
+            ? nn.Sequential(nn.Conv2d(inDim, outDim, 1, stride: stride, bias: false), nn.BatchNorm2d(outDim))
+            : null;
+        RegisterComponents();
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor x)
+    {
+        using var c1 = conv1.forward(x);
+        using var b1 = bn1.forward(c1);
+        using var r1 = nn.functional.relu(b1);
+        using var c2 = conv2.forward(r1);
+        using var b2 = bn2.forward(c2);
+        using var s = skip is null ? x.alias() : skip.forward(x);
+        using var sum = b2.add(s);
+        return nn.functional.relu(sum);
+    }
+}
