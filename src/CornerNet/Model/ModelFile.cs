@@ -1,0 +1,78 @@
+using System.Text.Json;
+using CornerNet.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CornerNet.Model;
+
+/// <summary>
+/// The project's model file: one safetensors file whose tensors carry the official state-dict names and whose
+/// <c>__metadata__</c> holds <c>config</c> (<see cref="CornerNetConfig"/> as JSON), <c>classes</c> (JSON list of
+/// {id, name}) and <c>format_version</c>. A model file is everything needed to run detection.
+/// </summary>
+public static class ModelFile
+{
+    /// <summary>The format version this code writes and reads.</summary>
+    public const string FormatVersion = "1";
+
+    /// <summary>Writes <paramref name="model"/> with its class list to <paramref name="path"/> (atomically).</summary>
+    public static void Save(string path, CornerNetModel model, IReadOnlyList<ClassInfo> classes)
+    {
+        if (classes.Count != model.Config.Classes)
+            throw new ArgumentException($"{classes.Count} class names for a model with {model.Config.Classes} classes");
+        var metadata = new Dictionary<string, string>
+        {
+            ["config"] = model.Config.ToJson(),
+            ["classes"] = JsonSerializer.Serialize(classes),
+            ["format_version"] = FormatVersion,
+        };
+        SafeTensorsFile.Write(path, model.state_dict(), metadata);
+    }
+
+    /// <summary>Reads the config and class list of a model file without loading its weights.</summary>
+    public static (CornerNetConfig Config, IReadOnlyList<ClassInfo> Classes) ReadHeader(string path)
+    {
+        var file = SafeTensorsFile.Read(path);
+        return ParseMetadata(file);
+    }
+
+    /// <summary>Loads a model file into a new network (on the CPU, in eval mode) with its classes.</summary>
+    public static (CornerNetModel Model, IReadOnlyList<ClassInfo> Classes) Load(string path)
+    {
+        var file = SafeTensorsFile.Read(path);
+        var (config, classes) = ParseMetadata(file);
+        var model = new CornerNetModel(config);
+        try
+        {
+            using var scope = NewDisposeScope();
+            StateDictLoader.Load(model, file.LoadAll(), path);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        model.eval();
+        return (model, classes);
+    }
+
+    static (CornerNetConfig, IReadOnlyList<ClassInfo>) ParseMetadata(SafeTensorsFile file)
+    {
+        string path = file.Path;
+        if (!file.Metadata.TryGetValue("format_version", out var version))
+            throw new WeightFileException(path, "not a CornerNet model file (no format_version in __metadata__; to import an official checkpoint use 'cornernet convert')");
+        if (version != FormatVersion)
+            throw new WeightFileException(path, $"model file format_version {version} is not supported (this build reads {FormatVersion})");
+        if (!file.Metadata.TryGetValue("config", out var configJson))
+            throw new WeightFileException(path, "model file has no config in __metadata__");
+        var config = CornerNetConfig.FromJson(configJson, path);
+        if (!file.Metadata.TryGetValue("classes", out var classesJson))
+            throw new WeightFileException(path, "model file has no classes in __metadata__");
+        ClassInfo[]? classes;
+        try { classes = JsonSerializer.Deserialize<ClassInfo[]>(classesJson); }
+        catch (JsonException e) { throw new WeightFileException(path, $"classes in __metadata__ are not valid JSON ({e.Message.Split('\n')[0]})"); }
+        if (classes is null || classes.Length != config.Classes || classes.Any(c => c is null || c.Name is null))
+            throw new WeightFileException(path, $"classes in __metadata__ must list {config.Classes} entries of {{id, name}}");
+        return (config, classes);
+    }
+}
