@@ -1,0 +1,44 @@
+using System.CommandLine;
+using CornerNet.Model;
+using CornerNet.Weights;
+using static TorchSharp.torch;
+
+namespace CornerNet.Cli.Commands;
+
+/// <summary>
+/// <c>cornernet forward --model M --input IN.safetensors --out OUT.safetensors</c>: the last stack's raw head outputs
+/// for the normalized N×3×H×W tensor <c>image</c>, for parity checks.
+/// </summary>
+public static class ForwardCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var model = new Option<FileInfo>("--model") { Description = "Model file (.safetensors written by cornernet).", Required = true };
+        var input = new Option<FileInfo>("--input") { Description = "safetensors file with the tensor 'image' (N×3×H×W, normalized).", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "Where to write tl_heats, br_heats, tl_tags, br_tags, tl_regrs, br_regrs.", Required = true };
+        var command = new Command("forward", "Run a model in eval mode on a tensor and write its raw head outputs.") { model, input, output };
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            TorchRuntime.SetThreads(0);
+            string modelPath = parse.GetValue(model)!.FullName;
+            string inputPath = parse.GetValue(input)!.FullName;
+            string outPath = parse.GetValue(output)!.FullName;
+            var (network, _) = ModelFile.Load(modelPath);
+            using (network)
+            using (var scope = NewDisposeScope())
+            using (no_grad())
+            {
+                var file = SafeTensorsFile.Read(inputPath);
+                var image = file.Load("image");
+                if (image.dim() != 4 || image.shape[1] != 3)
+                    throw new InvalidInputException(inputPath, $"tensor 'image' must be N×3×H×W, got [{string.Join(",", image.shape)}]");
+                var heads = network.forward(image.to(float32))[^1];
+                SafeTensorsFile.Write(outPath, heads.Named());
+                Console.WriteLine($"wrote {outPath}: heads of {image.shape[0]} image(s), heatmaps {string.Join("×", heads.TlHeats.shape)}");
+            }
+            return 0;
+        }));
+        return command;
+    }
+}
