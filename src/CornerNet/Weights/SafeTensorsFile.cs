@@ -66,6 +66,9 @@ public sealed class SafeTensorsFile
         long dataStart = 8 + (long)headerLength;
         long dataLength = fileLength - dataStart;
 
+        // JsonDocument checks UTF-8 only lazily, when a string is read; check it up front so that a corrupt name
+        // gives this file's error instead of an exception from deep inside the parser.
+        if (!System.Text.Unicode.Utf8.IsValid(headerBytes)) throw new WeightFileException(path, "header is not valid UTF-8");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(headerBytes); }
         catch (JsonException e) { throw new WeightFileException(path, $"header is not valid JSON ({e.Message.Split('\n')[0]})"); }
