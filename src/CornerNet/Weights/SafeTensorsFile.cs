@@ -66,6 +66,9 @@ public sealed class SafeTensorsFile
         long dataStart = 8 + (long)headerLength;
         long dataLength = fileLength - dataStart;
 
+        // JsonDocument checks UTF-8 only lazily, when a string is read; check it up front so that a corrupt name
+        // gives this file's error instead of an exception from deep inside the parser.
+        if (!System.Text.Unicode.Utf8.IsValid(headerBytes)) throw new WeightFileException(path, "header is not valid UTF-8");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(headerBytes); }
         catch (JsonException e) { throw new WeightFileException(path, $"header is not valid JSON ({e.Message.Split('\n')[0]})"); }
@@ -74,6 +77,7 @@ public sealed class SafeTensorsFile
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new WeightFileException(path, "header is not a JSON object");
             var metadata = new Dictionary<string, string>();
             var tensors = new List<SafeTensorInfo>();
+            var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var property in doc.RootElement.EnumerateObject())
             {
                 if (property.Name == "__metadata__")
@@ -86,6 +90,7 @@ public sealed class SafeTensorsFile
                     }
                     continue;
                 }
+                if (!names.Add(property.Name)) throw new WeightFileException(path, $"tensor '{property.Name}' appears twice in the header");
                 tensors.Add(ParseEntry(path, property, dataLength));
             }
             CheckNoOverlap(path, tensors);
@@ -114,11 +119,14 @@ public sealed class SafeTensorsFile
         }
         if (!v.TryGetProperty("data_offsets", out var offEl) || offEl.ValueKind != JsonValueKind.Array || offEl.GetArrayLength() != 2)
             throw new WeightFileException(path, $"tensor '{name}': missing data_offsets [begin, end]");
-        if (!offEl[0].TryGetInt64(out long begin) || !offEl[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+        if (offEl[0].ValueKind != JsonValueKind.Number || offEl[1].ValueKind != JsonValueKind.Number ||
+            !offEl[0].TryGetInt64(out long begin) || !offEl[1].TryGetInt64(out long end) || begin < 0 || end < begin)
             throw new WeightFileException(path, $"tensor '{name}': data_offsets must be 0 ≤ begin ≤ end");
         if (end > dataLength)
             throw new WeightFileException(path, $"tensor '{name}': data_offsets end {end} is past the data section ({dataLength} bytes; truncated file?)");
-        long expectedBytes = elements * ElementSize(dtype);
+        long expectedBytes = elements > long.MaxValue / ElementSize(dtype)
+            ? throw new WeightFileException(path, $"tensor '{name}': shape is too large")
+            : elements * ElementSize(dtype);
         if (end - begin != expectedBytes)
             throw new WeightFileException(path, $"tensor '{name}': {end - begin} bytes of data, but dtype and shape need {expectedBytes}");
         return new SafeTensorInfo(name, dtype, shape.ToArray(), begin, end);
