@@ -16,6 +16,7 @@ public static class Program
         VersionReport.Replace(root);
         // One line per command; each command lives in Commands/<Name>Command.cs.
         root.Subcommands.Add(ForwardCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create());
         return root;
     }
 }

@@ -1,0 +1,254 @@
+namespace CornerNet.Evaluation;
+
+/// <summary>
+/// pycocotools' <c>evaluateImg</c> for every image of one class, then <c>accumulate</c> for that class: fills its
+/// entries of the precision [T, R, K, A, M] and recall [T, K, A, M] arrays. Independent of other classes, so classes
+/// run in parallel.
+/// </summary>
+internal sealed class CocoClassEvaluation
+{
+    const int T = CocoEvaluator.T, R = CocoEvaluator.R, A = CocoEvaluator.A, M = CocoEvaluator.M;
+    const int MaxDetections = 100;
+    // np.spacing(1): the precision denominator's guard.
+    const double Eps = 2.220446049250313e-16;
+
+    const byte FalsePositive = 0, TruePositive = 1, Ignored = 2;
+
+    readonly EvaluationData _data;
+    readonly int _k;
+    readonly int _classes;
+
+    // Detections kept (at most 100 per image, by score), in accumulate's concatenation order: image ascending, then score.
+    int[] _slotDet = [];
+    int _slots;
+    // Per image with detections: first slot and count, for the maxDets 1 and 10 cuts.
+    readonly List<(int Start, int Count)> _detRuns = [];
+    // Match state per (area, IoU threshold, slot).
+    byte[] _state = [];
+    readonly long[] _nonIgnoredGt = new long[A];
+
+    // Scratch for one image.
+    double[] _iou = new double[64];
+    bool[] _ignore = new bool[8];
+    bool[] _matched = new bool[8];
+    int[] _gtOrder = new int[8];
+
+    public CocoClassEvaluation(EvaluationData data, int k)
+    {
+        _data = data;
+        _k = k;
+        _classes = data.CategoryIds.Length;
+    }
+
+    public void Run(double[] precision, double[] recall)
+    {
+        var gts = _data.GtByClass.AsSpan(_data.GtClassStart[_k], _data.GtClassStart[_k + 1] - _data.GtClassStart[_k]);
+        var dets = _data.DetByClass.AsSpan(_data.DetClassStart[_k], _data.DetClassStart[_k + 1] - _data.DetClassStart[_k]);
+        // GT: image ascending, file order within an image. Detections: image ascending, score descending, file order
+        // on ties (pycocotools' stable mergesort on -score).
+        gts.Sort(new GtOrder(_data.Gt.Image));
+        dets.Sort(new DetectionOrder(_data.Det.Image, _data.Score));
+        KeepTopDetections(dets);
+        _state = new byte[A * T * _slots];
+
+        int g = 0, run = 0;
+        while (g < gts.Length || run < _detRuns.Count)
+        {
+            int gtImage = g < gts.Length ? _data.Gt.Image[gts[g]] : int.MaxValue;
+            int detImage = run < _detRuns.Count ? _data.Det.Image[_slotDet[_detRuns[run].Start]] : int.MaxValue;
+            int image = Math.Min(gtImage, detImage);
+            int gEnd = g;
+            while (gEnd < gts.Length && _data.Gt.Image[gts[gEnd]] == image) gEnd++;
+            var (slotStart, slotCount) = detImage == image ? _detRuns[run++] : (0, 0);
+            EvaluateImage(gts[g..gEnd], slotStart, slotCount);
+            g = gEnd;
+        }
+        Accumulate(precision, recall);
+    }
+
+    void KeepTopDetections(ReadOnlySpan<int> dets)
+    {
+        _slotDet = new int[dets.Length];
+        _slots = 0;
+        for (int n = 0; n < dets.Length;)
+        {
+            int image = _data.Det.Image[dets[n]];
+            int end = n;
+            while (end < dets.Length && _data.Det.Image[dets[end]] == image) end++;
+            int keep = Math.Min(end - n, MaxDetections);
+            _detRuns.Add((_slots, keep));
+            for (int j = 0; j < keep; j++) _slotDet[_slots++] = dets[n + j];
+            n = end;
+        }
+    }
+
+    /// <summary>evaluateImg for one (image, class) and every area range: sets the state of the image's slots.</summary>
+    void EvaluateImage(ReadOnlySpan<int> gts, int slotStart, int detCount)
+    {
+        int gtCount = gts.Length;
+        var gt = _data.Gt;
+        var det = _data.Det;
+        if (_ignore.Length < gtCount)
+        {
+            _ignore = new bool[gtCount * 2];
+            _matched = new bool[gtCount * 2];
+            _gtOrder = new int[gtCount * 2];
+        }
+        if (_iou.Length < gtCount * detCount) _iou = new double[gtCount * detCount * 2];
+
+        // IoU as the C code of pycocotools (bbIou), float64 in the same order; for a crowd GT the union is the
+        // detection's area.
+        for (int d = 0; d < detCount; d++)
+        {
+            int dn = _slotDet[slotStart + d];
+            double dx = det.X[dn], dy = det.Y[dn], dw = det.W[dn], dh = det.H[dn];
+            double detArea = dw * dh;
+            for (int j = 0; j < gtCount; j++)
+            {
+                int gn = gts[j];
+                double gx = gt.X[gn], gy = gt.Y[gn], gw = gt.W[gn], gh = gt.H[gn];
+                double iou = 0;
+                double w = Math.Min(dw + dx, gw + gx) - Math.Max(dx, gx);
+                if (w > 0)
+                {
+                    double h = Math.Min(dh + dy, gh + gy) - Math.Max(dy, gy);
+                    if (h > 0)
+                    {
+                        double inter = w * h;
+                        double union = _data.GtCrowd[gn] ? detArea : detArea + gw * gh - inter;
+                        iou = inter / union;
+                    }
+                }
+                _iou[d * gtCount + j] = iou;
+            }
+        }
+
+        for (int a = 0; a < A; a++)
+        {
+            var (_, lo, hi) = CocoEvaluator.AreaRanges[a];
+            // GT order: not ignored first, file order kept (stable argsort of the ignore flags).
+            int regular = 0;
+            for (int j = 0; j < gtCount; j++)
+            {
+                double area = _data.GtArea[gts[j]];
+                _ignore[j] = _data.GtCrowd[gts[j]] || area < lo || area > hi;
+                if (!_ignore[j]) _gtOrder[regular++] = j;
+            }
+            _nonIgnoredGt[a] += regular;
+            for (int j = 0, next = regular; j < gtCount; j++)
+                if (_ignore[j]) _gtOrder[next++] = j;
+
+            for (int t = 0; t < T; t++)
+            {
+                Array.Clear(_matched, 0, gtCount);
+                int stateBase = (a * T + t) * _slots + slotStart;
+                double threshold = Math.Min(CocoEvaluator.IouThresholdArray[t], 1 - 1e-10);
+                for (int d = 0; d < detCount; d++)
+                {
+                    double best = threshold;
+                    int m = -1;
+                    for (int o = 0; o < gtCount; o++)
+                    {
+                        int j = _gtOrder[o];
+                        // A crowd GT can absorb any number of detections.
+                        if (_matched[j] && !_data.GtCrowd[gts[j]]) continue;
+                        // Once matched to a regular GT, ignored GTs (sorted last) cannot take over.
+                        if (m > -1 && !_ignore[m] && _ignore[j]) break;
+                        double iou = _iou[d * gtCount + j];
+                        if (iou < best) continue;
+                        // >= so that on equal IoU the later GT wins, as pycocotools.
+                        best = iou;
+                        m = j;
+                    }
+                    byte state;
+                    if (m >= 0)
+                    {
+                        _matched[m] = true;
+                        state = _ignore[m] ? Ignored : TruePositive;
+                    }
+                    else
+                    {
+                        int dn = _slotDet[slotStart + d];
+                        double area = det.W[dn] * det.H[dn];
+                        state = area < lo || area > hi ? Ignored : FalsePositive;
+                    }
+                    _state[stateBase + d] = state;
+                }
+            }
+        }
+    }
+
+    /// <summary>accumulate for this class: precision at the 101 recall thresholds and final recall, per (t, a, m).</summary>
+    void Accumulate(double[] precision, double[] recall)
+    {
+        var rc = new double[_slots];
+        var pr = new double[_slots];
+        var order = new int[_slots];
+        for (int mi = 0; mi < M; mi++)
+        {
+            int maxDet = CocoEvaluator.MaxDetections[mi];
+            int nd = 0;
+            foreach (var (start, count) in _detRuns)
+                for (int j = 0; j < Math.Min(count, maxDet); j++) order[nd++] = start + j;
+            // Stable sort by score descending over the concatenation (slots are in concatenation order).
+            order.AsSpan(0, nd).Sort(new SlotOrder(_slotDet, _data.Score));
+
+            for (int a = 0; a < A; a++)
+            {
+                long npig = _nonIgnoredGt[a];
+                if (npig == 0) continue;
+                for (int t = 0; t < T; t++)
+                {
+                    int stateBase = (a * T + t) * _slots;
+                    double tp = 0, fp = 0;
+                    for (int j = 0; j < nd; j++)
+                    {
+                        byte state = _state[stateBase + order[j]];
+                        if (state == TruePositive) tp++;
+                        else if (state == FalsePositive) fp++;
+                        rc[j] = tp / npig;
+                        pr[j] = tp / (fp + tp + Eps);
+                    }
+                    recall[CocoEvaluator.RecallIndex(t, _k, a, mi, _classes)] = nd > 0 ? rc[nd - 1] : 0;
+                    for (int j = nd - 1; j > 0; j--)
+                        if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
+                    // searchsorted(rc, recThrs, side="left"); thresholds past the last recall get 0.
+                    int idx = 0;
+                    for (int r = 0; r < R; r++)
+                    {
+                        double threshold = CocoEvaluator.RecallThresholdArray[r];
+                        while (idx < nd && rc[idx] < threshold) idx++;
+                        precision[CocoEvaluator.PrecisionIndex(t, r, _k, a, mi, _classes)] = idx < nd ? pr[idx] : 0;
+                    }
+                }
+            }
+        }
+    }
+
+    readonly struct GtOrder(int[] image) : IComparer<int>
+    {
+        public int Compare(int x, int y) => image[x] != image[y] ? image[x].CompareTo(image[y]) : x.CompareTo(y);
+    }
+
+    readonly struct DetectionOrder(int[] image, double[] score) : IComparer<int>
+    {
+        public int Compare(int x, int y)
+        {
+            if (image[x] != image[y]) return image[x].CompareTo(image[y]);
+            if (score[x] > score[y]) return -1;
+            if (score[x] < score[y]) return 1;
+            return x.CompareTo(y);
+        }
+    }
+
+    readonly struct SlotOrder(int[] slotDet, double[] score) : IComparer<int>
+    {
+        public int Compare(int x, int y)
+        {
+            double sx = score[slotDet[x]], sy = score[slotDet[y]];
+            if (sx > sy) return -1;
+            if (sx < sy) return 1;
+            return x.CompareTo(y);
+        }
+    }
+}
