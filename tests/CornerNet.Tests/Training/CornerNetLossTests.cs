@@ -168,4 +168,24 @@ public class CornerNetLossTests
         Assert.Equal(6, tagMap.grad!.ne(0).sum().item<long>());
         Assert.True(offsetMap.grad!.ne(0).sum().item<long>() <= 12);
     }
+
+    [Fact]
+    public void RepeatedLossAndBackwardLeaveNoLiveTensors()
+    {
+        var options = new TargetOptions(2, 32, 32, 8, 8);
+        var images = new[] { CornerTargets.Build([new TargetBox(2, 3, 20, 25, 0), new TargetBox(10, 1, 30, 9, 1)], options) };
+        long before = 0;
+        for (int step = 0; step < 5; step++)
+        {
+            if (step == 1) before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            using var scope = NewDisposeScope();
+            using var targets = CornerTargetBatch.Stack(images);
+            var heats = randn(1, 2, 8, 8).requires_grad_(true);
+            var tags = randn(1, 1, 8, 8).requires_grad_(true);
+            var offsets = randn(1, 2, 8, 8).requires_grad_(true);
+            var stack = StackOutputs.FromMaps(heats, heats, tags, tags, offsets, offsets, targets);
+            CornerNetLoss.Compute([stack, stack], targets).Total.backward();
+        }
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
 }
