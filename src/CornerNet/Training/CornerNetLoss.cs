@@ -1,0 +1,59 @@
+using static TorchSharp.torch;
+
+namespace CornerNet.Training;
+
+/// <summary>
+/// The full training loss (paper Eq. 8) with intermediate supervision, as the official <c>AELoss</c> and trainer:
+/// total = (Σ focal + 0.1·Σ pull + 0.1·Σ push + 1·Σ offset) / number of stacks, each sum over stacks (focal and offset
+/// also over both corner types). See <see cref="FocalLoss"/>, <see cref="PullPushLoss"/>, <see cref="OffsetLoss"/>.
+/// </summary>
+public static class CornerNetLoss
+{
+    /// <summary>The paper's weight of the pull loss (α in Eq. 8).</summary>
+    public const double DefaultPullWeight = 0.1;
+
+    /// <summary>The paper's weight of the push loss (β in Eq. 8).</summary>
+    public const double DefaultPushWeight = 0.1;
+
+    /// <summary>The paper's weight of the offset loss (γ in Eq. 8).</summary>
+    public const double DefaultOffsetWeight = 1.0;
+
+    /// <summary>
+    /// The loss of all stacks' outputs against the batch's targets. Works for any batch size including 1.
+    /// </summary>
+    public static CornerNetLossParts Compute(IReadOnlyList<StackOutputs> stacks, CornerTargetBatch targets,
+        double pullWeight = DefaultPullWeight, double pushWeight = DefaultPushWeight, double offsetWeight = DefaultOffsetWeight)
+    {
+        ArgumentNullException.ThrowIfNull(stacks);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (stacks.Count == 0) throw new ArgumentException("the network has at least one stack", nameof(stacks));
+        using var scope = NewDisposeScope();
+        var perStack = new List<StackLossParts>(stacks.Count);
+        foreach (var s in stacks)
+        {
+            var focal = FocalLoss.Compute(s.TopLeftHeats, targets.TopLeftHeatmaps) + FocalLoss.Compute(s.BottomRightHeats, targets.BottomRightHeatmaps);
+            var (pull, push) = PullPushLoss.Compute(s.TopLeftTags, s.BottomRightTags, targets.Mask);
+            var offset = OffsetLoss.Compute(s.TopLeftOffsets, targets.TopLeftOffsets, targets.Mask)
+                + OffsetLoss.Compute(s.BottomRightOffsets, targets.BottomRightOffsets, targets.Mask);
+            perStack.Add(new StackLossParts(focal, pull, push, offset));
+        }
+        var focalSum = Sum(perStack, p => p.Focal);
+        var pullSum = Sum(perStack, p => p.Pull);
+        var pushSum = Sum(perStack, p => p.Push);
+        var offsetSum = Sum(perStack, p => p.Offset);
+        var total = (focalSum + pullWeight * pullSum + pushWeight * pushSum + offsetWeight * offsetSum) / stacks.Count;
+
+        foreach (var p in perStack)
+        {
+            p.Focal.MoveToOuterDisposeScope();
+            p.Pull.MoveToOuterDisposeScope();
+            p.Push.MoveToOuterDisposeScope();
+            p.Offset.MoveToOuterDisposeScope();
+        }
+        return new CornerNetLossParts(total.MoveToOuterDisposeScope(), focalSum.MoveToOuterDisposeScope(), pullSum.MoveToOuterDisposeScope(),
+            pushSum.MoveToOuterDisposeScope(), offsetSum.MoveToOuterDisposeScope(), perStack);
+    }
+
+    // A new tensor even for one stack, so that the sums and the per-stack parts are distinct tensors.
+    static Tensor Sum(List<StackLossParts> parts, Func<StackLossParts, Tensor> select) => stack(parts.Select(select)).sum();
+}
