@@ -57,6 +57,7 @@ public class SafeTensorsFileTests
         }
         finally { File.Delete(path); }
     }
+
     [Theory]
     [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,9]}}", "past the data section")]
     [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,2]}}", "0 ≤ begin ≤ end")]
