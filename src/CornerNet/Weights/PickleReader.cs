@@ -14,16 +14,19 @@ namespace CornerNet.Weights;
 /// <c>_rebuild_tensor</c> and <c>_rebuild_parameter</c> (<see cref="TensorReference"/>). Any other global
 /// (<c>os.system</c>, <c>builtins.eval</c>, …) is refused as soon as the file names it, so nothing from the file is ever
 /// called — the same rule as PyTorch's <c>weights_only=True</c>. Work and memory are bounded by the input length:
-/// every opcode consumes input, lengths are checked against the bytes that remain, the stack and memo have caps, and
-/// nothing is recursive.
+/// every opcode consumes at least one byte and creates at most one small object, lengths are checked against the bytes
+/// that remain before anything is allocated, the stack and memo have caps, and nothing is recursive.
 /// </summary>
 public sealed class PickleReader
 {
-    /// <summary>Most items the stack (including marks) may hold.</summary>
-    public const int MaxStackItems = 10_000_000;
+    /// <summary>
+    /// Most items and marks the stack may hold. Python's pickler batches APPENDS and SETITEMS by 1000, so real checkpoints stay
+    /// far below this.
+    /// </summary>
+    public const int MaxStackItems = 1_000_000;
 
-    /// <summary>Most entries the memo may hold.</summary>
-    public const int MaxMemoEntries = 10_000_000;
+    /// <summary>Most entries the memo may hold (a checkpoint uses about ten per tensor).</summary>
+    public const int MaxMemoEntries = 4_000_000;
 
     const int MaxLineBytes = 1024;
     const int MaxLongBytes = 64;
@@ -76,7 +79,7 @@ public sealed class PickleReader
                 case '.': // STOP
                     return Pop(stack, marks, at);
                 case '(': // MARK
-                    CheckStack(stack, at);
+                    CheckStack(stack, marks, at);
                     marks.Push(stack.Count);
                     break;
                 case '0': // POP
@@ -86,32 +89,32 @@ public sealed class PickleReader
                     PopToMark(stack, marks, at);
                     break;
                 case '2': // DUP
-                    Push(stack, Peek(stack, marks, at), at);
+                    Push(stack, marks, Peek(stack, marks, at), at);
                     break;
-                case 'N': Push(stack, null, at); break;
-                case 0x88: Push(stack, true, at); break;
-                case 0x89: Push(stack, false, at); break;
-                case 'J': Push(stack, (long)BinaryPrimitives.ReadInt32LittleEndian(ReadBytes(4, at)), at); break;
-                case 'K': Push(stack, (long)ReadU8(), at); break;
-                case 'M': Push(stack, (long)BinaryPrimitives.ReadUInt16LittleEndian(ReadBytes(2, at)), at); break;
-                case 0x8a: Push(stack, ReadLong(ReadU8(), at), at); break; // LONG1
-                case 0x8b: Push(stack, ReadLong(ReadLength4(at), at), at); break; // LONG4
-                case 'G': Push(stack, BinaryPrimitives.ReadDoubleBigEndian(ReadBytes(8, at)), at); break;
-                case 'X': Push(stack, ReadUtf8(ReadLength4(at), at), at); break; // BINUNICODE
-                case 0x8c: Push(stack, ReadUtf8(ReadU8(), at), at); break; // SHORT_BINUNICODE
-                case 0x8d: Push(stack, ReadUtf8(ReadLength8(at), at), at); break; // BINUNICODE8
-                case 'T': Push(stack, Latin1(ReadBytes(ReadLength4(at), at)), at); break; // BINSTRING (Python 2 str)
-                case 'U': Push(stack, Latin1(ReadBytes(ReadU8(), at)), at); break; // SHORT_BINSTRING
-                case 'B': Push(stack, ReadBytes(ReadLength4(at), at), at); break; // BINBYTES
-                case 'C': Push(stack, ReadBytes(ReadU8(), at), at); break; // SHORT_BINBYTES
-                case 0x8e: Push(stack, ReadBytes(ReadLength8(at), at), at); break; // BINBYTES8
-                case ')': Push(stack, new PickleTuple([]), at); break;
-                case 't': Push(stack, new PickleTuple(PopToMark(stack, marks, at)), at); break;
-                case 0x85: Push(stack, new PickleTuple(PopN(stack, marks, 1, at)), at); break;
-                case 0x86: Push(stack, new PickleTuple(PopN(stack, marks, 2, at)), at); break;
-                case 0x87: Push(stack, new PickleTuple(PopN(stack, marks, 3, at)), at); break;
-                case ']': Push(stack, new List<object?>(), at); break;
-                case 'l': Push(stack, PopToMark(stack, marks, at), at); break; // LIST
+                case 'N': Push(stack, marks, null, at); break;
+                case 0x88: Push(stack, marks, true, at); break;
+                case 0x89: Push(stack, marks, false, at); break;
+                case 'J': Push(stack, marks, (long)BinaryPrimitives.ReadInt32LittleEndian(ReadBytes(4, at)), at); break;
+                case 'K': Push(stack, marks, (long)ReadU8(), at); break;
+                case 'M': Push(stack, marks, (long)BinaryPrimitives.ReadUInt16LittleEndian(ReadBytes(2, at)), at); break;
+                case 0x8a: Push(stack, marks, ReadLong(ReadU8(), at), at); break; // LONG1
+                case 0x8b: Push(stack, marks, ReadLong(ReadLength4(at), at), at); break; // LONG4
+                case 'G': Push(stack, marks, BinaryPrimitives.ReadDoubleBigEndian(ReadBytes(8, at)), at); break;
+                case 'X': Push(stack, marks, ReadUtf8(ReadLength4(at), at), at); break; // BINUNICODE
+                case 0x8c: Push(stack, marks, ReadUtf8(ReadU8(), at), at); break; // SHORT_BINUNICODE
+                case 0x8d: Push(stack, marks, ReadUtf8(ReadLength8(at), at), at); break; // BINUNICODE8
+                case 'T': Push(stack, marks, Latin1(ReadBytes(ReadLength4(at), at)), at); break; // BINSTRING (Python 2 str)
+                case 'U': Push(stack, marks, Latin1(ReadBytes(ReadU8(), at)), at); break; // SHORT_BINSTRING
+                case 'B': Push(stack, marks, ReadBytes(ReadLength4(at), at), at); break; // BINBYTES
+                case 'C': Push(stack, marks, ReadBytes(ReadU8(), at), at); break; // SHORT_BINBYTES
+                case 0x8e: Push(stack, marks, ReadBytes(ReadLength8(at), at), at); break; // BINBYTES8
+                case ')': Push(stack, marks, new PickleTuple([]), at); break;
+                case 't': Push(stack, marks, new PickleTuple(PopToMark(stack, marks, at)), at); break;
+                case 0x85: Push(stack, marks, new PickleTuple(PopN(stack, marks, 1, at)), at); break;
+                case 0x86: Push(stack, marks, new PickleTuple(PopN(stack, marks, 2, at)), at); break;
+                case 0x87: Push(stack, marks, new PickleTuple(PopN(stack, marks, 3, at)), at); break;
+                case ']': Push(stack, marks, new List<object?>(), at); break;
+                case 'l': Push(stack, marks, PopToMark(stack, marks, at), at); break; // LIST
                 case 'a': // APPEND
                 {
                     object? item = Pop(stack, marks, at);
@@ -124,12 +127,12 @@ public sealed class PickleReader
                     AsList(Peek(stack, marks, at), at).AddRange(items);
                     break;
                 }
-                case '}': Push(stack, new PickleDict(), at); break;
+                case '}': Push(stack, marks, new PickleDict(), at); break;
                 case 'd': // DICT
                 {
                     var dict = new PickleDict();
                     SetItems(dict, PopToMark(stack, marks, at), at);
-                    Push(stack, dict, at);
+                    Push(stack, marks, dict, at);
                     break;
                 }
                 case 's': // SETITEM
@@ -149,7 +152,7 @@ public sealed class PickleReader
                 {
                     string module = ReadLine(at);
                     string name = ReadLine(at);
-                    Push(stack, ResolveGlobal(module, name, at), at);
+                    Push(stack, marks, ResolveGlobal(module, name, at), at);
                     break;
                 }
                 case 0x93: // STACK_GLOBAL
@@ -157,14 +160,14 @@ public sealed class PickleReader
                     object? name = Pop(stack, marks, at);
                     object? module = Pop(stack, marks, at);
                     if (module is not string m || name is not string n) throw Error(at, "STACK_GLOBAL needs two strings");
-                    Push(stack, ResolveGlobal(m, n, at), at);
+                    Push(stack, marks, ResolveGlobal(m, n, at), at);
                     break;
                 }
                 case 'R': // REDUCE
                 {
                     object? args = Pop(stack, marks, at);
                     object? callable = Pop(stack, marks, at);
-                    Push(stack, Reduce(callable, args, at), at);
+                    Push(stack, marks, Reduce(callable, args, at), at);
                     break;
                 }
                 case 0x81: // NEWOBJ: cls.__new__(cls, *args)
@@ -173,7 +176,7 @@ public sealed class PickleReader
                     object? cls = Pop(stack, marks, at);
                     if (cls is not PickleGlobal.OrderedDict || args is not PickleTuple { Items.Count: 0 })
                         throw Error(at, $"NEWOBJ is only allowed for an empty OrderedDict, not {Describe(cls)}");
-                    Push(stack, new PickleDict(), at);
+                    Push(stack, marks, new PickleDict(), at);
                     break;
                 }
                 case 'b': // BUILD
@@ -186,13 +189,13 @@ public sealed class PickleReader
                     break;
                 }
                 case 'Q': // BINPERSID
-                    Push(stack, PersistentLoad(Pop(stack, marks, at), at), at);
+                    Push(stack, marks, PersistentLoad(Pop(stack, marks, at), at), at);
                     break;
                 case 'q': Memoize(memo, ReadU8(), Peek(stack, marks, at), at); break; // BINPUT
                 case 'r': Memoize(memo, BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4, at)), Peek(stack, marks, at), at); break;
                 case 0x94: Memoize(memo, memo.Count, Peek(stack, marks, at), at); break; // MEMOIZE
-                case 'h': Push(stack, Recall(memo, ReadU8(), at), at); break; // BINGET
-                case 'j': Push(stack, Recall(memo, BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4, at)), at), at); break;
+                case 'h': Push(stack, marks, Recall(memo, ReadU8(), at), at); break; // BINGET
+                case 'j': Push(stack, marks, Recall(memo, BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4, at)), at), at); break;
                 default:
                     throw Error(at, $"unsupported pickle opcode 0x{op:x2} ('{(op is >= 32 and < 127 ? (char)op : '?')}')");
             }
@@ -340,14 +343,14 @@ public sealed class PickleReader
     object? Recall(Dictionary<long, object?> memo, long index, long at) =>
         memo.TryGetValue(index, out var value) ? value : throw Error(at, $"memo entry {index} is not defined");
 
-    void CheckStack(List<object?> stack, long at)
+    void CheckStack(List<object?> stack, Stack<int> marks, long at)
     {
-        if (stack.Count >= MaxStackItems) throw Error(at, $"more than {MaxStackItems} items on the pickle stack");
+        if (stack.Count + marks.Count >= MaxStackItems) throw Error(at, $"more than {MaxStackItems} items and marks on the pickle stack");
     }
 
-    void Push(List<object?> stack, object? value, long at)
+    void Push(List<object?> stack, Stack<int> marks, object? value, long at)
     {
-        CheckStack(stack, at);
+        CheckStack(stack, marks, at);
         stack.Add(value);
     }
 

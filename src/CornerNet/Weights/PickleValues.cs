@@ -15,18 +15,19 @@ public sealed record PickleTuple(IReadOnlyList<object?> Items);
 /// </summary>
 public sealed class PickleDict
 {
-    readonly List<KeyValuePair<object?, object?>> _entries = [];
-    readonly Dictionary<object, int> _index = [];
+    // Created on first use: a hostile pickle can push millions of empty dicts, each should cost only a few bytes.
+    List<KeyValuePair<object?, object?>>? _entries;
+    Dictionary<object, int>? _index;
 
     /// <summary>The entries in insertion order.</summary>
-    public IReadOnlyList<KeyValuePair<object?, object?>> Entries => _entries;
+    public IReadOnlyList<KeyValuePair<object?, object?>> Entries => (IReadOnlyList<KeyValuePair<object?, object?>>?)_entries ?? [];
 
     /// <summary>The value stored under the string key <paramref name="key"/>, or false when absent.</summary>
     public bool TryGetValue(string key, out object? value)
     {
-        if (_index.TryGetValue(key, out int i))
+        if (_index != null && _index.TryGetValue(key, out int i))
         {
-            value = _entries[i].Value;
+            value = _entries![i].Value;
             return true;
         }
         value = null;
@@ -36,8 +37,10 @@ public sealed class PickleDict
     /// <summary>Sets <paramref name="key"/> to <paramref name="value"/> (Python <c>d[key] = value</c>).</summary>
     public void Set(object? key, object? value)
     {
+        _entries ??= [];
         if (key is string or long or bool or double or System.Numerics.BigInteger)
         {
+            _index ??= [];
             if (_index.TryGetValue(key, out int i))
             {
                 _entries[i] = new(key, value);

@@ -57,4 +57,43 @@ public class SafeTensorsFileTests
         }
         finally { File.Delete(path); }
     }
+
+    [Theory]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,9]}}", "past the data section")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,2]}}", "0 ≤ begin ≤ end")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[\"0\",8]}}", "0 ≤ begin ≤ end")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", "need 12")]
+    [InlineData("{\"a\":{\"dtype\":\"F64\",\"shape\":[2305843009213693953],\"data_offsets\":[0,8]}}", "too large")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,8]}}", "non-negative")]
+    [InlineData("{\"a\":{\"dtype\":\"Q9\",\"shape\":[2],\"data_offsets\":[0,8]}}", "unsupported dtype")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", "appears twice")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[2,6]}}", "overlap")]
+    [InlineData("{\"__metadata__\":{\"k\":1}}", "not a string")]
+    [InlineData("[1]", "not a JSON object")]
+    public void HostileHeadersGiveAClearError(string header, string expected)
+    {
+        var json = System.Text.Encoding.UTF8.GetBytes(header);
+        string path = Path.Combine(Path.GetTempPath(), $"st-{Guid.NewGuid():N}.safetensors");
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. new byte[8]]);
+        try
+        {
+            var e = Assert.Throws<WeightFileException>(() => SafeTensorsFile.Read(path));
+            Assert.Contains(expected, e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void InvalidUtf8InTheHeaderGivesAClearError()
+    {
+        byte[] json = [.. "{\"a"u8, 0xff, .. "\":{}}"u8];
+        string path = Path.Combine(Path.GetTempPath(), $"st-{Guid.NewGuid():N}.safetensors");
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((ulong)json.Length), .. json]);
+        try
+        {
+            var e = Assert.Throws<WeightFileException>(() => SafeTensorsFile.Read(path));
+            Assert.Contains("not valid UTF-8", e.Message);
+        }
+        finally { File.Delete(path); }
+    }
 }
