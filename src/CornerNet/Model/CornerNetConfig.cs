@@ -82,7 +82,16 @@ public sealed record CornerNetConfig
         if (InputSize is not { Length: 2 } || OutputSize is not { Length: 2 }) Fail("input_size and output_size must be [height, width]");
         if (Mean is not { Length: 3 } || Std is not { Length: 3 } || Std.Any(s => s <= 0)) Fail("mean and std must have 3 entries, std positive");
         if (ChannelOrder is not ("BGR" or "RGB")) Fail("channel_order must be \"BGR\" or \"RGB\"");
+        for (int axis = 0; axis < 2; axis++)
+        {
+            int expected = OutputSizeFor(InputSize![axis]);
+            if (OutputSize![axis] != expected) Fail($"output_size {OutputSize[axis]} does not match input_size {InputSize[axis]} (the network gives {expected})");
+            if (expected % (1 << Levels) != 0) Fail($"input_size {InputSize[axis]} gives a {expected}-pixel map, which {Levels} hourglass levels cannot halve evenly (use e.g. 128k − 1)");
+        }
     }
+
+    /// <summary>Heatmap size the network produces for an input side of <paramref name="input"/> pixels (two stride-2 layers).</summary>
+    public static int OutputSizeFor(int input) => ((input + 1) / 2 + 1) / 2;
 
     /// <summary>Total downsampling from input to heatmap: 4 (two stride-2 stem layers).</summary>
     public const int Stride = 4;

@@ -45,7 +45,9 @@ public static class ModelFile
         try
         {
             using var scope = NewDisposeScope();
-            StateDictLoader.Load(model, file.LoadAll(), path);
+            // Training checkpoints are model files with optimizer state beside the weights; detection ignores it.
+            var weights = file.LoadAll().Where(kv => !kv.Key.StartsWith("optimizer.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value);
+            StateDictLoader.Load(model, weights, path);
         }
         catch
         {

@@ -1,0 +1,134 @@
+using System.CommandLine;
+using CornerNet.Data;
+using CornerNet.Model;
+using CornerNet.Training;
+using Spectre.Console;
+
+namespace CornerNet.Cli.Commands;
+
+/// <summary><c>cornernet train</c>: trains a model on a COCO-format dataset into a run folder; <c>--resume</c> continues one.</summary>
+public static class TrainCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var data = new Option<DirectoryInfo?>("--data") { Description = "Dataset folder with annotations.json and images/ (as written by 'cornernet synth')." };
+        var annotations = new Option<FileInfo?>("--annotations") { Description = "COCO instances JSON (instead of --data)." };
+        var images = new Option<DirectoryInfo?>("--images") { Description = "Image folder for --annotations." };
+        var valData = new Option<DirectoryInfo?>("--val-data") { Description = "Validation dataset folder (annotations.json + images/)." };
+        var preset = new Option<string>("--preset") { Description = $"Model preset: {string.Join(", ", ModelPresets.Names)}.", DefaultValueFactory = _ => "tiny" };
+        var config = new Option<FileInfo?>("--config") { Description = "Model config JSON (overrides --preset; classes come from the dataset)." };
+        var batch = new Option<int>("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 4 };
+        var accumulate = new Option<int>("--accumulate") { Description = "Batches per optimizer step (gradient accumulation).", DefaultValueFactory = _ => 1 };
+        var iterations = new Option<int>("--iterations") { Description = "Optimizer steps.", DefaultValueFactory = _ => 1000 };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 2.5e-4 };
+        var lrSteps = new Option<int[]>("--lr-step") { Description = "Iteration(s) after which the learning rate is multiplied by --lr-factor.", AllowMultipleArgumentsPerToken = true };
+        var lrFactor = new Option<double>("--lr-factor") { Description = "Learning-rate decay factor.", DefaultValueFactory = _ => 0.1 };
+        var seed = new Option<int>("--seed") { Description = "Seed for initialisation, data order and augmentation.", DefaultValueFactory = _ => 0 };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Checkpoint interval in iterations.", DefaultValueFactory = _ => 500 };
+        var validateEvery = new Option<int>("--validate-every") { Description = "Validation interval in iterations (0: at the end only).", DefaultValueFactory = _ => 0 };
+        var radius = new Option<string>("--radius") { Description = "Heatmap radius rule: official (t = 0.3), legacy2018 (t = 0.7), fixed (2.5).", DefaultValueFactory = _ => "official" };
+        var radiusValue = new Option<double?>("--radius-value") { Description = "IoU threshold for official/legacy2018, or the radius for fixed." };
+        var noPenalty = new Option<bool>("--no-penalty-reduction") { Description = "Ablation: no Gaussian penalty reduction around corners." };
+        var noPooling = new Option<bool>("--no-corner-pooling") { Description = "Ablation: corner pooling off (same parameter count)." };
+        var noAugment = new Option<bool>("--no-augment") { Description = "No random crop/scale, flip, colour or lighting augmentation." };
+        var workers = new Option<int>("--workers") { Description = "Loader threads (0: one per core).", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder to create.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"))) };
+        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this folder with its saved options (dataset options must be given again)." };
+
+        var command = new Command("train", "Train CornerNet on a COCO-format dataset.")
+        {
+            data, annotations, images, valData, preset, config, batch, accumulate, iterations, lr, lrSteps, lrFactor, seed,
+            checkpointEvery, validateEvery, radius, radiusValue, noPenalty, noPooling, noAugment, workers, threads, output, resume,
+        };
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            TorchRuntime.SetThreads(parse.GetValue(threads));
+            var train = OpenDataset(parse.GetValue(data), parse.GetValue(annotations), parse.GetValue(images));
+            var validationDir = parse.GetValue(valData);
+            var validation = validationDir is null ? null : OpenDataset(validationDir, null, null);
+            foreach (var warning in train.Warnings.Concat(validation?.Warnings ?? Array.Empty<string>()))
+                Console.Error.WriteLine($"warning: {warning}");
+
+            var resumeDir = parse.GetValue(resume);
+            TrainOptions options;
+            string runDirectory;
+            if (resumeDir is not null)
+            {
+                runDirectory = resumeDir.FullName;
+                options = Trainer.ReadOptions(runDirectory);
+            }
+            else
+            {
+                runDirectory = parse.GetValue(output)!.FullName;
+                var configFile = parse.GetValue(config);
+                var model = configFile is null
+                    ? ModelPresets.Get(parse.GetValue(preset)!)
+                    : CornerNetConfig.FromJson(ReadText(configFile.FullName), configFile.FullName);
+                model = model with { Classes = train.Classes.Count, CornerPooling = model.CornerPooling && !parse.GetValue(noPooling) };
+                options = new TrainOptions
+                {
+                    Model = model,
+                    BatchSize = parse.GetValue(batch),
+                    Accumulate = parse.GetValue(accumulate),
+                    Iterations = parse.GetValue(iterations),
+                    LearningRate = parse.GetValue(lr),
+                    LearningRateSteps = parse.GetValue(lrSteps) ?? Array.Empty<int>(),
+                    LearningRateFactor = parse.GetValue(lrFactor),
+                    Seed = parse.GetValue(seed),
+                    CheckpointEvery = parse.GetValue(checkpointEvery),
+                    ValidateEvery = parse.GetValue(validateEvery),
+                    RadiusRule = parse.GetValue(radius)!,
+                    RadiusValue = parse.GetValue(radiusValue),
+                    PenaltyReduction = !parse.GetValue(noPenalty),
+                    Augment = !parse.GetValue(noAugment),
+                    Workers = parse.GetValue(workers),
+                };
+                if (File.Exists(Path.Combine(runDirectory, "checkpoint.safetensors")))
+                    throw new InvalidInputException(runDirectory, "already holds a training run; use --resume to continue it or choose another --out");
+            }
+
+            var trainer = new Trainer(options, train, train.Classes, runDirectory, validation);
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+                Console.Error.WriteLine("stopping after this iteration; writing a checkpoint…");
+            };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                trainer.Warning = w => Console.Error.WriteLine($"warning: {w}");
+                trainer.Validated = v => Console.WriteLine($"validation at {v.Iteration}: loss {v.Loss:F4}" + (v.AP is double ap ? $", AP {ap:F3}" : ""));
+                int done = TrainingProgressDisplay.Run(trainer, options.Iterations, resumeDir is not null, cancel.Token);
+                Console.WriteLine(done == options.Iterations
+                    ? $"done: {trainer.ModelPath}"
+                    : $"stopped at iteration {done}; continue with: cornernet train --resume {runDirectory} (plus the dataset options)");
+                return 0;
+            }
+            catch (TrainingDivergedException e)
+            {
+                Console.Error.WriteLine($"cornernet: {e.Message}");
+                return 1;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        }));
+        return command;
+    }
+
+    /// <summary>A dataset from a folder (annotations.json + images/) or from an annotation file and an image folder.</summary>
+    internal static CocoDataset OpenDataset(DirectoryInfo? folder, FileInfo? annotations, DirectoryInfo? images)
+    {
+        if (folder is not null) return CocoDataset.Open(Path.Combine(folder.FullName, "annotations.json"), Path.Combine(folder.FullName, "images"));
+        if (annotations is null || images is null) throw new InvalidInputException(null, "give --data DIR, or --annotations FILE with --images DIR");
+        return CocoDataset.Open(annotations.FullName, images.FullName);
+    }
+
+    static string ReadText(string path) =>
+        File.Exists(path) ? File.ReadAllText(path) : throw new InvalidInputException(path, "file not found");
+}

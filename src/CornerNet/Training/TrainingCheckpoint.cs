@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text.Json;
+using CornerNet.Model;
+using CornerNet.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CornerNet.Training;
+
+/// <summary>
+/// A training checkpoint: a model file (official tensor names, config and classes in the metadata, so it can be used
+/// for detection as it is) plus the optimizer moments under <c>optimizer.</c> and, in the metadata, the iteration and
+/// the optimizer's step count. Written atomically, so an interrupted write leaves the previous checkpoint intact.
+/// </summary>
+public static class TrainingCheckpoint
+{
+    const string OptimizerPrefix = "optimizer.";
+
+    /// <summary>Writes the checkpoint of <paramref name="iteration"/> to <paramref name="path"/>.</summary>
+    public static void Save(string path, CornerNetModel model, IReadOnlyList<ClassInfo> classes, AdamOptimizer optimizer, int iteration)
+    {
+        var tensors = model.state_dict().ToList();
+        tensors.AddRange(optimizer.StateTensors().Select(kv => new KeyValuePair<string, Tensor>(OptimizerPrefix + kv.Key, kv.Value)));
+        var metadata = new Dictionary<string, string>
+        {
+            ["config"] = model.Config.ToJson(),
+            ["classes"] = JsonSerializer.Serialize(classes),
+            ["format_version"] = ModelFile.FormatVersion,
+            ["iteration"] = iteration.ToString(CultureInfo.InvariantCulture),
+            ["optimizer_step"] = optimizer.StepCount.ToString(CultureInfo.InvariantCulture),
+        };
+        SafeTensorsFile.Write(path, tensors, metadata);
+    }
+
+    /// <summary>Restores model weights and optimizer state from <paramref name="path"/>; returns the iteration it was written at.</summary>
+    public static int Load(string path, CornerNetModel model, AdamOptimizer optimizer)
+    {
+        var file = SafeTensorsFile.Read(path);
+        if (!file.Metadata.TryGetValue("iteration", out var iterationText) || !int.TryParse(iterationText, CultureInfo.InvariantCulture, out int iteration)
+            || !file.Metadata.TryGetValue("optimizer_step", out var stepText) || !long.TryParse(stepText, CultureInfo.InvariantCulture, out long step))
+            throw new WeightFileException(path, "not a training checkpoint (no iteration/optimizer_step in __metadata__)");
+        using var scope = NewDisposeScope();
+        var all = file.LoadAll();
+        var modelTensors = all.Where(kv => !kv.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        var optimizerTensors = all.Where(kv => kv.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key[OptimizerPrefix.Length..], kv => kv.Value);
+        StateDictLoader.Load(model, modelTensors, path);
+        optimizer.LoadState(optimizerTensors, step, path);
+        return iteration;
+    }
+}
