@@ -15,6 +15,7 @@ public static class Program
         var root = new RootCommand("CornerNet for .NET: object detection as paired corner keypoints (Law & Deng, ECCV 2018).");
         VersionReport.Replace(root);
         // One line per command; each command lives in Commands/<Name>Command.cs.
+        root.Subcommands.Add(SynthCommand.Create());
         return root;
     }
 }
