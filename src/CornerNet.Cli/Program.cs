@@ -17,7 +17,9 @@ public static class Program
         // One line per command; each command lives in Commands/<Name>Command.cs.
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(ForwardCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(SynthCommand.Create());
         return root;
     }
 }
