@@ -7,7 +7,11 @@ namespace CornerNet.Cli;
 public static class Program
 {
     /// <summary>Runs the command line; returns the process exit code (0 success, 2 bad usage or input).</summary>
-    public static int Main(string[] args) => Build().Parse(args).Invoke();
+    public static int Main(string[] args)
+    {
+        OneDnnIsaCap.Apply();
+        return Build().Parse(args).Invoke();
+    }
 
     /// <summary>The root command with every subcommand (also used by tests).</summary>
     public static RootCommand Build()

@@ -31,5 +31,6 @@ public static class VersionReport
         Console.WriteLine($"libtorch  {TorchRuntime.LibTorchVersion}");
         Console.WriteLine($"devices   {string.Join(", ", TorchRuntime.Devices)}");
         Console.WriteLine($"threads   {TorchRuntime.Threads}");
+        Console.WriteLine($"oneDNN    ISA cap {OneDnnIsaCap.Current ?? "none"}");
     }
 }

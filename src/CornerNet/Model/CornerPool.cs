@@ -55,16 +55,30 @@ public static class CornerPool
 
     static Tensor RunningMax(Tensor x, long dim)
     {
-        var (values, indices) = torch.cummax(x, dim);
-        indices.Dispose();
-        return values;
+        using var indices = ArgRunningMax(x, dim, reverse: false);
+        return x.gather(dim, indices);
     }
 
     static Tensor ReverseRunningMax(Tensor x, long dim)
     {
-        using var flipped = x.flip(dim);
-        var (values, indices) = torch.cummax(flipped, dim);
-        indices.Dispose();
-        using (values) return values.flip(dim);
+        using var indices = ArgRunningMax(x, dim, reverse: true);
+        return x.gather(dim, indices);
+    }
+
+    /// <summary>
+    /// Positions of the running maxima, found without autograd; the result is then a plain gather, whose backward
+    /// (scatter-add to the arg-max) is the pooling gradient. For the reverse direction the scan runs on a flipped copy
+    /// and its indices are mapped back.
+    /// </summary>
+    static Tensor ArgRunningMax(Tensor x, long dim, bool reverse)
+    {
+        using var _ = no_grad();
+        using var source = reverse ? x.detach().flip(dim) : x.detach();
+        var (values, indices) = torch.cummax(source, dim);
+        values.Dispose();
+        if (!reverse) return indices;
+        using (indices)
+        using (var flippedBack = indices.flip(dim))
+            return flippedBack.neg().add_(x.shape[dim] - 1);
     }
 }

@@ -58,8 +58,9 @@ public sealed class AdamOptimizer : IDisposable
             if (grad is null) continue;
             if (!_expAvg.TryGetValue(name, out var m))
             {
-                m = _expAvg[name] = zeros_like(p);
-                _expAvgSq[name] = zeros_like(p);
+                // The moments live as long as the optimizer, never in the caller's dispose scope.
+                m = _expAvg[name] = zeros_like(p).DetachFromDisposeScope();
+                _expAvgSq[name] = zeros_like(p).DetachFromDisposeScope();
             }
             var v = _expAvgSq[name];
             m.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
@@ -90,8 +91,8 @@ public sealed class AdamOptimizer : IDisposable
             if (!hasM && !hasV) continue;
             if (!hasM || !hasV || !m!.shape.SequenceEqual(p.shape) || !v!.shape.SequenceEqual(p.shape))
                 throw new InvalidInputException(source, $"optimizer state for '{name}' is incomplete or mis-shaped");
-            _expAvg[name] = m.to(p.dtype, p.device).clone();
-            _expAvgSq[name] = v.to(p.dtype, p.device).clone();
+            _expAvg[name] = m.to(p.dtype, p.device).clone().DetachFromDisposeScope();
+            _expAvgSq[name] = v.to(p.dtype, p.device).clone().DetachFromDisposeScope();
         }
     }
 

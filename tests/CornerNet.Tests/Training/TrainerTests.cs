@@ -1,0 +1,88 @@
+using System.Globalization;
+using CornerNet.Data;
+using CornerNet.Model;
+using CornerNet.Training;
+
+namespace CornerNet.Tests.Training;
+
+public class TrainerTests
+{
+    static readonly CornerNetConfig Micro = new()
+    {
+        Stem = new[] { 8, 16 }, Stacks = 2, Levels = 2, Dims = new[] { 16, 16, 24 }, Modules = new[] { 1, 1, 1 },
+        CnvDim = 16, PoolDim = 8, Classes = SyntheticShapes.ClassNames.Count, InputSize = new[] { 63, 63 }, OutputSize = new[] { 16, 16 },
+    };
+
+    static (TrainOptions Options, SyntheticShapesSource Source, ClassInfo[] Classes) Setup(int iterations) => (
+        new TrainOptions { Model = Micro, BatchSize = 2, Iterations = iterations, LearningRate = 1e-3, Seed = 5, CheckpointEvery = 2, Workers = 2 },
+        new SyntheticShapesSource(new SyntheticShapes(size: 64, maxObjects: 3), count: 6, seed: 3),
+        SyntheticShapes.ClassNames.Select((n, i) => new ClassInfo(i + 1, n)).ToArray());
+
+    static double[] Losses(string run) => File.ReadLines(Path.Combine(run, "losses.csv")).Skip(1)
+        .Select(l => double.Parse(l.Split(',')[1], CultureInfo.InvariantCulture)).ToArray();
+
+    [Fact]
+    public void ResumedRunFollowsTheUninterruptedLossCurve()
+    {
+        string root = Directory.CreateTempSubdirectory("cornernet-train").FullName;
+        try
+        {
+            var (options, source, classes) = Setup(iterations: 5);
+            string straight = Path.Combine(root, "straight"), resumed = Path.Combine(root, "resumed");
+            Assert.Equal(5, new Trainer(options, source, classes, straight).Run());
+
+            using (var cancel = new CancellationTokenSource())
+            {
+                var first = new Trainer(options, source, classes, resumed);
+                first.Progress = p => { if (p.Iteration == 3) cancel.Cancel(); };
+                Assert.Equal(3, first.Run(cancel: cancel.Token));
+            }
+            Assert.False(File.Exists(Path.Combine(resumed, "model.safetensors")));
+            Assert.Equal(5, new Trainer(Trainer.ReadOptions(resumed), source, classes, resumed).Run(resume: true));
+
+            double[] a = Losses(straight), b = Losses(resumed);
+            Assert.Equal(5, a.Length);
+            Assert.Equal(a.Length, b.Length);
+            for (int i = 0; i < a.Length; i++)
+                Assert.True(Math.Abs(a[i] - b[i]) <= 1e-4 * Math.Abs(a[i]), $"iteration {i + 1}: {a[i]} vs {b[i]}");
+            foreach (var file in new[] { "model.safetensors", "checkpoint.safetensors", "loss_curve.png", "train_options.json" })
+                Assert.True(File.Exists(Path.Combine(straight, file)), $"{file} missing");
+            Assert.NotEmpty(Directory.GetFiles(Path.Combine(straight, "tensorboard"), "*", SearchOption.AllDirectories));
+            var (model, loadedClasses) = ModelFile.Load(Path.Combine(straight, "model.safetensors"));
+            using (model) Assert.Equal(classes, loadedClasses);
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void DivergingLossStopsWithAClearErrorAndKeepsTheLastCheckpoint()
+    {
+        string root = Directory.CreateTempSubdirectory("cornernet-diverge").FullName;
+        try
+        {
+            var (options, source, classes) = Setup(iterations: 6);
+            // A huge learning rate blows the weights up within a few steps.
+            options = options with { LearningRate = 1e12, CheckpointEvery = 1 };
+            var trainer = new Trainer(options, source, classes, root);
+            var e = Assert.Throws<TrainingDivergedException>(() => trainer.Run());
+            Assert.Contains("not finite", e.Message);
+            Assert.True(File.Exists(trainer.CheckpointPath) || e.Iteration == 1);
+            Assert.False(File.Exists(trainer.ModelPath));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void BatchOfOneTrains()
+    {
+        string root = Directory.CreateTempSubdirectory("cornernet-b1").FullName;
+        try
+        {
+            var (options, source, classes) = Setup(iterations: 2);
+            options = options with { BatchSize = 1, Accumulate = 2 };
+            Assert.Equal(2, new Trainer(options, source, classes, root).Run());
+            Assert.All(Losses(root), l => Assert.True(double.IsFinite(l)));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+}
