@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
@@ -179,6 +180,7 @@ public sealed class CocoAnnotationFile
         return new CocoImage(id!.Value, fileName!, (int)width!.Value, (int)height!.Value);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static CocoAnnotation ReadAnnotation(ref Utf8JsonReader reader, CocoJsonReader json, string collection, int index)
     {
         var record = json.BeginRecord(ref reader, collection, index);
@@ -304,6 +306,7 @@ internal sealed class CocoJsonReader
     {
         string? _problem;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public long? Integer(ref Utf8JsonReader reader, string key)
         {
             reader.Read();
@@ -319,6 +322,7 @@ internal sealed class CocoJsonReader
             return null;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public double? Number(ref Utf8JsonReader reader, string key)
         {
             reader.Read();
@@ -350,6 +354,7 @@ internal sealed class CocoJsonReader
             return null;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public CocoBox? Box(ref Utf8JsonReader reader, string key)
         {
             reader.Read();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.IO.Compression;
 using System.Text.Json;
 
@@ -27,6 +28,7 @@ public sealed class CocoDetectionsFile
     }
 
     /// <summary>Reads and validates a COCO results file (<c>.json</c>, or gzip-compressed, recognised by its content).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static CocoDetectionsFile Read(string path)
     {
         var json = new CocoJsonReader(path);
@@ -46,6 +48,7 @@ public sealed class CocoDetectionsFile
         return new CocoDetectionsFile(path, detections.ToArray());
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static CocoDetection ReadDetection(ref Utf8JsonReader reader, CocoJsonReader json, int index)
     {
         var record = json.BeginRecord(ref reader, null, index);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace CornerNet.Evaluation;
 
 /// <summary>
@@ -42,25 +44,24 @@ internal sealed class CocoClassEvaluation
         _classes = data.CategoryIds.Length;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(double[] precision, double[] recall)
     {
+        // Both come grouped by image (ascending), in file order within an image.
         var gts = _data.GtByClass.AsSpan(_data.GtClassStart[_k], _data.GtClassStart[_k + 1] - _data.GtClassStart[_k]);
         var dets = _data.DetByClass.AsSpan(_data.DetClassStart[_k], _data.DetClassStart[_k + 1] - _data.DetClassStart[_k]);
-        // GT: image ascending, file order within an image. Detections: image ascending, score descending, file order
-        // on ties (pycocotools' stable mergesort on -score).
-        gts.Sort(new GtOrder(_data.Gt.Image));
-        dets.Sort(new DetectionOrder(_data.Det.Image, _data.Score));
         KeepTopDetections(dets);
         _state = new byte[A * T * _slots];
 
+        int[] gtImages = _data.Gt.Image, detImages = _data.Det.Image;
         int g = 0, run = 0;
         while (g < gts.Length || run < _detRuns.Count)
         {
-            int gtImage = g < gts.Length ? _data.Gt.Image[gts[g]] : int.MaxValue;
-            int detImage = run < _detRuns.Count ? _data.Det.Image[_slotDet[_detRuns[run].Start]] : int.MaxValue;
+            int gtImage = g < gts.Length ? gtImages[gts[g]] : int.MaxValue;
+            int detImage = run < _detRuns.Count ? detImages[_slotDet[_detRuns[run].Start]] : int.MaxValue;
             int image = Math.Min(gtImage, detImage);
             int gEnd = g;
-            while (gEnd < gts.Length && _data.Gt.Image[gts[gEnd]] == image) gEnd++;
+            while (gEnd < gts.Length && gtImages[gts[gEnd]] == image) gEnd++;
             var (slotStart, slotCount) = detImage == image ? _detRuns[run++] : (0, 0);
             EvaluateImage(gts[g..gEnd], slotStart, slotCount);
             g = gEnd;
@@ -68,28 +69,34 @@ internal sealed class CocoClassEvaluation
         Accumulate(precision, recall);
     }
 
-    void KeepTopDetections(ReadOnlySpan<int> dets)
+    /// <summary>Sorts each image's detections by score (stable) and keeps the first 100 as slots.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    void KeepTopDetections(Span<int> dets)
     {
+        int[] images = _data.Det.Image;
         _slotDet = new int[dets.Length];
         _slotRank = new int[dets.Length];
         _slots = 0;
         for (int n = 0; n < dets.Length;)
         {
-            int image = _data.Det.Image[dets[n]];
+            int image = images[dets[n]];
             int end = n;
-            while (end < dets.Length && _data.Det.Image[dets[end]] == image) end++;
-            int keep = Math.Min(end - n, MaxDetections);
+            while (end < dets.Length && images[dets[end]] == image) end++;
+            var group = dets[n..end];
+            ScoreOrder.SortDescending(group, _data.Score);
+            int keep = Math.Min(group.Length, MaxDetections);
             _detRuns.Add((_slots, keep));
             for (int j = 0; j < keep; j++)
             {
                 _slotRank[_slots] = j;
-                _slotDet[_slots++] = dets[n + j];
+                _slotDet[_slots++] = group[j];
             }
             n = end;
         }
     }
 
     /// <summary>evaluateImg for one (image, class) and every area range: sets the state of the image's slots.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void EvaluateImage(ReadOnlySpan<int> gts, int slotStart, int detCount)
     {
         int gtCount = gts.Length;
@@ -132,7 +139,7 @@ internal sealed class CocoClassEvaluation
 
         for (int a = 0; a < A; a++)
         {
-            var (_, lo, hi) = CocoEvaluator.AreaRanges[a];
+            double lo = CocoEvaluator.AreaMin[a], hi = CocoEvaluator.AreaMax[a];
             if (gtCount == 0)
             {
                 // Nothing to match: every detection is a false positive, or ignored when outside the area range.
@@ -198,6 +205,7 @@ internal sealed class CocoClassEvaluation
     }
 
     /// <summary>accumulate for this class: precision at the 101 recall thresholds and final recall, per (t, a, m).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void Accumulate(double[] precision, double[] recall)
     {
         var byScore = SlotsByScore();
@@ -257,38 +265,14 @@ internal sealed class CocoClassEvaluation
     /// <summary>Slots by score descending, ties in slot (concatenation) order, as numpy's stable argsort of -score.</summary>
     int[] SlotsByScore()
     {
-        var keys = new double[_slots];
+        var slotScore = new double[_slots];
         var slots = new int[_slots];
         for (int s = 0; s < _slots; s++)
         {
-            keys[s] = -_data.Score[_slotDet[s]];
+            slotScore[s] = _data.Score[_slotDet[s]];
             slots[s] = s;
         }
-        Array.Sort(keys, slots);
-        // Array.Sort is not stable: put equal scores back in slot order.
-        for (int i = 0; i < _slots;)
-        {
-            int j = i + 1;
-            while (j < _slots && keys[j] == keys[i]) j++;
-            if (j - i > 1) Array.Sort(slots, i, j - i);
-            i = j;
-        }
+        ScoreOrder.SortDescending(slots, slotScore);
         return slots;
-    }
-
-    readonly struct GtOrder(int[] image) : IComparer<int>
-    {
-        public int Compare(int x, int y) => image[x] != image[y] ? image[x].CompareTo(image[y]) : x.CompareTo(y);
-    }
-
-    readonly struct DetectionOrder(int[] image, double[] score) : IComparer<int>
-    {
-        public int Compare(int x, int y)
-        {
-            if (image[x] != image[y]) return image[x].CompareTo(image[y]);
-            if (score[x] > score[y]) return -1;
-            if (score[x] < score[y]) return 1;
-            return x.CompareTo(y);
-        }
     }
 }
