@@ -25,8 +25,11 @@ public static class EvaluateCommand
 
     static int Run(string gtPath, string detsPath, string? jsonPath)
     {
-        var groundTruth = CocoAnnotationFile.Read(gtPath);
-        var detections = CocoDetectionsFile.Read(detsPath);
+        // The two files are independent: read them at the same time (a bad ground truth is still reported first).
+        var gtRead = Task.Run(() => CocoAnnotationFile.Read(gtPath));
+        var detsRead = Task.Run(() => CocoDetectionsFile.Read(detsPath));
+        var groundTruth = gtRead.GetAwaiter().GetResult();
+        var detections = detsRead.GetAwaiter().GetResult();
         var metrics = CocoEvaluator.Evaluate(groundTruth, detections);
         foreach (string warning in metrics.Warnings) Console.Error.WriteLine($"cornernet: warning: {warning}");
 

@@ -138,6 +138,7 @@ public sealed class CocoAnnotationFile
                     reader.Skip();
                 }
             }
+            json.EndOfValue(ref reader);
         }
         catch (JsonException e)
         {
@@ -270,6 +271,12 @@ internal sealed class CocoJsonReader
         }
     }
 
+    /// <summary>After the top-level value: only whitespace may follow (reading on throws for anything else).</summary>
+    public void EndOfValue(ref Utf8JsonReader reader)
+    {
+        if (reader.Read()) throw new InvalidInputException(Path, "unexpected content after the JSON value");
+    }
+
     public InvalidInputException Malformed(JsonException e)
     {
         string reason = e.Message;
@@ -315,7 +322,7 @@ internal sealed class CocoJsonReader
                 if (reader.TryGetInt64(out long value)) return value;
                 // Accept integral numbers written as floats (e.g. 17.0), as Python does.
                 if (reader.TryGetDouble(out double d) && d == Math.Floor(d) && Math.Abs(d) < 9.0e15) return (long)d;
-                _problem ??= $"{key} must be an integer, got {reader.GetDouble().ToString("R", CultureInfo.InvariantCulture)}";
+                _problem ??= $"{key} must be an integer, got {System.Text.Encoding.UTF8.GetString(reader.ValueSpan)}";
                 return null;
             }
             Wrong(ref reader, key, "an integer");

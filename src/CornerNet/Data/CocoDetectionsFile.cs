@@ -40,6 +40,7 @@ public sealed class CocoDetectionsFile
                 throw new InvalidInputException(path, "expected a JSON array of {image_id, category_id, bbox, score} records");
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 detections.Add(ReadDetection(ref reader, json, detections.Count));
+            json.EndOfValue(ref reader);
         }
         catch (JsonException e)
         {

@@ -123,7 +123,7 @@ public static class CocoEvaluator
         }
         if (dropped > 0)
             warnings.Add($"{source}: dropped {dropped} detection(s) whose category is not in the categories of {gt.Path} " +
-                         $"(category_id {string.Join(", ", unknownCategories.Take(10))}{(unknownCategories.Count > 10 ? ", …" : "")}; first at [{firstDropped}])");
+                         $"(category_id {string.Join(", ", unknownCategories.Take(10))}{(unknownCategories.Count > 10 ? ", ..." : "")}; first at [{firstDropped}])");
 
         return new EvaluationData(categoryIds,
             g, gtArea, gtCrowd, GroupByClassAndImage(g, categoryIds.Length, imageIds.Length, out var gtStart), gtStart,

@@ -74,6 +74,7 @@ public sealed class CocoAnnotationFileTests : IDisposable
     [Theory]
     [InlineData("{\"images\": [", "not valid JSON at line 1")]
     [InlineData("[]", "expected a JSON object")]
+    [InlineData("{\"images\": [], \"annotations\": [], \"categories\": []} x", "not valid JSON at line 1")]
     [InlineData("{\"images\": [], \"categories\": []}", "missing key 'annotations'")]
     [InlineData("{\"images\": {}, \"annotations\": [], \"categories\": []}", "'images' must be an array, got an object")]
     [InlineData("{\"images\": [{\"id\": 1, \"file_name\": \"a\", \"width\": 5}], \"annotations\": [], \"categories\": []}",
@@ -169,6 +170,7 @@ public sealed class CocoAnnotationFileTests : IDisposable
     [InlineData("[{\"image_id\": 1, \"category_id\": 1, \"bbox\": [0, 0, 1, -1], \"score\": 1}]", "[0]: bbox [0, 0, 1, -1] has a negative size")]
     [InlineData("[{\"image_id\": 1, \"category_id\": 1, \"bbox\": [0, 0, 1, 1], \"score\": NaN}]", "not valid JSON")]
     [InlineData("[1, 2]", "[0]: expected an object, got a number")]
+    [InlineData("[] []", "not valid JSON")]
     public void BadDetectionsGiveOneLineNamingFileAndRecord(string content, string expected)
     {
         string path = Write("dets.json", content);
