@@ -11,9 +11,9 @@ public static class EvaluateCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var gt = new Option<string>("--gt") { Description = "COCO ground truth (instances JSON; .json or .json.gz).", Required = true };
-        var dets = new Option<string>("--dets") { Description = "COCO results JSON [{image_id, category_id, bbox, score}] (.json or .json.gz).", Required = true };
-        var json = new Option<string?>("--json") { Description = "Also write the metrics as JSON to this file." };
+        var gt = new Option<string>("--gt") { Description = "COCO ground truth (instances JSON; .json or .json.gz).", Required = true, HelpName = "GT.json" };
+        var dets = new Option<string>("--dets") { Description = "COCO results JSON [{image_id, category_id, bbox, score}] (.json or .json.gz).", Required = true, HelpName = "DETS.json" };
+        var json = new Option<string?>("--json") { Description = "Also write the metrics as JSON to this file.", HelpName = "OUT.json" };
         var command = new Command("evaluate", "COCO bbox metrics of detections against ground truth (the same numbers as pycocotools).")
         {
             gt, dets, json,

@@ -240,6 +240,9 @@ internal sealed class CocoJsonReader
         _start = _length >= 3 && _bytes[0] == 0xEF && _bytes[1] == 0xBB && _bytes[2] == 0xBF ? 3 : 0;
     }
 
+    /// <summary>Length of the JSON text in bytes.</summary>
+    public int Length => _length - _start;
+
     public Utf8JsonReader Start() =>
         new(_bytes.AsSpan(_start, _length - _start), new JsonReaderOptions { MaxDepth = 256 });
 
