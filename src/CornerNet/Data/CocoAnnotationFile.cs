@@ -261,8 +261,10 @@ internal sealed class CocoJsonReader
         if (raw.Length < 2 || raw[0] != 0x1F || raw[1] != 0x8B) return (raw, raw.Length);
         try
         {
-            // The gzip trailer holds the uncompressed size modulo 2^32: a good first capacity.
-            int guess = raw.Length >= 18 ? (int)Math.Min(BitConverter.ToUInt32(raw, raw.Length - 4), (uint)Array.MaxLength) : 0;
+            // The gzip trailer holds the uncompressed size modulo 2^32: a good first capacity, within reason (JSON
+            // compresses about tenfold; a corrupt trailer must not allocate gigabytes).
+            long trailer = raw.Length >= 18 ? BitConverter.ToUInt32(raw, raw.Length - 4) : 0;
+            int guess = (int)Math.Min(Math.Min(trailer, raw.Length * 64L), Array.MaxLength);
             using var output = new MemoryStream(Math.Max(guess, raw.Length));
             using (var gzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress))
                 gzip.CopyTo(output);
@@ -271,6 +273,10 @@ internal sealed class CocoJsonReader
         catch (InvalidDataException e)
         {
             throw new InvalidInputException(path, $"corrupt gzip data: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidInputException(path, $"cannot decompress: {e.Message}", e);
         }
     }
 

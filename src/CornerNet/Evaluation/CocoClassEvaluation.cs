@@ -10,7 +10,7 @@ namespace CornerNet.Evaluation;
 internal sealed class CocoClassEvaluation
 {
     const int T = CocoEvaluator.T, R = CocoEvaluator.R, A = CocoEvaluator.A, M = CocoEvaluator.M;
-    const int MaxDetections = 100;
+    const int KeptPerImage = 100;
     // np.spacing(1): the precision denominator's guard.
     const double Eps = 2.220446049250313e-16;
 
@@ -84,7 +84,7 @@ internal sealed class CocoClassEvaluation
             while (end < dets.Length && images[dets[end]] == image) end++;
             var group = dets[n..end];
             ScoreOrder.SortDescending(group, _data.Score);
-            int keep = Math.Min(group.Length, MaxDetections);
+            int keep = Math.Min(group.Length, KeptPerImage);
             _detRuns.Add((_slots, keep));
             for (int j = 0; j < keep; j++)
             {

@@ -128,6 +128,16 @@ public sealed class CocoAnnotationFileTests : IDisposable
     }
 
     [Fact]
+    public void CorruptGzipIsAnInputError()
+    {
+        string path = Write("gt.json.gz", Valid);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        var e = Assert.Throws<InvalidInputException>(() => CocoAnnotationFile.Read(path));
+        Assert.StartsWith(path + ": ", e.Message);
+    }
+
+    [Fact]
     public void MissingFileIsAnInputError()
     {
         string path = Path.Combine(_dir, "nope.json");
