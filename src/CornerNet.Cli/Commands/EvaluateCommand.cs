@@ -11,9 +11,9 @@ public static class EvaluateCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var gt = new Option<string>("--gt") { Description = "COCO ground truth (instances JSON; .json or .json.gz).", Required = true };
-        var dets = new Option<string>("--dets") { Description = "COCO results JSON [{image_id, category_id, bbox, score}] (.json or .json.gz).", Required = true };
-        var json = new Option<string?>("--json") { Description = "Also write the metrics as JSON to this file." };
+        var gt = new Option<string>("--gt") { Description = "COCO ground truth (instances JSON; .json or .json.gz).", Required = true, HelpName = "GT.json" };
+        var dets = new Option<string>("--dets") { Description = "COCO results JSON [{image_id, category_id, bbox, score}] (.json or .json.gz).", Required = true, HelpName = "DETS.json" };
+        var json = new Option<string?>("--json") { Description = "Also write the metrics as JSON to this file.", HelpName = "OUT.json" };
         var command = new Command("evaluate", "COCO bbox metrics of detections against ground truth (the same numbers as pycocotools).")
         {
             gt, dets, json,
@@ -25,8 +25,11 @@ public static class EvaluateCommand
 
     static int Run(string gtPath, string detsPath, string? jsonPath)
     {
-        var groundTruth = CocoAnnotationFile.Read(gtPath);
-        var detections = CocoDetectionsFile.Read(detsPath);
+        // The two files are independent: read them at the same time (a bad ground truth is still reported first).
+        var gtRead = Task.Run(() => CocoAnnotationFile.Read(gtPath));
+        var detsRead = Task.Run(() => CocoDetectionsFile.Read(detsPath));
+        var groundTruth = gtRead.GetAwaiter().GetResult();
+        var detections = detsRead.GetAwaiter().GetResult();
         var metrics = CocoEvaluator.Evaluate(groundTruth, detections);
         foreach (string warning in metrics.Warnings) Console.Error.WriteLine($"cornernet: warning: {warning}");
 

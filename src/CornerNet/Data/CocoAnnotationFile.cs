@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
@@ -137,6 +138,7 @@ public sealed class CocoAnnotationFile
                     reader.Skip();
                 }
             }
+            json.EndOfValue(ref reader);
         }
         catch (JsonException e)
         {
@@ -179,6 +181,7 @@ public sealed class CocoAnnotationFile
         return new CocoImage(id!.Value, fileName!, (int)width!.Value, (int)height!.Value);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static CocoAnnotation ReadAnnotation(ref Utf8JsonReader reader, CocoJsonReader json, string collection, int index)
     {
         var record = json.BeginRecord(ref reader, collection, index);
@@ -237,6 +240,9 @@ internal sealed class CocoJsonReader
         _start = _length >= 3 && _bytes[0] == 0xEF && _bytes[1] == 0xBB && _bytes[2] == 0xBF ? 3 : 0;
     }
 
+    /// <summary>Length of the JSON text in bytes.</summary>
+    public int Length => _length - _start;
+
     public Utf8JsonReader Start() =>
         new(_bytes.AsSpan(_start, _length - _start), new JsonReaderOptions { MaxDepth = 256 });
 
@@ -255,8 +261,10 @@ internal sealed class CocoJsonReader
         if (raw.Length < 2 || raw[0] != 0x1F || raw[1] != 0x8B) return (raw, raw.Length);
         try
         {
-            // The gzip trailer holds the uncompressed size modulo 2^32: a good first capacity.
-            int guess = raw.Length >= 18 ? (int)Math.Min(BitConverter.ToUInt32(raw, raw.Length - 4), (uint)Array.MaxLength) : 0;
+            // The gzip trailer holds the uncompressed size modulo 2^32: a good first capacity, within reason (JSON
+            // compresses about tenfold; a corrupt trailer must not allocate gigabytes).
+            long trailer = raw.Length >= 18 ? BitConverter.ToUInt32(raw, raw.Length - 4) : 0;
+            int guess = (int)Math.Min(Math.Min(trailer, raw.Length * 64L), Array.MaxLength);
             using var output = new MemoryStream(Math.Max(guess, raw.Length));
             using (var gzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress))
                 gzip.CopyTo(output);
@@ -266,6 +274,16 @@ internal sealed class CocoJsonReader
         {
             throw new InvalidInputException(path, $"corrupt gzip data: {e.Message}", e);
         }
+        catch (IOException e)
+        {
+            throw new InvalidInputException(path, $"cannot decompress: {e.Message}", e);
+        }
+    }
+
+    /// <summary>After the top-level value: only whitespace may follow (reading on throws for anything else).</summary>
+    public void EndOfValue(ref Utf8JsonReader reader)
+    {
+        if (reader.Read()) throw new InvalidInputException(Path, "unexpected content after the JSON value");
     }
 
     public InvalidInputException Malformed(JsonException e)
@@ -304,6 +322,7 @@ internal sealed class CocoJsonReader
     {
         string? _problem;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public long? Integer(ref Utf8JsonReader reader, string key)
         {
             reader.Read();
@@ -312,13 +331,14 @@ internal sealed class CocoJsonReader
                 if (reader.TryGetInt64(out long value)) return value;
                 // Accept integral numbers written as floats (e.g. 17.0), as Python does.
                 if (reader.TryGetDouble(out double d) && d == Math.Floor(d) && Math.Abs(d) < 9.0e15) return (long)d;
-                _problem ??= $"{key} must be an integer, got {reader.GetDouble().ToString("R", CultureInfo.InvariantCulture)}";
+                _problem ??= $"{key} must be an integer, got {System.Text.Encoding.UTF8.GetString(reader.ValueSpan)}";
                 return null;
             }
             Wrong(ref reader, key, "an integer");
             return null;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public double? Number(ref Utf8JsonReader reader, string key)
         {
             reader.Read();
@@ -350,6 +370,7 @@ internal sealed class CocoJsonReader
             return null;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public CocoBox? Box(ref Utf8JsonReader reader, string key)
         {
             reader.Read();

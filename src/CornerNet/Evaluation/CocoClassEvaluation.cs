@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace CornerNet.Evaluation;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace CornerNet.Evaluation;
 internal sealed class CocoClassEvaluation
 {
     const int T = CocoEvaluator.T, R = CocoEvaluator.R, A = CocoEvaluator.A, M = CocoEvaluator.M;
-    const int MaxDetections = 100;
+    const int KeptPerImage = 100;
     // np.spacing(1): the precision denominator's guard.
     const double Eps = 2.220446049250313e-16;
 
@@ -20,6 +22,8 @@ internal sealed class CocoClassEvaluation
 
     // Detections kept (at most 100 per image, by score), in accumulate's concatenation order: image ascending, then score.
     int[] _slotDet = [];
+    // Rank of the slot's detection within its image (0 = best score).
+    int[] _slotRank = [];
     int _slots;
     // Per image with detections: first slot and count, for the maxDets 1 and 10 cuts.
     readonly List<(int Start, int Count)> _detRuns = [];
@@ -40,25 +44,24 @@ internal sealed class CocoClassEvaluation
         _classes = data.CategoryIds.Length;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(double[] precision, double[] recall)
     {
+        // Both come grouped by image (ascending), in file order within an image.
         var gts = _data.GtByClass.AsSpan(_data.GtClassStart[_k], _data.GtClassStart[_k + 1] - _data.GtClassStart[_k]);
         var dets = _data.DetByClass.AsSpan(_data.DetClassStart[_k], _data.DetClassStart[_k + 1] - _data.DetClassStart[_k]);
-        // GT: image ascending, file order within an image. Detections: image ascending, score descending, file order
-        // on ties (pycocotools' stable mergesort on -score).
-        gts.Sort(new GtOrder(_data.Gt.Image));
-        dets.Sort(new DetectionOrder(_data.Det.Image, _data.Score));
         KeepTopDetections(dets);
         _state = new byte[A * T * _slots];
 
+        int[] gtImages = _data.Gt.Image, detImages = _data.Det.Image;
         int g = 0, run = 0;
         while (g < gts.Length || run < _detRuns.Count)
         {
-            int gtImage = g < gts.Length ? _data.Gt.Image[gts[g]] : int.MaxValue;
-            int detImage = run < _detRuns.Count ? _data.Det.Image[_slotDet[_detRuns[run].Start]] : int.MaxValue;
+            int gtImage = g < gts.Length ? gtImages[gts[g]] : int.MaxValue;
+            int detImage = run < _detRuns.Count ? detImages[_slotDet[_detRuns[run].Start]] : int.MaxValue;
             int image = Math.Min(gtImage, detImage);
             int gEnd = g;
-            while (gEnd < gts.Length && _data.Gt.Image[gts[gEnd]] == image) gEnd++;
+            while (gEnd < gts.Length && gtImages[gts[gEnd]] == image) gEnd++;
             var (slotStart, slotCount) = detImage == image ? _detRuns[run++] : (0, 0);
             EvaluateImage(gts[g..gEnd], slotStart, slotCount);
             g = gEnd;
@@ -66,23 +69,34 @@ internal sealed class CocoClassEvaluation
         Accumulate(precision, recall);
     }
 
-    void KeepTopDetections(ReadOnlySpan<int> dets)
+    /// <summary>Sorts each image's detections by score (stable) and keeps the first 100 as slots.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    void KeepTopDetections(Span<int> dets)
     {
+        int[] images = _data.Det.Image;
         _slotDet = new int[dets.Length];
+        _slotRank = new int[dets.Length];
         _slots = 0;
         for (int n = 0; n < dets.Length;)
         {
-            int image = _data.Det.Image[dets[n]];
+            int image = images[dets[n]];
             int end = n;
-            while (end < dets.Length && _data.Det.Image[dets[end]] == image) end++;
-            int keep = Math.Min(end - n, MaxDetections);
+            while (end < dets.Length && images[dets[end]] == image) end++;
+            var group = dets[n..end];
+            ScoreOrder.SortDescending(group, _data.Score);
+            int keep = Math.Min(group.Length, KeptPerImage);
             _detRuns.Add((_slots, keep));
-            for (int j = 0; j < keep; j++) _slotDet[_slots++] = dets[n + j];
+            for (int j = 0; j < keep; j++)
+            {
+                _slotRank[_slots] = j;
+                _slotDet[_slots++] = group[j];
+            }
             n = end;
         }
     }
 
     /// <summary>evaluateImg for one (image, class) and every area range: sets the state of the image's slots.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void EvaluateImage(ReadOnlySpan<int> gts, int slotStart, int detCount)
     {
         int gtCount = gts.Length;
@@ -125,7 +139,19 @@ internal sealed class CocoClassEvaluation
 
         for (int a = 0; a < A; a++)
         {
-            var (_, lo, hi) = CocoEvaluator.AreaRanges[a];
+            double lo = CocoEvaluator.AreaMin[a], hi = CocoEvaluator.AreaMax[a];
+            if (gtCount == 0)
+            {
+                // Nothing to match: every detection is a false positive, or ignored when outside the area range.
+                for (int d = 0; d < detCount; d++)
+                {
+                    int dn = _slotDet[slotStart + d];
+                    double area = det.W[dn] * det.H[dn];
+                    byte state = area < lo || area > hi ? Ignored : FalsePositive;
+                    for (int t = 0; t < T; t++) _state[(a * T + t) * _slots + slotStart + d] = state;
+                }
+                continue;
+            }
             // GT order: not ignored first, file order kept (stable argsort of the ignore flags).
             int regular = 0;
             for (int j = 0; j < gtCount; j++)
@@ -179,19 +205,19 @@ internal sealed class CocoClassEvaluation
     }
 
     /// <summary>accumulate for this class: precision at the 101 recall thresholds and final recall, per (t, a, m).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void Accumulate(double[] precision, double[] recall)
     {
-        var rc = new double[_slots];
-        var pr = new double[_slots];
+        var byScore = SlotsByScore();
         var order = new int[_slots];
+        var tpPrecision = new double[_slots];
         for (int mi = 0; mi < M; mi++)
         {
+            // The first maxDets of each image, in the order of the whole list (a subsequence keeps the sort).
             int maxDet = CocoEvaluator.MaxDetections[mi];
             int nd = 0;
-            foreach (var (start, count) in _detRuns)
-                for (int j = 0; j < Math.Min(count, maxDet); j++) order[nd++] = start + j;
-            // Stable sort by score descending over the concatenation (slots are in concatenation order).
-            order.AsSpan(0, nd).Sort(new SlotOrder(_slotDet, _data.Score));
+            foreach (int slot in byScore)
+                if (_slotRank[slot] < maxDet) order[nd++] = slot;
 
             for (int a = 0; a < A; a++)
             {
@@ -200,55 +226,53 @@ internal sealed class CocoClassEvaluation
                 for (int t = 0; t < T; t++)
                 {
                     int stateBase = (a * T + t) * _slots;
+                    // pycocotools computes rc = tp / npig and pr = tp / (fp + tp + eps) at every detection, makes pr
+                    // non-increasing from the right, and reads pr at the first index whose rc reaches each recall
+                    // threshold. That index is always a true positive (or 0 for threshold 0), and a false positive or
+                    // ignored detection never has a higher pr than the true positive before it, so the same numbers
+                    // come from pr at the true positives alone.
                     double tp = 0, fp = 0;
+                    int tpCount = 0;
                     for (int j = 0; j < nd; j++)
                     {
                         byte state = _state[stateBase + order[j]];
-                        if (state == TruePositive) tp++;
+                        if (state == TruePositive)
+                        {
+                            tp++;
+                            tpPrecision[tpCount++] = tp / (fp + tp + Eps);
+                        }
                         else if (state == FalsePositive) fp++;
-                        rc[j] = tp / npig;
-                        pr[j] = tp / (fp + tp + Eps);
                     }
-                    recall[CocoEvaluator.RecallIndex(t, _k, a, mi, _classes)] = nd > 0 ? rc[nd - 1] : 0;
-                    for (int j = nd - 1; j > 0; j--)
-                        if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
-                    // searchsorted(rc, recThrs, side="left"); thresholds past the last recall get 0.
-                    int idx = 0;
-                    for (int r = 0; r < R; r++)
+                    recall[CocoEvaluator.RecallIndex(t, _k, a, mi, _classes)] = nd > 0 ? tp / npig : 0;
+                    for (int j = tpCount - 1; j > 0; j--)
+                        if (tpPrecision[j] > tpPrecision[j - 1]) tpPrecision[j - 1] = tpPrecision[j];
+
+                    // Recall threshold 0: index 0, i.e. the best precision overall (0 without true positives).
+                    precision[CocoEvaluator.PrecisionIndex(t, 0, _k, a, mi, _classes)] = tpCount > 0 ? tpPrecision[0] : 0;
+                    // Others: the c-th true positive with c / npig >= threshold; 0 past the last one.
+                    int c = 1;
+                    for (int r = 1; r < R; r++)
                     {
                         double threshold = CocoEvaluator.RecallThresholdArray[r];
-                        while (idx < nd && rc[idx] < threshold) idx++;
-                        precision[CocoEvaluator.PrecisionIndex(t, r, _k, a, mi, _classes)] = idx < nd ? pr[idx] : 0;
+                        while (c <= tpCount && c / (double)npig < threshold) c++;
+                        precision[CocoEvaluator.PrecisionIndex(t, r, _k, a, mi, _classes)] = c <= tpCount ? tpPrecision[c - 1] : 0;
                     }
                 }
             }
         }
     }
 
-    readonly struct GtOrder(int[] image) : IComparer<int>
+    /// <summary>Slots by score descending, ties in slot (concatenation) order, as numpy's stable argsort of -score.</summary>
+    int[] SlotsByScore()
     {
-        public int Compare(int x, int y) => image[x] != image[y] ? image[x].CompareTo(image[y]) : x.CompareTo(y);
-    }
-
-    readonly struct DetectionOrder(int[] image, double[] score) : IComparer<int>
-    {
-        public int Compare(int x, int y)
+        var slotScore = new double[_slots];
+        var slots = new int[_slots];
+        for (int s = 0; s < _slots; s++)
         {
-            if (image[x] != image[y]) return image[x].CompareTo(image[y]);
-            if (score[x] > score[y]) return -1;
-            if (score[x] < score[y]) return 1;
-            return x.CompareTo(y);
+            slotScore[s] = _data.Score[_slotDet[s]];
+            slots[s] = s;
         }
-    }
-
-    readonly struct SlotOrder(int[] slotDet, double[] score) : IComparer<int>
-    {
-        public int Compare(int x, int y)
-        {
-            double sx = score[slotDet[x]], sy = score[slotDet[y]];
-            if (sx > sy) return -1;
-            if (sx < sy) return 1;
-            return x.CompareTo(y);
-        }
+        ScoreOrder.SortDescending(slots, slotScore);
+        return slots;
     }
 }

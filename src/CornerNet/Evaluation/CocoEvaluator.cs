@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CornerNet.Data;
 
 namespace CornerNet.Evaluation;
@@ -57,6 +58,8 @@ public static class CocoEvaluator
     internal const int T = 10, R = 101, A = 4, M = 3;
 
     internal static readonly double[] IouThresholdArray = [.. IouThresholds];
+    internal static readonly double[] AreaMin = [.. AreaRanges.Select(r => r.Min)];
+    internal static readonly double[] AreaMax = [.. AreaRanges.Select(r => r.Max)];
     internal static readonly double[] RecallThresholdArray = [.. RecallThresholds];
 
     // numpy: step = (stop - start) / (num - 1); y = arange(num) * step + start; y[-1] = stop.
@@ -69,6 +72,7 @@ public static class CocoEvaluator
         return y;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static EvaluationData Prepare(CocoAnnotationFile gt, IReadOnlyList<CocoDetection> detections, string source, List<string> warnings)
     {
         var imageIds = new long[gt.Images.Count];
@@ -105,6 +109,9 @@ public static class CocoEvaluator
             var det = detections[n];
             if (!imageIndex.TryGetValue(det.ImageId, out int image))
                 throw new InvalidInputException(source, $"[{n}]: image_id {det.ImageId} is not an image of {gt.Path}");
+            // Detections made in memory skip the file reader's checks.
+            if (CocoAnnotationFile.BoxProblem(det.Box) is { } problem) throw new InvalidInputException(source, $"[{n}]: {problem}");
+            if (!double.IsFinite(det.Score)) throw new InvalidInputException(source, $"[{n}]: score is not finite");
             if (!categoryIndex.TryGetValue(det.CategoryId, out int category))
             {
                 category = -1;
@@ -116,27 +123,39 @@ public static class CocoEvaluator
         }
         if (dropped > 0)
             warnings.Add($"{source}: dropped {dropped} detection(s) whose category is not in the categories of {gt.Path} " +
-                         $"(category_id {string.Join(", ", unknownCategories.Take(10))}{(unknownCategories.Count > 10 ? ", …" : "")}; first at [{firstDropped}])");
+                         $"(category_id {string.Join(", ", unknownCategories.Take(10))}{(unknownCategories.Count > 10 ? ", ..." : "")}; first at [{firstDropped}])");
 
         return new EvaluationData(categoryIds,
-            g, gtArea, gtCrowd, GroupByClass(g.Category, categoryIds.Length, out var gtStart), gtStart,
-            d, score, GroupByClass(d.Category, categoryIds.Length, out var detStart), detStart);
+            g, gtArea, gtCrowd, GroupByClassAndImage(g, categoryIds.Length, imageIds.Length, out var gtStart), gtStart,
+            d, score, GroupByClassAndImage(d, categoryIds.Length, imageIds.Length, out var detStart), detStart);
     }
 
-    /// <summary>Indices grouped by class (counting sort, so file order is kept within a class); class -1 is left out.</summary>
-    static int[] GroupByClass(int[] category, int classes, out int[] start)
+    /// <summary>
+    /// Box indices grouped by class, then by image (ascending), file order kept within an image: two stable counting
+    /// sorts, by image then by class. Boxes of class -1 (dropped) are left out.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static int[] GroupByClassAndImage(BoxSet boxes, int classes, int images, out int[] classStart)
     {
-        start = new int[classes + 1];
+        int[] image = boxes.Image, category = boxes.Category;
+        var imageStart = new int[images + 1];
+        foreach (int i in image) imageStart[i + 1]++;
+        for (int i = 0; i < images; i++) imageStart[i + 1] += imageStart[i];
+        var byImage = new int[image.Length];
+        for (int n = 0; n < image.Length; n++) byImage[imageStart[image[n]]++] = n;
+
+        classStart = new int[classes + 1];
         foreach (int k in category)
-            if (k >= 0) start[k + 1]++;
-        for (int k = 0; k < classes; k++) start[k + 1] += start[k];
-        var next = (int[])start.Clone();
-        var order = new int[start[classes]];
-        for (int n = 0; n < category.Length; n++)
+            if (k >= 0) classStart[k + 1]++;
+        for (int k = 0; k < classes; k++) classStart[k + 1] += classStart[k];
+        var next = (int[])classStart.Clone();
+        var order = new int[classStart[classes]];
+        foreach (int n in byImage)
             if (category[n] >= 0) order[next[category[n]]++] = n;
         return order;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static CocoMetrics Summarize(long[] categoryIds, double[] precision, double[] recall, List<string> warnings)
     {
         int classes = categoryIds.Length;
