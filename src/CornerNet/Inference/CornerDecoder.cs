@@ -75,13 +75,21 @@ public sealed class CornerDecoder
 
     /// <summary>
     /// Keeps a heatmap value only where it equals the maximum of its kernel×kernel neighbourhood (stride 1, padding
-    /// (kernel − 1)/2), zero elsewhere: the official <c>_nms</c>.
+    /// (kernel − 1)/2), zero elsewhere: the official <c>_nms</c>. The window maximum is taken as a row maximum then a
+    /// column maximum over shifted views of the map padded with −∞, which gives max_pool2d's values exactly and is
+    /// several times faster than libtorch's CPU max_pool2d for stride 1.
     /// </summary>
     public static Tensor SuppressNonPeaks(Tensor heat, int kernel)
     {
         ArgumentNullException.ThrowIfNull(heat);
         using var scope = NewDisposeScope();
-        var pooled = nn.functional.max_pool2d(heat, kernel, stride: 1, padding: (kernel - 1) / 2);
+        long h = heat.shape[2], w = heat.shape[3];
+        int pad = (kernel - 1) / 2;
+        var padded = nn.functional.pad(heat, [pad, pad, pad, pad], value: double.NegativeInfinity);
+        var rows = padded.narrow(3, 0, w);
+        for (int i = 1; i < kernel; i++) rows = maximum(rows, padded.narrow(3, i, w));
+        var pooled = rows.narrow(2, 0, h);
+        for (int i = 1; i < kernel; i++) pooled = maximum(pooled, rows.narrow(2, i, h));
         return (heat * pooled.eq(heat).to_type(heat.dtype)).MoveToOuterDisposeScope();
     }
 

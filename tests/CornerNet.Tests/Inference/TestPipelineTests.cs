@@ -68,4 +68,26 @@ public class TestPipelineTests(ITestOutputHelper output)
         var e = Assert.Throws<InvalidOperationException>(() => pipeline.Detect(new BgrImage(new byte[100 * 100 * 3], 100, 100)));
         Assert.Contains("3 heatmap channels", e.Message);
     }
+
+    [Fact]
+    public void RepeatedDetectionLeavesNoLiveTensors()
+    {
+        var generator = new TorchSharp.torch.Generator(7);
+        CornerHeads RandomHeads(Tensor batch)
+        {
+            long b = batch.shape[0], h = (batch.shape[2] + 1) / 4, w = (batch.shape[3] + 1) / 4;
+            return new CornerHeads(randn(b, 3, h, w, generator: generator), randn(b, 3, h, w, generator: generator),
+                randn(b, 1, h, w, generator: generator), randn(b, 1, h, w, generator: generator),
+                rand(b, 2, h, w, generator: generator), rand(b, 2, h, w, generator: generator));
+        }
+        var pipeline = new TestPipeline(RandomHeads, 3, new TestOptions { Scales = [0.5, 1.0] });
+        var image = new BgrImage(Enumerable.Range(0, 60 * 80 * 3).Select(i => (byte)(i * 7)).ToArray(), 60, 80);
+        long before = 0;
+        for (int step = 0; step < 3; step++)
+        {
+            if (step == 1) before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            Assert.NotEmpty(pipeline.Detect(image));
+        }
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
 }
