@@ -83,6 +83,20 @@ public class CornerDecoderTests(ITestOutputHelper output)
         Assert.Equal(0f, best[7]);
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void PeakSuppressionEqualsMaxPoolKeepWhereEqual(int kernel)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new TorchSharp.torch.Generator(3);
+        // Rounded values make ties (plateaus) common, and the maps' borders are covered too.
+        var heat = (rand(2, 3, 9, 11, generator: generator) * 4).round() / 4;
+        var pooled = nn.functional.max_pool2d(heat, kernel, stride: 1, padding: (kernel - 1) / 2);
+        var expected = heat * pooled.eq(heat).to_type(ScalarType.Float32);
+        Assert.True(expected.Equals(CornerDecoder.SuppressNonPeaks(heat, kernel)));
+    }
+
     static List<DetectionMatching.Row> ValidRows(Tensor dets)
     {
         var d = dets.contiguous().data<float>().ToArray();

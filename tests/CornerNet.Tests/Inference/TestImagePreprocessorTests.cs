@@ -54,6 +54,15 @@ public class TestImagePreprocessorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ASideAlreadyOfTheForm128kMinus1LosesItsLastRowAsOfficially()
+    {
+        // crop_image centres with integer halves: 127 rows in a 127-row canvas start at 63 − 63 = 0 and end at 63 + 63.
+        var g = ScaleGeometry.For(127, 200, 1.0);
+        Assert.Equal((127, 0, 126), (g.InputHeight, g.Top, g.Bottom));
+        Assert.Equal((255, 27, 227), (g.InputWidth, g.Left, g.Right));
+    }
+
+    [Fact]
     public void ExactHalvingAveragesTwoByTwoBlocksRoundingHalfUp()
     {
         // OpenCV treats an exact 2× reduction as INTER_AREA: (a + b + c + d + 2) >> 2 per channel.
