@@ -26,7 +26,7 @@ public sealed class CornerDecoder
     public DecodeOptions Options { get; }
 
     /// <summary>
-    /// Decodes a batch: N×NumDets×8 float32 rows (x1, y1, x2, y2, score, tl score, br score, class as a float), in
+    /// Decodes a batch: N×NumDets×8 rows in the heads' floating type (float32 for the official model) (x1, y1, x2, y2, score, tl score, br score, class as a float), in
     /// output-map coordinates, best score first; rejected pairs have score −1 and come in unspecified order.
     /// K is limited to C·H·W and NumDets to K² when the maps are too small for them (the official code fails there).
     /// </summary>
@@ -67,7 +67,7 @@ public sealed class CornerDecoder
 
         var (topScores, topInds) = scores.topk(numDets, dim: 1);
         var pickedBoxes = boxes.gather(1, topInds.unsqueeze(2).expand(n, numDets, 4));
-        Tensor Pick(Tensor pairs) => pairs.reshape(n, (long)k * k).gather(1, topInds).to_type(ScalarType.Float32).unsqueeze(2);
+        Tensor Pick(Tensor pairs) => pairs.reshape(n, (long)k * k).gather(1, topInds).to_type(boxes.dtype).unsqueeze(2);
 
         var detections = cat(new[] { pickedBoxes, topScores.unsqueeze(2), Pick(tlScores), Pick(brScores), Pick(tlClasses) }, 2);
         return detections.MoveToOuterDisposeScope();
