@@ -1,0 +1,117 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CornerNet.Inference;
+
+/// <summary>
+/// Turns CornerNet's raw head outputs into scored corner pairs exactly as the official <c>_decode</c>
+/// (models/py_utils/kp_utils.py): sigmoid heatmaps, max-pool suppression of non-peaks, the top K corners over
+/// class × position, offsets added, then every top-left × bottom-right pair scored by the mean of its two corner
+/// scores and rejected (score −1) when the classes differ, the embeddings are farther apart than the threshold, or
+/// the bottom-right corner lies left of or above the top-left one. Runs on the device of its inputs.
+/// </summary>
+public sealed class CornerDecoder
+{
+    /// <summary>Columns of a decoded detection: x1, y1, x2, y2, score, tl score, br score, class.</summary>
+    public const int Columns = 8;
+
+    /// <summary>Creates a decoder; <paramref name="options"/> defaults to the official test settings.</summary>
+    public CornerDecoder(DecodeOptions? options = null)
+    {
+        Options = options ?? new DecodeOptions();
+        Options.Validate();
+    }
+
+    /// <summary>The decoding parameters.</summary>
+    public DecodeOptions Options { get; }
+
+    /// <summary>
+    /// Decodes a batch: N×NumDets×8 rows in the heads' floating type (float32 for the official model) (x1, y1, x2, y2, score, tl score, br score, class as a float), in
+    /// output-map coordinates, best score first; rejected pairs have score −1 and come in unspecified order.
+    /// K is limited to C·H·W and NumDets to K² when the maps are too small for them (the official code fails there).
+    /// </summary>
+    public Tensor Decode(CornerHeads heads)
+    {
+        ArgumentNullException.ThrowIfNull(heads);
+        using var scope = NewDisposeScope();
+        long n = heads.TlHeats.shape[0], c = heads.TlHeats.shape[1], h = heads.TlHeats.shape[2], w = heads.TlHeats.shape[3];
+        int k = (int)Math.Min(Options.K, c * h * w);
+        int numDets = (int)Math.Min(Options.NumDets, (long)k * k);
+
+        var tl = TopK(SuppressNonPeaks(heads.TlHeats.sigmoid(), Options.Kernel), k);
+        var br = TopK(SuppressNonPeaks(heads.BrHeats.sigmoid(), Options.Kernel), k);
+
+        var tlRegr = GatherAtCorners(heads.TlRegrs, tl.Indices);
+        var brRegr = GatherAtCorners(heads.BrRegrs, br.Indices);
+        // Rows index the top-left corner, columns the bottom-right one.
+        var tlXs = (tl.Xs + tlRegr.select(1, 0)).view(n, k, 1).expand(n, k, k);
+        var tlYs = (tl.Ys + tlRegr.select(1, 1)).view(n, k, 1).expand(n, k, k);
+        var brXs = (br.Xs + brRegr.select(1, 0)).view(n, 1, k).expand(n, k, k);
+        var brYs = (br.Ys + brRegr.select(1, 1)).view(n, 1, k).expand(n, k, k);
+        var boxes = stack(new[] { tlXs, tlYs, brXs, brYs }, 3).view(n, (long)k * k, 4);
+
+        var tlTags = GatherAtCorners(heads.TlTags, tl.Indices).view(n, k, 1);
+        var brTags = GatherAtCorners(heads.BrTags, br.Indices).view(n, 1, k);
+        var distances = (tlTags - brTags).abs();
+
+        var tlScores = tl.Scores.view(n, k, 1).expand(n, k, k);
+        var brScores = br.Scores.view(n, 1, k).expand(n, k, k);
+        var tlClasses = tl.Classes.view(n, k, 1).expand(n, k, k);
+        var brClasses = br.Classes.view(n, 1, k).expand(n, k, k);
+
+        var rejected = tlClasses.ne(brClasses)
+            .logical_or(distances.gt(Options.AeThreshold))
+            .logical_or(brXs.lt(tlXs))
+            .logical_or(brYs.lt(tlYs));
+        var scores = ((tlScores + brScores) / 2).masked_fill(rejected, -1).view(n, (long)k * k);
+
+        var (topScores, topInds) = scores.topk(numDets, dim: 1);
+        var pickedBoxes = boxes.gather(1, topInds.unsqueeze(2).expand(n, numDets, 4));
+        Tensor Pick(Tensor pairs) => pairs.reshape(n, (long)k * k).gather(1, topInds).to_type(boxes.dtype).unsqueeze(2);
+
+        var detections = cat(new[] { pickedBoxes, topScores.unsqueeze(2), Pick(tlScores), Pick(brScores), Pick(tlClasses) }, 2);
+        return detections.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Keeps a heatmap value only where it equals the maximum of its kernel×kernel neighbourhood (stride 1, padding
+    /// (kernel − 1)/2), zero elsewhere: the official <c>_nms</c>. The window maximum is taken as a row maximum then a
+    /// column maximum over shifted views of the map padded with −∞, which gives max_pool2d's values exactly and is
+    /// several times faster than libtorch's CPU max_pool2d for stride 1.
+    /// </summary>
+    public static Tensor SuppressNonPeaks(Tensor heat, int kernel)
+    {
+        ArgumentNullException.ThrowIfNull(heat);
+        using var scope = NewDisposeScope();
+        long h = heat.shape[2], w = heat.shape[3];
+        int pad = (kernel - 1) / 2;
+        var padded = nn.functional.pad(heat, [pad, pad, pad, pad], value: double.NegativeInfinity);
+        var rows = padded.narrow(3, 0, w);
+        for (int i = 1; i < kernel; i++) rows = maximum(rows, padded.narrow(3, i, w));
+        var pooled = rows.narrow(2, 0, h);
+        for (int i = 1; i < kernel; i++) pooled = maximum(pooled, rows.narrow(2, i, h));
+        return (heat * pooled.eq(heat).to_type(heat.dtype)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The official <c>_topk</c>: the <paramref name="k"/> largest values of N×C×H×W scores over C·H·W jointly.</summary>
+    public static TopCorners TopK(Tensor scores, int k)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        using var scope = NewDisposeScope();
+        long n = scores.shape[0], h = scores.shape[2], w = scores.shape[3];
+        var (values, flat) = scores.reshape(n, -1).topk(k, dim: 1);
+        var classes = flat.div(h * w, RoundingMode.floor);
+        var inds = flat.remainder(h * w);
+        var ys = inds.div(w, RoundingMode.floor).to_type(ScalarType.Float32);
+        var xs = inds.remainder(w).to_type(ScalarType.Float32);
+        return new TopCorners(values.MoveToOuterDisposeScope(), inds.MoveToOuterDisposeScope(), classes.MoveToOuterDisposeScope(),
+            ys.MoveToOuterDisposeScope(), xs.MoveToOuterDisposeScope());
+    }
+
+    // N×D×H×W map, N×K flat positions → N×D×K values at those positions.
+    static Tensor GatherAtCorners(Tensor map, Tensor indices)
+    {
+        long n = map.shape[0], d = map.shape[1];
+        return map.reshape(n, d, -1).gather(2, indices.unsqueeze(1).expand(n, d, indices.shape[1]));
+    }
+}

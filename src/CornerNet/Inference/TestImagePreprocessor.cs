@@ -1,0 +1,61 @@
+using static TorchSharp.torch;
+
+namespace CornerNet.Inference;
+
+/// <summary>
+/// Builds the network input of the official test procedure (<c>test/coco.py kp_detection</c>): OpenCV-exact bilinear
+/// resize, centring in a canvas of (int(h·s) | 127) × (int(w·s) | 127) filled with zeros, then x/255 and
+/// (x − mean)/std computed in float64 and stored as float32, so the padding becomes −mean/std.
+/// </summary>
+public sealed class TestImagePreprocessor
+{
+    /// <summary>The official COCO per-channel mean in BGR order (float32 values, as the official db holds them).</summary>
+    public static IReadOnlyList<float> CocoMeanBgr { get; } = [0.40789654f, 0.44719302f, 0.47026115f];
+
+    /// <summary>The official COCO per-channel standard deviation in BGR order.</summary>
+    public static IReadOnlyList<float> CocoStdBgr { get; } = [0.28863828f, 0.27408164f, 0.27809835f];
+
+    readonly double[] _mean;
+    readonly double[] _std;
+
+    /// <summary>Creates a preprocessor with BGR mean and std (three values each); defaults to the official COCO ones.</summary>
+    public TestImagePreprocessor(IReadOnlyList<float>? meanBgr = null, IReadOnlyList<float>? stdBgr = null)
+    {
+        meanBgr ??= CocoMeanBgr;
+        stdBgr ??= CocoStdBgr;
+        if (meanBgr.Count != 3 || stdBgr.Count != 3) throw new ArgumentException("mean and std need three values (B, G, R)");
+        if (stdBgr.Any(s => !(s > 0))) throw new ArgumentException("std values must be positive", nameof(stdBgr));
+        _mean = meanBgr.Select(v => (double)v).ToArray();
+        _std = stdBgr.Select(v => (double)v).ToArray();
+    }
+
+    /// <summary>
+    /// The normalized 1×3×H×W float32 input of <paramref name="image"/> at <paramref name="scale"/> (on the CPU, or on
+    /// <paramref name="device"/>), with the geometry that maps detections back.
+    /// </summary>
+    public (Tensor Input, ScaleGeometry Geometry) Prepare(BgrImage image, double scale, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var g = ScaleGeometry.For(image.Height, image.Width, scale);
+        var resized = OpenCvLinearResize.Resize(image.Pixels, image.Height, image.Width, 3, g.ResizedHeight, g.ResizedWidth);
+        var canvas = new byte[g.InputHeight * g.InputWidth * 3];
+        int rows = g.Bottom - g.Top, bytesPerRow = (g.Right - g.Left) * 3;
+        for (int y = 0; y < rows; y++)
+            Buffer.BlockCopy(resized, y * g.ResizedWidth * 3, canvas, ((g.Top + y) * g.InputWidth + g.Left) * 3, bytesPerRow);
+
+        using var scope = NewDisposeScope();
+        var hwc = tensor(canvas, [g.InputHeight, g.InputWidth, 3]).to_type(ScalarType.Float64) / 255.0;
+        var normalized = (hwc - tensor(_mean, dtype: ScalarType.Float64)) / tensor(_std, dtype: ScalarType.Float64);
+        var input = normalized.permute(2, 0, 1).unsqueeze(0).to_type(ScalarType.Float32).contiguous();
+        if (device != null) input = input.to(device);
+        return (input.MoveToOuterDisposeScope(), g);
+    }
+
+    /// <summary>The official flip-test batch: <paramref name="input"/> (1×3×H×W) followed by its left-right mirror.</summary>
+    public static Tensor WithMirror(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var scope = NewDisposeScope();
+        return cat(new[] { input, input.flip(3) }, 0).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,52 @@
+namespace CornerNet.Inference;
+
+/// <summary>
+/// The test-time procedure: scales, flip, decoding, suppression and the per-image limit. The defaults are the official
+/// single-scale configuration (config/CornerNet.json) with the official soft-NMS bugs fixed (see
+/// <see cref="SoftNmsOptions"/>); <see cref="OfficialSingleScale"/> and <see cref="OfficialMultiScale"/> reproduce the
+/// official code exactly.
+/// </summary>
+public sealed record TestOptions
+{
+    /// <summary>Test scales; detections of all scales are merged before suppression.</summary>
+    public IReadOnlyList<double> Scales { get; init; } = [1.0];
+
+    /// <summary>Also run the left-right mirror of each input and merge its detections (the official test always does).</summary>
+    public bool Flip { get; init; } = true;
+
+    /// <summary>Corner decoding parameters.</summary>
+    public DecodeOptions Decode { get; init; } = new();
+
+    /// <summary>Suppression of overlapping detections per class.</summary>
+    public SoftNmsOptions Nms { get; init; } = new();
+
+    /// <summary>
+    /// Detections kept per image: those scoring at least the MaxPerImage-th best score over all classes (ties at that
+    /// score can keep a few more, as the official code does).
+    /// </summary>
+    public int MaxPerImage { get; init; } = 100;
+
+    /// <summary>The official config/CornerNet.json test, bugs included: scale 1, flip, Gaussian soft-NMS, all rows kept.</summary>
+    public static TestOptions OfficialSingleScale => new() { Nms = SoftNmsOptions.Official(mergeBoxes: false, weightExp: 8f) };
+
+    /// <summary>
+    /// The official config/CornerNet-multi_scale.json test, bugs included: scales 0.5–1.5, flip, Gaussian
+    /// <c>soft_nms_merge</c> with weight exponent 10.
+    /// </summary>
+    public static TestOptions OfficialMultiScale => new()
+    {
+        Scales = [0.5, 0.75, 1.0, 1.25, 1.5],
+        Nms = SoftNmsOptions.Official(mergeBoxes: true, weightExp: 10f),
+    };
+
+    /// <summary>Throws <see cref="ArgumentException"/> when an option cannot be used.</summary>
+    public void Validate()
+    {
+        if (Scales.Count == 0 || Scales.Any(s => !(s > 0) || double.IsInfinity(s)))
+            throw new ArgumentException("test scales must be a non-empty list of positive numbers", nameof(Scales));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPerImage, 1, nameof(MaxPerImage));
+        ArgumentNullException.ThrowIfNull(Decode, nameof(Decode));
+        ArgumentNullException.ThrowIfNull(Nms, nameof(Nms));
+        Decode.Validate();
+    }
+}

@@ -1,0 +1,89 @@
+using static TorchSharp.torch;
+
+namespace CornerNet.Inference;
+
+/// <summary>
+/// The official test procedure for one image (<c>test/coco.py kp_detection</c>): for every scale the OpenCV-exact
+/// resized, centred and normalized input (with its mirror when flipping) goes through the network and
+/// <see cref="CornerDecoder"/>; the decoded rows of all scales are merged by <see cref="TestPostProcessor"/>
+/// (mirror mapping, image pixels, per-class soft-NMS, top list). Tensors live on the given device; post-processing
+/// runs on the host.
+/// </summary>
+public sealed class TestPipeline
+{
+    readonly Func<Tensor, Tensor> _decodeBatch;
+    readonly int _classes;
+    readonly TestImagePreprocessor _preprocessor;
+    readonly TestPostProcessor _postProcessor;
+    readonly Device? _device;
+
+    TestPipeline(Func<Tensor, Tensor> decodeBatch, int classes, TestOptions? options, TestImagePreprocessor? preprocessor, Device? device)
+    {
+        ArgumentNullException.ThrowIfNull(decodeBatch);
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1, nameof(classes));
+        Options = options ?? new TestOptions();
+        Options.Validate();
+        _decodeBatch = decodeBatch;
+        _classes = classes;
+        _preprocessor = preprocessor ?? new TestImagePreprocessor();
+        _postProcessor = new TestPostProcessor(Options);
+        _device = device;
+    }
+
+    /// <summary>
+    /// A pipeline around a network: <paramref name="network"/> receives the normalized float32 batch (B×3×H×W, B = 2
+    /// with flip: image then mirror) on <paramref name="device"/> and returns the last stack's six heads with
+    /// <paramref name="classes"/> heatmap channels. It is called under <c>torch.no_grad()</c>; tensors it creates during
+    /// the call are disposed by the pipeline. The preprocessor defaults to the official COCO mean/std.
+    /// </summary>
+    public TestPipeline(Func<Tensor, CornerHeads> network, int classes, TestOptions? options = null, TestImagePreprocessor? preprocessor = null, Device? device = null)
+        : this(DecodeWith(network, classes, options ?? new TestOptions()), classes, options, preprocessor, device)
+    {
+    }
+
+    /// <summary>
+    /// A pipeline around any stage that turns a normalized batch into decoded rows (B×D×8 as
+    /// <see cref="CornerDecoder.Decode"/> returns them), e.g. a network followed by a modified decoder, or stored
+    /// decoder outputs in tests.
+    /// </summary>
+    public static TestPipeline FromDecodedBatches(Func<Tensor, Tensor> decodeBatch, int classes, TestOptions? options = null, TestImagePreprocessor? preprocessor = null, Device? device = null)
+        => new(decodeBatch, classes, options, preprocessor, device);
+
+    /// <summary>The test procedure's options.</summary>
+    public TestOptions Options { get; }
+
+    /// <summary>Detections of <paramref name="image"/> in image pixels, in class order.</summary>
+    public IReadOnlyList<Detection> Detect(BgrImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var scales = new List<(float[] Decoded, int Batch, ScaleGeometry Geometry)>();
+        using (no_grad())
+        {
+            foreach (double scale in Options.Scales)
+            {
+                using var scope = NewDisposeScope();
+                var (input, geometry) = _preprocessor.Prepare(image, scale, _device);
+                var batch = Options.Flip ? TestImagePreprocessor.WithMirror(input) : input;
+                var decoded = _decodeBatch(batch);
+                if (decoded.dim() != 3 || decoded.shape[0] != batch.shape[0] || decoded.shape[2] != CornerDecoder.Columns)
+                    throw new InvalidOperationException($"the decoding stage returned shape [{string.Join(", ", decoded.shape)}] for a batch of {batch.shape[0]}");
+                var rows = decoded.to_type(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+                scales.Add((rows, (int)batch.shape[0], geometry));
+            }
+        }
+        return _postProcessor.Process(scales, _classes);
+    }
+
+    static Func<Tensor, Tensor> DecodeWith(Func<Tensor, CornerHeads> network, int classes, TestOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var decoder = new CornerDecoder(options.Decode);
+        return batch =>
+        {
+            var heads = network(batch);
+            if (heads.TlHeats.shape[1] != classes)
+                throw new InvalidOperationException($"the network returned {heads.TlHeats.shape[1]} heatmap channels, the pipeline expects {classes} classes");
+            return decoder.Decode(heads);
+        };
+    }
+}
