@@ -1,3 +1,4 @@
+using CornerNet.Data;
 using static TorchSharp.torch;
 
 namespace CornerNet.Inference;
@@ -37,7 +38,7 @@ public sealed class TestImagePreprocessor
     {
         ArgumentNullException.ThrowIfNull(image);
         var g = ScaleGeometry.For(image.Height, image.Width, scale);
-        var resized = OpenCvLinearResize.Resize(image.Pixels, image.Height, image.Width, 3, g.ResizedHeight, g.ResizedWidth);
+        var resized = OpenCvResize.Resize(image, g.ResizedWidth, g.ResizedHeight).Pixels;
         var canvas = new byte[g.InputHeight * g.InputWidth * 3];
         int rows = g.Bottom - g.Top, bytesPerRow = (g.Right - g.Left) * 3;
         for (int y = 0; y < rows; y++)

@@ -1,3 +1,4 @@
+using CornerNet.Data;
 using static TorchSharp.torch;
 
 namespace CornerNet.Inference;

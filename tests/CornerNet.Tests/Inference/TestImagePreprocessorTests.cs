@@ -1,3 +1,4 @@
+using CornerNet.Data;
 using CornerNet.Inference;
 using CornerNet.Weights;
 using Xunit.Abstractions;
@@ -12,7 +13,7 @@ public class TestImagePreprocessorTests(ITestOutputHelper output)
     internal static BgrImage SourceImage(SafeTensorsFile file)
     {
         using var t = file.Load("source_image");
-        return new BgrImage(t.data<byte>().ToArray(), (int)t.shape[0], (int)t.shape[1]);
+        return new BgrImage((int)t.shape[1], (int)t.shape[0], t.data<byte>().ToArray());
     }
 
     [FixtureTheory]
@@ -39,7 +40,7 @@ public class TestImagePreprocessorTests(ITestOutputHelper output)
     public void PaddingIsMinusMeanOverStdAndMirrorFlipsWidth()
     {
         using var scope = NewDisposeScope();
-        var image = new BgrImage(Enumerable.Range(0, 4 * 6 * 3).Select(i => (byte)(i * 3)).ToArray(), 4, 6);
+        var image = new BgrImage(6, 4, Enumerable.Range(0, 4 * 6 * 3).Select(i => (byte)(i * 3)).ToArray());
         var (input, g) = new TestImagePreprocessor().Prepare(image, 1.0);
         Assert.Equal(new long[] { 1, 3, 127, 127 }, input.shape);
         Assert.Equal((61, 65, 60, 66), (g.Top, g.Bottom, g.Left, g.Right));
@@ -66,8 +67,10 @@ public class TestImagePreprocessorTests(ITestOutputHelper output)
     public void ExactHalvingAveragesTwoByTwoBlocksRoundingHalfUp()
     {
         // OpenCV treats an exact 2× reduction as INTER_AREA: (a + b + c + d + 2) >> 2 per channel.
-        var src = new byte[] { 0, 1, 2, 5, 10, 20, 255, 255 };
-        var dst = OpenCvLinearResize.Resize(src, 2, 4, 1, 1, 2);
-        Assert.Equal(new byte[] { (0 + 1 + 10 + 20 + 2) >> 2, (2 + 5 + 255 + 255 + 2) >> 2 }, dst);
+        var gray = new byte[] { 0, 1, 2, 5, 10, 20, 255, 255 };
+        var src = new BgrImage(4, 2, gray.SelectMany(v => new[] { v, v, v }).ToArray());
+        var dst = OpenCvResize.Resize(src, 2, 1);
+        byte left = (0 + 1 + 10 + 20 + 2) >> 2, right = (2 + 5 + 255 + 255 + 2) >> 2;
+        Assert.Equal(new[] { left, left, left, right, right, right }, dst.Pixels);
     }
 }

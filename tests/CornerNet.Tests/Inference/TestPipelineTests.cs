@@ -1,3 +1,4 @@
+using CornerNet.Data;
 using CornerNet.Inference;
 using CornerNet.Weights;
 using Xunit.Abstractions;
@@ -44,7 +45,7 @@ public class TestPipelineTests(ITestOutputHelper output)
         var heads = new CornerHeads(io.Load("tl_heats_wide"), io.Load("br_heats_wide"), io.Load("tl_tags_wide"),
             io.Load("br_tags_wide"), io.Load("tl_regrs_wide"), io.Load("br_regrs_wide"));
         // A 100×150 image at scale 1 gives a 127×255 input and 32×64 maps, the shape of the io fixture's wide heads.
-        var image = new BgrImage(new byte[100 * 150 * 3], 100, 150);
+        var image = new BgrImage(150, 100, new byte[100 * 150 * 3]);
         long[]? seen = null;
         var options = new TestOptions { Flip = false, Nms = new SoftNmsOptions { Method = NmsMethod.None }, MaxPerImage = 100_000 };
         var detections = new TestPipeline(batch => { seen = batch.shape; return heads; }, 10, options).Detect(image);
@@ -65,7 +66,7 @@ public class TestPipelineTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         var heads = new CornerHeads(zeros(1, 3, 32, 32), zeros(1, 3, 32, 32), zeros(1, 1, 32, 32), zeros(1, 1, 32, 32), zeros(1, 2, 32, 32), zeros(1, 2, 32, 32));
         var pipeline = new TestPipeline(_ => heads, 80, new TestOptions { Flip = false });
-        var e = Assert.Throws<InvalidOperationException>(() => pipeline.Detect(new BgrImage(new byte[100 * 100 * 3], 100, 100)));
+        var e = Assert.Throws<InvalidOperationException>(() => pipeline.Detect(new BgrImage(100, 100, new byte[100 * 100 * 3])));
         Assert.Contains("3 heatmap channels", e.Message);
     }
 
@@ -81,7 +82,7 @@ public class TestPipelineTests(ITestOutputHelper output)
                 rand(b, 2, h, w, generator: generator), rand(b, 2, h, w, generator: generator));
         }
         var pipeline = new TestPipeline(RandomHeads, 3, new TestOptions { Scales = [0.5, 1.0] });
-        var image = new BgrImage(Enumerable.Range(0, 60 * 80 * 3).Select(i => (byte)(i * 7)).ToArray(), 60, 80);
+        var image = new BgrImage(80, 60, Enumerable.Range(0, 60 * 80 * 3).Select(i => (byte)(i * 7)).ToArray());
         long before = 0;
         for (int step = 0; step < 3; step++)
         {
