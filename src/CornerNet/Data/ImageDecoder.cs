@@ -75,7 +75,7 @@ public static class ImageDecoder
     }
 
     /// <summary>Applies an EXIF orientation so that the result is upright (as displayed).</summary>
-    public static BgrImage Orient(BgrImage stored, SKEncodedOrigin origin)
+    static BgrImage Orient(BgrImage stored, SKEncodedOrigin origin)
     {
         if (origin is SKEncodedOrigin.TopLeft) return stored;
         int w = stored.Width, h = stored.Height;
