@@ -69,7 +69,7 @@ public sealed class SyntheticShapes
         return new SyntheticImage(image, objects, owner);
     }
 
-    bool Acceptable(byte[] mask, int[] owner, List<int> visible)
+    static bool Acceptable(byte[] mask, int[] owner, List<int> visible)
     {
         int own = 0;
         var covered = new int[visible.Count];
