@@ -35,7 +35,8 @@ public static class ImageDecoder
         using var stream = new SKMemoryStream(encoded);
         using var codec = SKCodec.Create(stream, out SKCodecResult created);
         if (codec is null)
-            throw new InvalidInputException(name, $"not a decodable image ({created})");
+            throw new InvalidInputException(name, created == SKCodecResult.IncompleteInput
+                ? "truncated image file" : "not a readable JPEG or PNG image");
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Bgra8888, SKAlphaType.Unpremul);
         if (info.Width <= 0 || info.Height <= 0)
             throw new InvalidInputException(name, $"image has no pixels ({info.Width}×{info.Height})");
@@ -53,7 +54,7 @@ public static class ImageDecoder
         // IncompleteInput: a truncated file. Skia fills the rest, but a training set should not
         // silently learn from half-grey images, so it is an error like any other corruption.
         if (result != SKCodecResult.Success)
-            throw new InvalidInputException(name, $"corrupt image data ({result})");
+            throw new InvalidInputException(name, "truncated or corrupt image data");
         var bgr = DropAlpha(bgra, info.Width, info.Height, info.RowBytes);
         return Orient(bgr, codec.EncodedOrigin);
     }
