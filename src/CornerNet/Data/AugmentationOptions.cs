@@ -33,9 +33,6 @@ public sealed record AugmentationOptions
     /// <summary>Mean/std normalisation (BGR).</summary>
     public ImageNormalization Normalization { get; init; } = ImageNormalization.Coco;
 
-    /// <summary>No randomness at all: full-image crop, no flip, no colour changes (for checks and evaluation-like sampling).</summary>
-    public static AugmentationOptions None { get; } = new() { RandomCrop = false, Flip = false, ColorJitter = false, Lighting = false };
-
     /// <summary>0.6 + 0.1·i for i = 0..7, computed as numpy's arange does.</summary>
     public static IReadOnlyList<double> OfficialScales { get; } = Enumerable.Range(0, 8).Select(i => 0.6 + i * 0.1).ToArray();
 }

@@ -35,7 +35,8 @@ public static class ImageDecoder
         using var stream = new SKMemoryStream(encoded);
         using var codec = SKCodec.Create(stream, out SKCodecResult created);
         if (codec is null)
-            throw new InvalidInputException(name, $"not a decodable image ({created})");
+            throw new InvalidInputException(name, created == SKCodecResult.IncompleteInput
+                ? "truncated image file" : "not a readable JPEG or PNG image");
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Bgra8888, SKAlphaType.Unpremul);
         if (info.Width <= 0 || info.Height <= 0)
             throw new InvalidInputException(name, $"image has no pixels ({info.Width}×{info.Height})");
@@ -53,7 +54,7 @@ public static class ImageDecoder
         // IncompleteInput: a truncated file. Skia fills the rest, but a training set should not
         // silently learn from half-grey images, so it is an error like any other corruption.
         if (result != SKCodecResult.Success)
-            throw new InvalidInputException(name, $"corrupt image data ({result})");
+            throw new InvalidInputException(name, "truncated or corrupt image data");
         var bgr = DropAlpha(bgra, info.Width, info.Height, info.RowBytes);
         return Orient(bgr, codec.EncodedOrigin);
     }
@@ -75,7 +76,7 @@ public static class ImageDecoder
     }
 
     /// <summary>Applies an EXIF orientation so that the result is upright (as displayed).</summary>
-    public static BgrImage Orient(BgrImage stored, SKEncodedOrigin origin)
+    static BgrImage Orient(BgrImage stored, SKEncodedOrigin origin)
     {
         if (origin is SKEncodedOrigin.TopLeft) return stored;
         int w = stored.Width, h = stored.Height;

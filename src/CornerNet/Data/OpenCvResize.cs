@@ -88,8 +88,9 @@ public static class OpenCvResize
             int o = dy * rowElements;
             for (int x = 0; x < rowElements; x++)
             {
-                int t0 = ((short)Math.Clamp(row0[x] >> 4, short.MinValue, short.MaxValue) * b0) >> 16;
-                int t1 = ((short)Math.Clamp(row1[x] >> 4, short.MinValue, short.MaxValue) * b1) >> 16;
+                // row values are at most 255·2048, so after >> 4 they fit in 16 bits as in OpenCV's packing.
+                int t0 = ((row0[x] >> 4) * b0) >> 16;
+                int t1 = ((row1[x] >> 4) * b1) >> 16;
                 dst[o + x] = SaturateByte((t0 + t1 + 2) >> 2);
             }
         }

@@ -69,7 +69,7 @@ public sealed class SyntheticShapes
         return new SyntheticImage(image, objects, owner);
     }
 
-    bool Acceptable(byte[] mask, int[] owner, List<int> visible)
+    static bool Acceptable(byte[] mask, int[] owner, List<int> visible)
     {
         int own = 0;
         var covered = new int[visible.Count];
@@ -192,9 +192,6 @@ public sealed class SyntheticShapes
         using (var gradient = SKShader.CreateLinearGradient(start, end, [a, b], SKShaderTileMode.Clamp))
         using (var paint = new SKPaint { Shader = gradient })
             canvas.DrawRect(0, 0, Size, Size, paint);
-        using (var noise = NoiseLayer(random))
-        using (var paint = new SKPaint { Color = SKColors.White.WithAlpha((byte)random.Next(30, 140)) })
-            canvas.DrawImage(noise, new SKRect(0, 0, Size, Size), new SKSamplingOptions(SKFilterMode.Linear), paint);
         int lines = random.Next(0, 6);
         for (int i = 0; i < lines; i++)
         {
@@ -207,69 +204,61 @@ public sealed class SyntheticShapes
                 (float)random.NextDouble() * Size, (float)random.NextDouble() * Size, paint);
         }
         canvas.Flush();
-        return ImageEncoder.FromBitmap(bitmap);
+        var image = ImageEncoder.FromBitmap(bitmap);
+        Blend(image, ColorTexture(random), (float)(0.1 + random.NextDouble() * 0.45), mask: null);
+        return image;
     }
 
-    /// <summary>
-    /// Fractal Perlin noise over the whole image. Rendered at a quarter of the resolution and scaled up
-    /// when drawn: Skia's Perlin shader is slow per pixel, and the noise is smooth at that scale anyway.
-    /// </summary>
-    SKImage NoiseLayer(Random random)
+    /// <summary>A colourful smooth texture: an independent value-noise field per channel, 0..255.</summary>
+    byte[] ColorTexture(Random random)
     {
-        int side = Math.Max(8, Size / 4);
-        float frequency = (float)(0.04 + random.NextDouble() * 0.4);
-        using var bitmap = new SKBitmap(new SKImageInfo(side, side, SKColorType.Bgra8888, SKAlphaType.Premul));
-        using var canvas = new SKCanvas(bitmap);
-        using var noise = SKShader.CreatePerlinNoiseFractalNoise(frequency, frequency, random.Next(1, 4), random.Next(1000));
-        using var paint = new SKPaint { Shader = noise };
-        canvas.Clear(SKColors.Gray);
-        canvas.DrawRect(0, 0, side, side, paint);
-        canvas.Flush();
-        return SKImage.FromBitmap(bitmap);
+        int cells = random.Next(2, 12), octaves = random.Next(1, 4);
+        var texture = new byte[Size * Size * 3];
+        for (int c = 0; c < 3; c++)
+        {
+            var field = ValueNoise.Generate(Size, cells, octaves, random);
+            for (int p = 0; p < field.Length; p++) texture[p * 3 + c] = (byte)(field[p] * 255);
+        }
+        return texture;
+    }
+
+    /// <summary>Mixes <paramref name="texture"/> into <paramref name="image"/> with weight <paramref name="mix"/> where <paramref name="mask"/> is set (everywhere when null).</summary>
+    static void Blend(BgrImage image, byte[] texture, float mix, byte[]? mask)
+    {
+        var p = image.Pixels;
+        for (int px = 0; px < p.Length / 3; px++)
+        {
+            if (mask != null && mask[px] == 0) continue;
+            for (int c = px * 3; c < px * 3 + 3; c++) p[c] = (byte)MathF.Round(p[c] * (1 - mix) + texture[c] * mix);
+        }
     }
 
     /// <summary>Paints an object's pixels: a random colour, half of the time mixed with a noise texture.</summary>
     void Paint(BgrImage image, byte[] mask, Random random)
     {
         var color = RandomColor(random, 35, 100, 30);
-        byte[]? texture = null;
-        float mix = 0;
-        if (random.NextDouble() < 0.5)
-        {
-            var info = new SKImageInfo(Size, Size, SKColorType.Bgra8888, SKAlphaType.Premul);
-            using var bitmap = new SKBitmap(info);
-            using var canvas = new SKCanvas(bitmap);
-            using var noise = NoiseLayer(random);
-            canvas.DrawImage(noise, new SKRect(0, 0, Size, Size), new SKSamplingOptions(SKFilterMode.Linear));
-            canvas.Flush();
-            texture = ImageEncoder.FromBitmap(bitmap).Pixels;
-            mix = (float)(0.2 + random.NextDouble() * 0.3);
-        }
         var p = image.Pixels;
-        byte[] bgr = [color.Blue, color.Green, color.Red];
         for (int px = 0; px < mask.Length; px++)
         {
             if (mask[px] == 0) continue;
-            for (int c = 0; c < 3; c++)
-            {
-                float v = bgr[c];
-                if (texture != null) v = v * (1 - mix) + texture[px * 3 + c] * mix;
-                p[px * 3 + c] = (byte)Math.Clamp(MathF.Round(v), 0, 255);
-            }
+            p[px * 3] = color.Blue;
+            p[px * 3 + 1] = color.Green;
+            p[px * 3 + 2] = color.Red;
         }
+        if (random.NextDouble() < 0.5) Blend(image, ColorTexture(random), (float)(0.2 + random.NextDouble() * 0.3), mask);
     }
 
     static void AddNoise(BgrImage image, Random random)
     {
-        double sigma = random.NextDouble() * 8;
-        if (sigma < 0.5) return;
+        double amplitude = random.NextDouble() * 12;
+        if (amplitude < 1) return;
         var p = image.Pixels;
+        // Two random bytes per value give triangular noise in (−amplitude, amplitude): cheap, and noisy enough.
+        var bytes = new byte[p.Length * 2];
+        random.NextBytes(bytes);
+        float scale = (float)(amplitude / 255);
         for (int i = 0; i < p.Length; i++)
-        {
-            // Sum of three uniforms: close enough to Gaussian noise, and cheap.
-            double noise = (random.NextDouble() + random.NextDouble() + random.NextDouble() - 1.5) * 2 * sigma;
-            p[i] = (byte)Math.Clamp((int)Math.Round(p[i] + noise), 0, 255);
-        }
+            p[i] = (byte)Math.Clamp((int)MathF.Round(p[i] + (bytes[2 * i] + bytes[2 * i + 1] - 255) * scale), 0, 255);
     }
 }
 

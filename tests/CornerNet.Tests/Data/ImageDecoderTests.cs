@@ -113,7 +113,7 @@ public class ImageDecoderTests
     public void GarbageBytesAreRejectedWithTheName()
     {
         var e = Assert.Throws<InvalidInputException>(() => ImageDecoder.Decode("not an image at all"u8.ToArray(), "junk.jpg"));
-        Assert.StartsWith("junk.jpg: ", e.Message);
+        Assert.Equal("junk.jpg: not a readable JPEG or PNG image", e.Message);
     }
 
     [Fact]
@@ -125,7 +125,19 @@ public class ImageDecoderTests
         var bytes = data.ToArray();
         var truncated = bytes.Take(bytes.Length / 2).ToArray();
         var e = Assert.Throws<InvalidInputException>(() => ImageDecoder.Decode(truncated, "half.jpg"));
-        Assert.Contains("half.jpg", e.Message);
+        Assert.Equal("half.jpg: truncated or corrupt image data", e.Message);
+    }
+
+    [Theory]
+    [InlineData(20)]
+    [InlineData(200)]
+    public void TruncatedPngIsRejected(int keep)
+    {
+        var noisy = new BgrImage(64, 64);
+        new Random(1).NextBytes(noisy.Pixels);
+        var png = ImageEncoder.EncodePng(noisy);
+        var e = Assert.Throws<InvalidInputException>(() => ImageDecoder.Decode(png.Take(keep).ToArray(), "cut.png"));
+        Assert.Contains(e.Message, new[] { "cut.png: truncated image file", "cut.png: truncated or corrupt image data" });
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public class OfficialSamplerParityTests
     }
 
     [FixtureFact]
-    public void FullImageCropResizeFlipNormaliseMatchesTheOfficialSampler()
+    public void FullImageCropResizeFlipNormaliseMatchesTheOfficialSamplerImagesAndBoxes()
     {
         var file = SafeTensorsFile.Read(Path.Combine(Fixtures.Reference, "small_cornernet_train.safetensors"));
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.Reference, "small_cornernet_train.json")));
@@ -41,7 +41,23 @@ public class OfficialSamplerParityTests
             double maxError = 0;
             for (int i = 0; i < plane; i++) maxError = Math.Max(maxError, Math.Abs(input[i] - expectedValues[n * plane + i]));
             Assert.True(maxError <= 1e-6, $"image {n}: max |Δ| = {maxError}");
+            // The official targets encode each box corner as flat index y·32 + x plus a fractional offset.
+            using var tlTags = file.Load("tl_tags");
+            using var brTags = file.Load("br_tags");
+            using var tlRegrs = file.Load("tl_regrs");
+            using var brRegrs = file.Load("br_regrs");
+            var tags = (tl: tlTags[n].data<long>().ToArray(), br: brTags[n].data<long>().ToArray());
+            var regrs = (tl: tlRegrs[n].data<float>().ToArray(), br: brRegrs[n].data<float>().ToArray());
             Assert.Equal(3, clipped.Length);
+            double ratio = 32.0 / 127.0;
+            for (int k = 0; k < clipped.Length; k++)
+            {
+                var b = clipped[k];
+                Assert.Equal(tags.tl[k] % 32 + regrs.tl[2 * k], b.X1 * ratio, tolerance: 1e-5);
+                Assert.Equal(tags.tl[k] / 32 + regrs.tl[2 * k + 1], b.Y1 * ratio, tolerance: 1e-5);
+                Assert.Equal(tags.br[k] % 32 + regrs.br[2 * k], b.X2 * ratio, tolerance: 1e-5);
+                Assert.Equal(tags.br[k] / 32 + regrs.br[2 * k + 1], b.Y2 * ratio, tolerance: 1e-5);
+            }
         }
     }
 

@@ -43,7 +43,7 @@ public class SyntheticShapesTests
     }
 
     [Fact]
-    public void ObjectPixelsAreDrawnInTheImage()
+    public void EachObjectsPixelsShareOneFillColour()
     {
         var generator = new SyntheticShapes(128);
         var sample = generator.Generate(2, 0);
