@@ -243,7 +243,7 @@ public sealed class Trainer
     static AugmentationOptions Augmentation(CornerNetConfig config, bool augment)
     {
         var normalization = new ImageNormalization(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
-        var options = augment ? new AugmentationOptions() : AugmentationOptions.None;
+        var options = augment ? new AugmentationOptions() : new AugmentationOptions { RandomCrop = false, Flip = false, ColorJitter = false, Lighting = false };
         return options with { InputHeight = config.InputSize[0], InputWidth = config.InputSize[1], Normalization = normalization };
     }
 
