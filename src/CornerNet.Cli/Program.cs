@@ -10,7 +10,14 @@ public static class Program
     public static int Main(string[] args)
     {
         OneDnnIsaCap.Apply();
-        return Build().Parse(args).Invoke();
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // Bad usage is exit code 2 with a one-line message, like bad input (System.CommandLine's default is 1).
+            Console.Error.WriteLine($"cornernet: {parse.Errors[0].Message} (see 'cornernet --help')");
+            return 2;
+        }
+        return parse.Invoke();
     }
 
     /// <summary>The root command with every subcommand (also used by tests).</summary>
@@ -22,6 +29,8 @@ public static class Program
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(ForwardCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(DetectCommand.Create());
+        root.Subcommands.Add(TestCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
         return root;

@@ -83,10 +83,8 @@ public sealed class CocoDetectionsFile
     /// <exception cref="ArgumentException">A detection has a non-finite box or score.</exception>
     public static void Write(string path, IEnumerable<CocoDetection> detections)
     {
-        string temp = path + ".tmp-" + Environment.ProcessId;
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = File.Create(temp))
             using (var output = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
                        ? new GZipStream(file, CompressionLevel.Optimal) : (Stream)file)
             using (var writer = new Utf8JsonWriter(output))
@@ -116,11 +114,6 @@ public sealed class CocoDetectionsFile
                 }
                 writer.WriteEndArray();
             }
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        });
     }
 }

@@ -17,19 +17,7 @@ public static class ImageEncoder
     /// <summary>Writes <paramref name="image"/> as a PNG file, through a temporary file renamed into place.</summary>
     public static void SavePng(BgrImage image, string path)
     {
-        var bytes = EncodePng(image);
-        string full = Path.GetFullPath(path);
-        string temp = full + ".tmp-" + Environment.ProcessId + "-" + Environment.CurrentManagedThreadId;
-        try
-        {
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+        AtomicFile.WriteAllBytes(path, EncodePng(image));
     }
 
     /// <summary>An opaque SkiaSharp bitmap holding a copy of <paramref name="image"/> (for drawing on it).</summary>

@@ -67,18 +67,7 @@ public static class SyntheticShapesDataset
             annotations,
             categories = SyntheticShapes.ClassNames.Select((name, k) => new { id = k + 1, name, supercategory = "shape" }),
         };
-        string path = Path.Combine(directory, "annotations.json");
-        string temp = path + ".tmp-" + Environment.ProcessId;
-        try
-        {
-            File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(document));
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+        AtomicFile.WriteAllBytes(Path.Combine(directory, "annotations.json"), JsonSerializer.SerializeToUtf8Bytes(document));
         return new Summary(images, annotations.Count, perClass, small, medium, large);
     }
 }

@@ -147,16 +147,7 @@ public sealed class CocoMetrics
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/>: to a temporary name first, then renamed.</summary>
     public void WriteJson(string path)
     {
-        string temp = path + ".tmp-" + Environment.ProcessId;
-        try
-        {
-            using (var file = File.Create(temp)) WriteJson(file);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        AtomicFile.Write(path, WriteJson);
     }
 
     void WriteJson(Stream stream)

@@ -42,8 +42,6 @@ public static class DetectionDrawing
     {
         using var bitmap = Draw(image, detections);
         using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        string temp = path + ".tmp";
-        using (var stream = File.Create(temp)) data.SaveTo(stream);
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.Write(path, data.SaveTo);
     }
 }

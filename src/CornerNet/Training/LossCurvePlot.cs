@@ -27,9 +27,7 @@ public static class LossCurvePlot
         plot.Axes.Bottom.Label.Text = "iteration";
         plot.Axes.Left.Label.Text = "loss (Eq. 8)";
         plot.ShowLegend();
-        string temp = path + ".tmp.png";
-        plot.SavePng(temp, 900, 500);
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.WriteAllBytes(path, plot.GetImageBytes(900, 500, ScottPlot.ImageFormat.Png));
     }
 
     static double[] MovingAverage(double[] values, int window)

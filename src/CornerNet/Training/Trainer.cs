@@ -69,7 +69,7 @@ public sealed class Trainer
     public int Run(bool resume = false, CancellationToken cancel = default)
     {
         Directory.CreateDirectory(_runDirectory);
-        WriteAtomically(Path.Combine(_runDirectory, "train_options.json"), _options.ToJson());
+        AtomicFile.WriteAllText(Path.Combine(_runDirectory, "train_options.json"), _options.ToJson());
         var config = _options.Model;
 
         manual_seed(_options.Seed);
@@ -245,12 +245,5 @@ public sealed class Trainer
         var normalization = new ImageNormalization(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
         var options = augment ? new AugmentationOptions() : new AugmentationOptions { RandomCrop = false, Flip = false, ColorJitter = false, Lighting = false };
         return options with { InputHeight = config.InputSize[0], InputWidth = config.InputSize[1], Normalization = normalization };
-    }
-
-    static void WriteAtomically(string path, string text)
-    {
-        string temp = path + ".tmp";
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
     }
 }

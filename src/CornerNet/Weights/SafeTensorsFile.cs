@@ -226,27 +226,16 @@ public sealed class SafeTensorsFile
         }
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(header);
         int padded = (json.Length + 7) / 8 * 8;
-        string? directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        if (directory != null) Directory.CreateDirectory(directory);
-        string temp = path + ".tmp-" + Environment.ProcessId;
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = File.Create(temp))
+            stream.Write(BitConverter.GetBytes((ulong)padded));
+            stream.Write(json);
+            for (int i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
+            foreach (var (_, tensor) in entries)
             {
-                stream.Write(BitConverter.GetBytes((ulong)padded));
-                stream.Write(json);
-                for (int i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
-                foreach (var (_, tensor) in entries)
-                {
-                    using var cpu = tensor.detach().cpu().contiguous();
-                    stream.Write(cpu.bytes);
-                }
+                using var cpu = tensor.detach().cpu().contiguous();
+                stream.Write(cpu.bytes);
             }
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        });
     }
 }

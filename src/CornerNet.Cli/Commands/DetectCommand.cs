@@ -1,0 +1,55 @@
+using System.CommandLine;
+using CornerNet.Data;
+using CornerNet.Inference;
+using Spectre.Console;
+
+namespace CornerNet.Cli.Commands;
+
+/// <summary><c>cornernet detect MODEL IMAGES… [--out DIR] [--json FILE] [--threshold T] [--flip] [--scales …] [--nms …]</c>.</summary>
+public static class DetectCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var model = new Argument<FileInfo>("model") { Description = "Model file (.safetensors)." };
+        var images = new Argument<FileInfo[]>("images") { Description = "Image files (JPEG, PNG).", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Folder for the images with boxes drawn (PNG)." };
+        var json = new Option<FileInfo?>("--json") { Description = "Write the detections as COCO results JSON (image_id = position in the list, from 1)." };
+        var threshold = new Option<float>("--threshold") { Description = "Minimum score of a reported detection.", DefaultValueFactory = _ => 0.3f };
+        var testTime = new TestTimeOptions();
+        var command = new Command("detect", "Detect objects in images with a model file.") { model, images, output, json, threshold };
+        testTime.AddTo(command);
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            var options = testTime.Read(parse);
+            var outDir = parse.GetValue(output);
+            var jsonFile = parse.GetValue(json);
+            float minScore = parse.GetValue(threshold);
+            var files = parse.GetValue(images)!;
+            foreach (var f in files)
+                if (!f.Exists) throw new InvalidInputException(f.FullName, "image file not found");
+            if (outDir is not null) Directory.CreateDirectory(outDir.FullName);
+
+            using var detector = Detector.Load(parse.GetValue(model)!.FullName, options);
+            var results = new List<CocoDetection>();
+            for (int i = 0; i < files.Length; i++)
+            {
+                var image = ImageDecoder.Decode(files[i].FullName);
+                var found = detector.Detect(image).Where(d => d.Score >= minScore).ToList();
+                Console.WriteLine($"{files[i].Name}: {found.Count} object(s)" +
+                    (found.Count == 0 ? "" : " — " + string.Join(", ", found.Take(8).Select(d => $"{d.ClassName} {d.Score:F2}"))));
+                if (outDir is not null)
+                    DetectionDrawing.Save(image, found, Path.Combine(outDir.FullName, Path.GetFileNameWithoutExtension(files[i].Name) + ".png"));
+                results.AddRange(found.Select(d => new CocoDetection(i + 1, d.CategoryId, new CocoBox(d.X1, d.Y1, d.Width, d.Height), d.Score)));
+            }
+            if (jsonFile is not null)
+            {
+                CocoDetectionsFile.Write(jsonFile.FullName, results);
+                Console.WriteLine($"wrote {results.Count} detection(s) to {jsonFile.FullName}");
+            }
+            if (outDir is not null) Console.WriteLine($"drawn images in {outDir.FullName}");
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Diagnostics;
+using CornerNet.Data;
+using CornerNet.Evaluation;
+using CornerNet.Inference;
+using Spectre.Console;
+
+namespace CornerNet.Cli.Commands;
+
+/// <summary>
+/// <c>cornernet test MODEL --gt GT.json --images DIR [--json OUT.json] [--metrics FILE] [--plot FILE]</c>: detects on every
+/// image of a COCO dataset, writes the results, evaluates them with the pycocotools-exact evaluator and plots PR curves.
+/// </summary>
+public static class TestCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var model = new Argument<FileInfo>("model") { Description = "Model file (.safetensors)." };
+        var gt = new Option<FileInfo>("--gt") { Description = "COCO ground truth (instances JSON, .gz accepted).", Required = true };
+        var images = new Option<DirectoryInfo>("--images") { Description = "Folder with the images named in the ground truth.", Required = true };
+        var json = new Option<FileInfo?>("--json") { Description = "Where to write the detections (COCO results JSON).", DefaultValueFactory = _ => new FileInfo("detections.json") };
+        var metricsFile = new Option<FileInfo?>("--metrics") { Description = "Where to write the metrics JSON.", DefaultValueFactory = _ => new FileInfo("metrics.json") };
+        var plot = new Option<FileInfo?>("--plot") { Description = "Where to write the precision/recall plot (PNG).", DefaultValueFactory = _ => new FileInfo("precision_recall.png") };
+        var skipBad = new Option<bool>("--skip-bad-images") { Description = "Skip unreadable images (reported at the end) instead of stopping." };
+        var testTime = new TestTimeOptions();
+        var command = new Command("test", "Detect on a whole COCO-format dataset, then evaluate with COCO metrics.") { model, gt, images, json, metricsFile, plot, skipBad };
+        testTime.AddTo(command);
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            var options = testTime.Read(parse);
+            var dataset = CocoDataset.Open(parse.GetValue(gt)!.FullName, parse.GetValue(images)!.FullName);
+            using var detector = Detector.Load(parse.GetValue(model)!.FullName, options);
+            bool skip = parse.GetValue(skipBad);
+            var (detections, skipped, seconds) = DetectAll(detector, dataset, skip);
+
+            var jsonPath = parse.GetValue(json)!.FullName;
+            CocoDetectionsFile.Write(jsonPath, detections);
+            var metrics = CocoEvaluator.Evaluate(dataset.Annotations, detections, jsonPath);
+            foreach (var warning in metrics.Warnings) Console.Error.WriteLine($"warning: {warning}");
+            foreach (var line in metrics.SummaryLines()) Console.WriteLine(line);
+            var table = new Table().AddColumns("category", "AP");
+            foreach (var id in metrics.CategoryIds)
+            {
+                double ap = metrics.PerClassAP[id];
+                table.AddRow(Markup.Escape(dataset.Annotations.CategoryById[id].Name), ap < 0 ? "no GT" : CocoMetrics.FormatNumber(ap));
+            }
+            AnsiConsole.Write(table);
+            metrics.WriteJson(parse.GetValue(metricsFile)!.FullName);
+            PrecisionRecallPlot.Save(parse.GetValue(plot)!.FullName, metrics);
+            Console.WriteLine($"{dataset.Count - skipped} image(s) in {seconds:F1} s ({(dataset.Count - skipped) / Math.Max(seconds, 1e-9):F2} images/s); " +
+                $"detections {jsonPath}, metrics {parse.GetValue(metricsFile)!.FullName}, plot {parse.GetValue(plot)!.FullName}");
+            if (skipped > 0) Console.Error.WriteLine($"warning: {skipped} unreadable image(s) skipped");
+            return 0;
+        }));
+        return command;
+    }
+
+    static (List<CocoDetection> Detections, int Skipped, double Seconds) DetectAll(Detector detector, CocoDataset dataset, bool skipBad)
+    {
+        var detections = new List<CocoDetection>();
+        int skipped = 0;
+        var clock = Stopwatch.StartNew();
+        void DetectOne(int i)
+        {
+            BgrImage image;
+            try
+            {
+                image = ImageDecoder.Decode(dataset.ImagePath(i));
+            }
+            catch (InvalidInputException) when (skipBad)
+            {
+                skipped++;
+                return;
+            }
+            long id = dataset.Annotations.Images[i].Id;
+            foreach (var d in detector.Detect(image))
+                detections.Add(new CocoDetection(id, d.CategoryId, new CocoBox(d.X1, d.Y1, d.Width, d.Height), d.Score));
+        }
+        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            int every = Math.Max(1, dataset.Count / 20);
+            for (int i = 0; i < dataset.Count; i++)
+            {
+                DetectOne(i);
+                if ((i + 1) % every == 0 || i + 1 == dataset.Count) Console.WriteLine($"detected {i + 1}/{dataset.Count} images");
+            }
+        }
+        else
+        {
+            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(context =>
+                {
+                    var task = context.AddTask("detecting", maxValue: dataset.Count);
+                    for (int i = 0; i < dataset.Count; i++)
+                    {
+                        DetectOne(i);
+                        task.Increment(1);
+                    }
+                });
+        }
+        return (detections, skipped, clock.Elapsed.TotalSeconds);
+    }
+}
