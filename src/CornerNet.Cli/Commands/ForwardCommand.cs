@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CornerNet.Inference;
 using CornerNet.Model;
 using CornerNet.Weights;
 using static TorchSharp.torch;
@@ -6,8 +7,8 @@ using static TorchSharp.torch;
 namespace CornerNet.Cli.Commands;
 
 /// <summary>
-/// <c>cornernet forward --model M --input IN.safetensors --out OUT.safetensors</c>: the last stack's raw head outputs
-/// for the normalized N×3×H×W tensor <c>image</c>, for parity checks.
+/// <c>cornernet forward --model M --input IN.safetensors --out OUT.safetensors [--decode]</c>: the last stack's raw head
+/// outputs (and with --decode the official decoder's detections) for the normalized N×3×H×W tensor <c>image</c>, for parity checks.
 /// </summary>
 public static class ForwardCommand
 {
@@ -17,7 +18,8 @@ public static class ForwardCommand
         var model = new Option<FileInfo>("--model") { Description = "Model file (.safetensors written by cornernet).", Required = true };
         var input = new Option<FileInfo>("--input") { Description = "safetensors file with the tensor 'image' (N×3×H×W, normalized).", Required = true };
         var output = new Option<FileInfo>("--out") { Description = "Where to write tl_heats, br_heats, tl_tags, br_tags, tl_regrs, br_regrs.", Required = true };
-        var command = new Command("forward", "Run a model in eval mode on a tensor and write its raw head outputs.") { model, input, output };
+        var decode = new Option<bool>("--decode") { Description = "Also write 'detections' (N×1000×8) from the official decoder (K 100, kernel 3, ae_threshold 0.5)." };
+        var command = new Command("forward", "Run a model in eval mode on a tensor and write its raw head outputs.") { model, input, output, decode };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             TorchRuntime.SetThreads(0);
@@ -34,7 +36,13 @@ public static class ForwardCommand
                 if (image.dim() != 4 || image.shape[1] != 3)
                     throw new InvalidInputException(inputPath, $"tensor 'image' must be N×3×H×W, got [{string.Join(",", image.shape)}]");
                 var heads = network.forward(image.to(float32))[^1];
-                SafeTensorsFile.Write(outPath, heads.Named());
+                var tensors = heads.Named().ToList();
+                if (parse.GetValue(decode))
+                {
+                    var detections = new CornerDecoder().Decode(new CornerHeads(heads.TlHeats, heads.BrHeats, heads.TlTags, heads.BrTags, heads.TlRegrs, heads.BrRegrs));
+                    tensors.Add(new("detections", detections));
+                }
+                SafeTensorsFile.Write(outPath, tensors);
                 Console.WriteLine($"wrote {outPath}: heads of {image.shape[0]} image(s), heatmaps {string.Join("×", heads.TlHeats.shape)}");
             }
             return 0;

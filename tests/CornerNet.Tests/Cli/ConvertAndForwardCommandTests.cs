@@ -28,7 +28,7 @@ public class ConvertAndForwardCommandTests
             var io = SafeTensorsFile.Read(Path.Combine(Fixtures.Reference, "small_cornernet_io.safetensors"));
             using (var scope = NewDisposeScope())
                 SafeTensorsFile.Write(input, new Dictionary<string, Tensor> { ["image"] = io.Load("image") });
-            (code, _, error) = CliRunner.Run("forward", "--model", model, "--input", input, "--out", heads);
+            (code, _, error) = CliRunner.Run("forward", "--model", model, "--input", input, "--out", heads, "--decode");
             Assert.True(code == 0, error);
 
             using var check = NewDisposeScope();
@@ -39,6 +39,11 @@ public class ConvertAndForwardCommandTests
                 double maxDiff = (result.Load(name) - io.Load(name)).abs().max().item<float>();
                 Assert.True(maxDiff <= tolerance, $"{checkpoint} {name}: max |Δ| = {maxDiff}");
             }
+            // Decoded detections: the same number of valid rows per image as the official decoder (394 and 441).
+            var detections = result.Load("detections");
+            Assert.Equal(new long[] { 2, 1000, 8 }, detections.shape);
+            var valid = detections.select(2, 4).gt(-1).sum(1).data<long>().ToArray();
+            Assert.Equal(new long[] { 394, 441 }, valid);
         }
         finally { Directory.Delete(dir, true); }
     }
