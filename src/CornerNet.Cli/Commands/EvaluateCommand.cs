@@ -40,7 +40,7 @@ public static class EvaluateCommand
             table.AddRow(categoryId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 Markup.Escape(groundTruth.CategoryById[categoryId].Name),
                 ap > -1 ? CocoMetrics.FormatNumber(ap) : "no GT");
-        AnsiConsole.Write(table);
+        Terminal.Current().Write(table);
 
         if (jsonPath != null)
         {

@@ -37,7 +37,7 @@ public static class SynthCommand
 
     static T WithProgress<T>(int total, Func<Action<int>, T> work)
     {
-        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        if (!Terminal.Interactive)
         {
             int step = Math.Max(1, total / 10);
             return work(done =>
@@ -46,7 +46,7 @@ public static class SynthCommand
             });
         }
         T result = default!;
-        AnsiConsole.Progress().Start(context =>
+        Terminal.Current().Progress().Start(context =>
         {
             var task = context.AddTask("writing images", maxValue: total);
             result = work(done => task.Value = done);

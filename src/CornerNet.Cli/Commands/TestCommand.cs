@@ -45,7 +45,7 @@ public static class TestCommand
                 double ap = metrics.PerClassAP[id];
                 table.AddRow(Markup.Escape(dataset.Annotations.CategoryById[id].Name), ap < 0 ? "no GT" : CocoMetrics.FormatNumber(ap));
             }
-            AnsiConsole.Write(table);
+            Terminal.Current().Write(table);
             metrics.WriteJson(parse.GetValue(metricsFile)!.FullName);
             PrecisionRecallPlot.Save(parse.GetValue(plot)!.FullName, metrics);
             Console.WriteLine($"{dataset.Count - skipped} image(s) in {seconds:F1} s ({(dataset.Count - skipped) / Math.Max(seconds, 1e-9):F2} images/s); " +
@@ -77,7 +77,7 @@ public static class TestCommand
             foreach (var d in detector.Detect(image))
                 detections.Add(new CocoDetection(id, d.CategoryId, new CocoBox(d.X1, d.Y1, d.Width, d.Height), d.Score));
         }
-        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        if (!Terminal.Interactive)
         {
             int every = Math.Max(1, dataset.Count / 20);
             for (int i = 0; i < dataset.Count; i++)
@@ -88,7 +88,7 @@ public static class TestCommand
         }
         else
         {
-            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            Terminal.Current().Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(context =>
                 {
                     var task = context.AddTask("detecting", maxValue: dataset.Count);

@@ -12,7 +12,7 @@ public static class TrainingProgressDisplay
     /// <summary>Runs <paramref name="trainer"/> while displaying its progress; returns the last iteration done.</summary>
     public static int Run(Trainer trainer, int iterations, bool resume, CancellationToken cancel)
     {
-        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        if (!Terminal.Interactive)
         {
             int every = Math.Max(1, iterations / 50);
             trainer.Progress = p =>
@@ -22,7 +22,7 @@ public static class TrainingProgressDisplay
             return trainer.Run(resume, cancel);
         }
         int done = 0;
-        AnsiConsole.Progress()
+        Terminal.Current().Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(context =>
