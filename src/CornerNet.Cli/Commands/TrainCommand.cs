@@ -32,6 +32,7 @@ public static class TrainCommand
         var noPenalty = new Option<bool>("--no-penalty-reduction") { Description = "Ablation: no Gaussian penalty reduction around corners." };
         var noPooling = new Option<bool>("--no-corner-pooling") { Description = "Ablation: corner pooling off (same parameter count)." };
         var noAugment = new Option<bool>("--no-augment") { Description = "No random crop/scale, flip, colour or lighting augmentation." };
+        var skipBadImages = new Option<bool>("--skip-bad-images") { Description = "Leave out training images that are missing or corrupt (counted in a warning) instead of stopping." };
         var workers = new Option<int>("--workers") { Description = "Loader threads (0: one per core).", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder to create.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"))) };
@@ -40,7 +41,7 @@ public static class TrainCommand
         var command = new Command("train", "Train CornerNet on a COCO-format dataset.")
         {
             data, annotations, images, valData, preset, config, batch, accumulate, iterations, lr, lrSteps, lrFactor, seed,
-            checkpointEvery, validateEvery, radius, radiusValue, noPenalty, noPooling, noAugment, workers, threads, output, resume,
+            checkpointEvery, validateEvery, radius, radiusValue, noPenalty, noPooling, noAugment, skipBadImages, workers, threads, output, resume,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -83,6 +84,7 @@ public static class TrainCommand
                     RadiusValue = parse.GetValue(radiusValue),
                     PenaltyReduction = !parse.GetValue(noPenalty),
                     Augment = !parse.GetValue(noAugment),
+                    SkipBadImages = parse.GetValue(skipBadImages),
                     Workers = parse.GetValue(workers),
                 };
                 if (File.Exists(Path.Combine(runDirectory, "checkpoint.safetensors")))

@@ -58,6 +58,9 @@ public sealed record TrainOptions
     /// <summary>Loader worker threads (0: one per processor).</summary>
     [JsonPropertyName("workers")] public int Workers { get; init; }
 
+    /// <summary>Leave out training images whose file is missing or corrupt (reported as a warning) instead of stopping.</summary>
+    [JsonPropertyName("skip_bad_images")] public bool SkipBadImages { get; init; }
+
     /// <summary>Weights of the pull, push and offset losses (Eq. 8: 0.1, 0.1, 1).</summary>
     [JsonPropertyName("pull_weight")] public double PullWeight { get; init; } = CornerNetLoss.DefaultPullWeight;
 

@@ -90,6 +90,7 @@ public sealed class Trainer
             BatchSize = _options.BatchSize,
             Workers = _options.Workers > 0 ? _options.Workers : Environment.ProcessorCount,
             Seed = _options.Seed,
+            SkipBadImages = _options.SkipBadImages,
         });
         using var log = new LossLog(_runDirectory, done);
         using var batches = BatchStream(loader, (long)done * _options.Accumulate).GetEnumerator();

@@ -22,7 +22,7 @@ public class TrainerTests
         .Select(l => double.Parse(l.Split(',')[1], CultureInfo.InvariantCulture)).ToArray();
 
     [Fact]
-    public void ResumedRunFollowsTheUninterruptedLossCurve()
+    public void ResumedRunFollowsTheUninterruptedLossCurveAndEndsWithTheSameParameters()
     {
         string root = Directory.CreateTempSubdirectory("cornernet-train").FullName;
         try
@@ -50,6 +50,24 @@ public class TrainerTests
             Assert.NotEmpty(Directory.GetFiles(Path.Combine(straight, "tensorboard"), "*", SearchOption.AllDirectories));
             var (model, loadedClasses) = ModelFile.Load(Path.Combine(straight, "model.safetensors"));
             using (model) Assert.Equal(classes, loadedClasses);
+
+            // The resumed run ends with the same parameters and batch-norm statistics (the same CPU kernels on the same
+            // data in the same order; 1e-5 absolute leaves room for libtorch choosing another summation order).
+            var (straightModel, _) = ModelFile.Load(Path.Combine(straight, "model.safetensors"));
+            var (resumedModel, _) = ModelFile.Load(Path.Combine(resumed, "model.safetensors"));
+            using (straightModel)
+            using (resumedModel)
+            {
+                using var scope = TorchSharp.torch.NewDisposeScope();
+                var expected = straightModel.state_dict();
+                var actual = resumedModel.state_dict();
+                Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+                foreach (var (name, tensor) in expected)
+                {
+                    double difference = (tensor.to_type(TorchSharp.torch.ScalarType.Float64) - actual[name].to_type(TorchSharp.torch.ScalarType.Float64)).abs().max().item<double>();
+                    Assert.True(difference <= 1e-5, $"{name}: max |Δ| {difference}");
+                }
+            }
         }
         finally { Directory.Delete(root, true); }
     }
@@ -82,6 +100,34 @@ public class TrainerTests
             options = options with { BatchSize = 1, Accumulate = 2 };
             Assert.Equal(2, new Trainer(options, source, classes, root).Run());
             Assert.All(Losses(root), l => Assert.True(double.IsFinite(l)));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void CorruptImageStopsTrainingUnlessBadImagesAreSkipped()
+    {
+        string root = Directory.CreateTempSubdirectory("cornernet-badimage").FullName;
+        try
+        {
+            string data = Path.Combine(root, "data");
+            SyntheticShapesDataset.Write(data, images: 4, seed: 2, new SyntheticShapes(size: 64, maxObjects: 2));
+            string corrupt = Path.Combine(data, "images", "000003.png");
+            File.WriteAllBytes(corrupt, File.ReadAllBytes(corrupt)[..40]);
+            var dataset = CocoDataset.Open(Path.Combine(data, "annotations.json"), Path.Combine(data, "images"));
+            var (options, _, _) = Setup(iterations: 2);
+            var classes = dataset.Classes;
+            options = options with { Augment = false };
+
+            var failing = new Trainer(options, dataset, classes, Path.Combine(root, "strict"));
+            var e = Assert.Throws<InvalidInputException>(() => failing.Run());
+            Assert.Contains("000003.png", e.Message);
+
+            var warnings = new List<string>();
+            var skipping = new Trainer(options with { SkipBadImages = true }, dataset, classes, Path.Combine(root, "skipping")) { Warning = warnings.Add };
+            Assert.Equal(2, skipping.Run());
+            Assert.Contains(warnings, w => w.StartsWith("1 unreadable image"));
+            Assert.True(File.Exists(skipping.ModelPath));
         }
         finally { Directory.Delete(root, true); }
     }
