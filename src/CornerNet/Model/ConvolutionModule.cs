@@ -13,6 +13,7 @@ public sealed class ConvolutionModule : nn.Module<Tensor, Tensor>
 {
     readonly Conv2d conv;
     readonly BatchNorm2d? bn;
+    bool bnFolded;
 
     /// <summary>Creates a k×k convolution from <paramref name="inDim"/> to <paramref name="outDim"/> channels.</summary>
     public ConvolutionModule(int kernel, long inDim, long outDim, int stride = 1, bool withBatchNorm = true)
@@ -24,11 +25,19 @@ public sealed class ConvolutionModule : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Folds the BatchNorm into the convolution (inference only; see <see cref="BatchNormFolding"/>).</summary>
+    internal void FoldBatchNorm()
+    {
+        if (bn is null || bnFolded) return;
+        BatchNormFolding.Fold(conv, bn);
+        bnFolded = true;
+    }
+
     /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var c = conv.forward(x);
-        if (bn is null) return nn.functional.relu(c);
+        if (bn is null || bnFolded) return nn.functional.relu(c);
         using var b = bn.forward(c);
         return nn.functional.relu(b);
     }

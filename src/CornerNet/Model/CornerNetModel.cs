@@ -31,6 +31,9 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
     readonly ModuleList<Sequential> tl_regrs;
     readonly ModuleList<Sequential> br_regrs;
 
+    /// <summary>True after <see cref="FoldBatchNorm"/>: the network is then for inference only.</summary>
+    public bool IsBatchNormFolded { get; private set; }
+
     /// <summary>The architecture this network was built from.</summary>
     public CornerNetConfig Config { get; }
 
@@ -82,6 +85,37 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
     static Sequential ConvBn1x1(int inDim, int outDim) =>
         nn.Sequential(nn.Conv2d(inDim, outDim, 1, bias: false), nn.BatchNorm2d(outDim));
 
+    /// <summary>
+    /// Makes this network inference-only and faster: every convolution followed by a BatchNorm absorbs that BatchNorm's
+    /// running statistics and affine parameters (<see cref="BatchNormFolding"/>), and the BatchNorms are skipped. The
+    /// outputs equal the eval-mode outputs before folding up to float rounding. Afterwards the model is switched to eval
+    /// mode and refuses training mode; its state dict (the folded weights plus the stale BatchNorm tensors) is no
+    /// longer a model file, so <see cref="ModelFile.Save"/> refuses it. Folding twice does nothing.
+    /// </summary>
+    public void FoldBatchNorm()
+    {
+        if (IsBatchNormFolded) return;
+        eval();
+        foreach (var module in modules())
+        {
+            switch (module)
+            {
+                case ConvolutionModule convolution: convolution.FoldBatchNorm(); break;
+                case ResidualModule residual: residual.FoldBatchNorm(); break;
+                case CornerPoolModule pool: pool.FoldBatchNorm(); break;
+            }
+        }
+        foreach (var pair in inters_.Concat(cnvs_)) BatchNormFolding.Fold((Conv2d)pair[0], (BatchNorm2d)pair[1]);
+        IsBatchNormFolded = true;
+    }
+
+    /// <inheritdoc/>
+    public override void train(bool train = true)
+    {
+        if (train && IsBatchNormFolded) throw new InvalidOperationException("a network with folded BatchNorm is for inference only");
+        base.train(train);
+    }
+
     /// <summary>Runs the network on a normalized N×3×H×W batch; see the class summary for what is returned.</summary>
     public override IReadOnlyList<HeadOutputs> forward(Tensor image)
     {
@@ -104,8 +138,8 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
                 }
                 if (s < Config.Stacks - 1)
                 {
-                    using var a = inters_[s].forward(inter);
-                    using var b = cnvs_[s].forward(cnv);
+                    using var a = IsBatchNormFolded ? inters_[s][0].call(inter) : inters_[s].forward(inter);
+                    using var b = IsBatchNormFolded ? cnvs_[s][0].call(cnv) : cnvs_[s].forward(cnv);
                     using var sum = a.add(b);
                     using var relu = nn.functional.relu(sum);
                     var next = inters[s].forward(relu);

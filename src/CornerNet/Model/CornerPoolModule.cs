@@ -31,6 +31,7 @@ public sealed class CornerPoolModule : nn.Module<Tensor, Tensor>
     readonly ConvolutionModule conv2;
     readonly CornerKind kind;
     readonly bool pooling;
+    bool bnFolded;
 
     /// <summary>Creates the module for <paramref name="kind"/> corners on a <paramref name="dim"/>-channel feature map.</summary>
     public CornerPoolModule(CornerKind kind, long dim, long poolDim = 128, bool cornerPooling = true) : base("pool")
@@ -47,6 +48,18 @@ public sealed class CornerPoolModule : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Folds every BatchNorm into its convolution (inference only; see <see cref="BatchNormFolding"/>).</summary>
+    internal void FoldBatchNorm()
+    {
+        if (bnFolded) return;
+        p1_conv1.FoldBatchNorm();
+        p2_conv1.FoldBatchNorm();
+        BatchNormFolding.Fold(p_conv1, p_bn1);
+        BatchNormFolding.Fold(conv1, bn1);
+        conv2.FoldBatchNorm();
+        bnFolded = true;
+    }
+
     /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
@@ -55,9 +68,9 @@ public sealed class CornerPoolModule : nn.Module<Tensor, Tensor>
         using var pooled = !pooling ? a.add(b)
             : kind == CornerKind.TopLeft ? CornerPool.TopLeft(a, b) : CornerPool.BottomRight(a, b);
         using var pc = p_conv1.forward(pooled);
-        using var pbn = p_bn1.forward(pc);
+        using var pbn = bnFolded ? pc.alias() : p_bn1.forward(pc);
         using var c1 = conv1.forward(x);
-        using var b1 = bn1.forward(c1);
+        using var b1 = bnFolded ? c1.alias() : bn1.forward(c1);
         using var sum = pbn.add(b1);
         using var relu = nn.functional.relu(sum);
         return conv2.forward(relu);

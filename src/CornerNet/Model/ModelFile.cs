@@ -18,6 +18,7 @@ public static class ModelFile
     /// <summary>Writes <paramref name="model"/> with its class list to <paramref name="path"/> (atomically).</summary>
     public static void Save(string path, CornerNetModel model, IReadOnlyList<ClassInfo> classes)
     {
+        if (model.IsBatchNormFolded) throw new InvalidOperationException("a network with folded BatchNorm cannot be saved as a model file");
         if (classes.Count != model.Config.Classes)
             throw new ArgumentException($"{classes.Count} class names for a model with {model.Config.Classes} classes");
         var metadata = new Dictionary<string, string>

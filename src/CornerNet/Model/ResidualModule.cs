@@ -16,6 +16,7 @@ public sealed class ResidualModule : nn.Module<Tensor, Tensor>
     readonly Conv2d conv2;
     readonly BatchNorm2d bn2;
     readonly Sequential? skip;
+    bool bnFolded;
 
     /// <summary>Creates a residual block from <paramref name="inDim"/> to <paramref name="outDim"/> channels.</summary>
     public ResidualModule(long inDim, long outDim, int stride = 1) : base("residual")
@@ -30,9 +31,20 @@ public sealed class ResidualModule : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Folds the three BatchNorms into their convolutions (inference only; see <see cref="BatchNormFolding"/>).</summary>
+    internal void FoldBatchNorm()
+    {
+        if (bnFolded) return;
+        BatchNormFolding.Fold(conv1, bn1);
+        BatchNormFolding.Fold(conv2, bn2);
+        if (skip is not null) BatchNormFolding.Fold((Conv2d)skip[0], (BatchNorm2d)skip[1]);
+        bnFolded = true;
+    }
+
     /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
+        if (bnFolded) return FoldedForward(x);
         using var c1 = conv1.forward(x);
         using var b1 = bn1.forward(c1);
         using var r1 = nn.functional.relu(b1);
@@ -41,5 +53,16 @@ public sealed class ResidualModule : nn.Module<Tensor, Tensor>
         using var s = skip is null ? x.alias() : skip.forward(x);
         using var sum = b2.add(s);
         return nn.functional.relu(sum);
+    }
+
+    Tensor FoldedForward(Tensor x)
+    {
+        // The conv outputs are fresh tensors, so ReLU and the skip sum can work in place.
+        using var c1 = conv1.forward(x);
+        c1.relu_();
+        var c2 = conv2.forward(c1);
+        using var s = skip is null ? x.alias() : ((Conv2d)skip[0]).forward(x);
+        c2.add_(s).relu_();
+        return c2;
     }
 }

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using CornerNet.Benchmarks;
+using CornerNet.Model;
+using Spectre.Console;
+
+namespace CornerNet.Cli.Commands;
+
+/// <summary>
+/// <c>cornernet bench [--preset P] [--size S] [--batch N] [--runs N] [--warmup N] [--suite S] [--json FILE]</c>: times
+/// the figures of the speed table (forward, flip test, decode, training step, evaluation, loader, corner pooling) on
+/// random weights, one libtorch thread per core.
+/// </summary>
+public static class BenchCommand
+{
+    static readonly string[] SuiteNames = ["standard", "forward", "decode", "train", "evaluate", "loader", "corner-pool"];
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var preset = new Option<string>("--preset") { Description = $"Architecture ({string.Join(", ", ModelPresets.Names)}), random weights.", DefaultValueFactory = _ => "hourglass104" };
+        var size = new Option<int>("--size") { Description = "Square input side in pixels (128k − 1, e.g. 511).", DefaultValueFactory = _ => 511 };
+        var batch = new Option<int>("--batch") { Description = "Batch size of the training step and the loader.", DefaultValueFactory = _ => 2 };
+        var runs = new Option<int>("--runs") { Description = "Timed runs per figure.", DefaultValueFactory = _ => 3 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up runs per figure.", DefaultValueFactory = _ => 1 };
+        var suite = new Option<string>("--suite") { Description = $"What to measure: {string.Join(", ", SuiteNames)}.", DefaultValueFactory = _ => "standard" };
+        suite.AcceptOnlyFromAmong(SuiteNames);
+        var json = new Option<string?>("--json") { Description = "Also write the records and the machine description as JSON to this file.", HelpName = "FILE" };
+        var command = new Command("bench", "Time forward, flip test, decode, training step, evaluation, loader and corner pooling (random weights).")
+        {
+            preset, size, batch, runs, warmup, suite, json,
+        };
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            string presetName = parse.GetValue(preset)!.ToLowerInvariant();
+            var options = new BenchmarkOptions
+            {
+                PresetName = presetName.Replace("-", "", StringComparison.Ordinal),
+                Config = ModelPresets.Get(presetName),
+                Size = parse.GetValue(size),
+                Batch = parse.GetValue(batch),
+                Runs = parse.GetValue(runs),
+                Warmup = parse.GetValue(warmup),
+                Suite = ParseSuite(parse.GetValue(suite)!),
+            };
+            return Run(options, parse.GetValue(json));
+        }));
+        return command;
+    }
+
+    static BenchmarkSuite ParseSuite(string name) => name switch
+    {
+        "corner-pool" => BenchmarkSuite.CornerPool,
+        _ => Enum.Parse<BenchmarkSuite>(name, ignoreCase: true),
+    };
+
+    static int Run(BenchmarkOptions options, string? jsonPath)
+    {
+        BenchmarkReport report;
+        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            report = new BenchmarkRunner(options, status: Console.WriteLine, measured: r => Console.WriteLine(r.ToString())).Run();
+        }
+        else
+        {
+            report = null!;
+            AnsiConsole.Status().Start("starting", context =>
+            {
+                report = new BenchmarkRunner(options,
+                    status: line => context.Status(Markup.Escape(line)),
+                    measured: r => AnsiConsole.WriteLine(r.ToString())).Run();
+            });
+            foreach (string note in report.Notes) AnsiConsole.WriteLine(note);
+        }
+        var m = report.Machine;
+        Console.WriteLine($"machine: {m.Cpu}, {m.Cores} cores, {m.Threads} threads, libtorch {m.LibTorch}, oneDNN cap {m.OneDnnIsaCap ?? "none"}");
+        if (jsonPath != null)
+        {
+            report.WriteJson(jsonPath);
+            Console.WriteLine($"results written to {jsonPath}");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,263 @@
+using CornerNet.Data;
+using CornerNet.Evaluation;
+using CornerNet.Inference;
+using CornerNet.Model;
+using CornerNet.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CornerNet.Benchmarks;
+
+/// <summary>
+/// Measures the figures of the speed table (see <see cref="BenchmarkSuite"/>) on random weights and synthetic inputs,
+/// with libtorch on one thread per core. Every figure is timed after warm-up; every tensor is disposed per run.
+/// </summary>
+public sealed class BenchmarkRunner
+{
+    /// <summary>Side of the square fp32 matmul that gives the practical compute peak.</summary>
+    public const int MatmulSide = 4096;
+
+    /// <summary>Shape (N, C, H, W) of the corner-pooling comparison.</summary>
+    public static readonly long[] CornerPoolShape = [1, 128, 128, 128];
+
+    readonly BenchmarkOptions _options;
+    readonly Action<string> _status;
+    readonly Action<BenchmarkRecord> _measured;
+    readonly List<BenchmarkRecord> _records = new();
+    readonly List<string> _notes = new();
+    readonly CornerNetConfig _config;
+    double? _matmulGflopPerSecond;
+
+    /// <summary>
+    /// Creates a runner; <paramref name="status"/> receives what is being measured now (and skip notes),
+    /// <paramref name="measured"/> each record when it is done.
+    /// </summary>
+    public BenchmarkRunner(BenchmarkOptions options, Action<string>? status = null, Action<BenchmarkRecord>? measured = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _status = status ?? (_ => { });
+        _measured = measured ?? (_ => { });
+        int map = CornerNetConfig.OutputSizeFor(options.Size);
+        _config = options.Config with { InputSize = [options.Size, options.Size], OutputSize = [map, map] };
+    }
+
+    /// <summary>Runs the suite and returns the report.</summary>
+    public BenchmarkReport Run()
+    {
+        TorchRuntime.SetThreads(0);
+        var suite = _options.Suite;
+        bool all = suite == BenchmarkSuite.Standard;
+        if (all || suite == BenchmarkSuite.Forward) { Matmul(); Forward(); }
+        if (all || suite == BenchmarkSuite.Decode) Decode();
+        if (all || suite == BenchmarkSuite.Train) TrainStep();
+        if (all || suite == BenchmarkSuite.Evaluate) EvaluateBig();
+        if (all || suite == BenchmarkSuite.Loader) Loader();
+        if (all || suite == BenchmarkSuite.CornerPool) CornerPools();
+        return new BenchmarkReport { Machine = MachineDescription.Current(), Records = _records.ToArray(), Notes = _notes.ToArray() };
+    }
+
+    string Tag => $"{_options.PresetName}_{_options.Size}";
+
+    void Add(BenchmarkRecord record)
+    {
+        _records.Add(record);
+        _measured(record);
+    }
+
+    BenchmarkRecord Time(string name, Action action)
+    {
+        _status($"measuring {name} ({_options.Warmup} warm-up, {_options.Runs} runs)");
+        return BenchmarkTimer.Measure(name, action, _options.Warmup, _options.Runs);
+    }
+
+    void Matmul()
+    {
+        manual_seed(0);
+        using var a = randn(MatmulSide, MatmulSide);
+        using var b = randn(MatmulSide, MatmulSide);
+        var record = Time($"matmul_{MatmulSide}", () =>
+        {
+            using var c = a.matmul(b);
+        });
+        double flops = 2.0 * MatmulSide * MatmulSide * MatmulSide;
+        _matmulGflopPerSecond = flops / 1e9 / (record.MinMs / 1000);
+        record.Extra["gflop"] = flops / 1e9;
+        record.Extra["gflop_per_s"] = _matmulGflopPerSecond.Value;
+        Add(record);
+    }
+
+    CornerNetModel RandomModel()
+    {
+        manual_seed(0);
+        var model = new CornerNetModel(_config);
+        model.eval();
+        return model;
+    }
+
+    void Forward()
+    {
+        using var unfolded = RandomModel();
+        using var folded = RandomModel();
+        folded.FoldBatchNorm();
+        using var channelsLast = RandomModel();
+        channelsLast.FoldBatchNorm();
+        ChannelsLast.Apply(channelsLast);
+        var decoder = new CornerDecoder();
+        double gflop = ConvFlops.Count(_config, _options.Size, _options.Size) / 1e9;
+        foreach (int batch in new[] { 1, 2 })
+        {
+            manual_seed(1);
+            using var input = randn(batch, 3, _options.Size, _options.Size);
+            using var inputChannelsLast = ChannelsLast.Of(input);
+            string name = batch == 1 ? $"forward_{Tag}" : $"forward_flip_{Tag}";
+            Action Run(CornerNetModel model, Tensor x) => () =>
+            {
+                using var scope = NewDisposeScope();
+                using var _ = no_grad();
+                var heads = model.forward(x)[^1];
+                decoder.Decode(new CornerHeads(heads.TlHeats, heads.BrHeats, heads.TlTags, heads.BrTags, heads.TlRegrs, heads.BrRegrs));
+            };
+            _status($"measuring {name} folded / unfolded / channels-last, interleaved ({_options.Warmup} warm-up, {_options.Runs} runs)");
+            var records = BenchmarkTimer.Interleaved(new[]
+            {
+                (name, Run(folded, input)),
+                (name + "_unfolded", Run(unfolded, input)),
+                (name + "_channels_last", Run(channelsLast, inputChannelsLast)),
+            }, _options.Warmup, _options.Runs);
+            foreach (var record in records)
+            {
+                // GFLOP/s from the fastest run: the run least disturbed by other load on the machine.
+                double rate = batch * gflop / (record.MinMs / 1000);
+                record.Extra["gflop"] = batch * gflop;
+                record.Extra["gflop_per_s"] = rate;
+                if (_matmulGflopPerSecond is double peak) record.Extra["fraction_of_matmul_peak"] = rate / peak;
+                Add(record);
+            }
+        }
+    }
+
+    void Decode()
+    {
+        int map = _config.OutputSize[0];
+        int classes = _config.Classes;
+        manual_seed(2);
+        // Heads of a flip batch as a random-weight network gives them: logits around the −2.19 prior.
+        using var tlHeats = randn(2, classes, map, map).sub_(2.19);
+        using var brHeats = randn(2, classes, map, map).sub_(2.19);
+        using var tlTags = randn(2, 1, map, map);
+        using var brTags = randn(2, 1, map, map);
+        using var tlRegrs = rand(2, 2, map, map);
+        using var brRegrs = rand(2, 2, map, map);
+        var heads = new CornerHeads(tlHeats, brHeats, tlTags, brTags, tlRegrs, brRegrs);
+        var decoder = new CornerDecoder(new DecodeOptions(K: 100));
+        var record = Time("decode_flip_k100", () =>
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            decoder.Decode(heads);
+        });
+        record.Extra["map"] = map;
+        record.Extra["classes"] = classes;
+        Add(record);
+    }
+
+    void TrainStep()
+    {
+        int size = _options.Size, map = _config.OutputSize[0], batch = _options.Batch;
+        using var model = RandomModel();
+        model.train();
+        using var optimizer = new AdamOptimizer(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), 2.5e-4);
+        var targetOptions = new TargetOptions(_config.Classes, size, size, map, map);
+        var random = new Random(3);
+        var perImage = Enumerable.Range(0, batch).Select(_ =>
+        {
+            var boxes = Enumerable.Range(0, 6).Select(_ =>
+            {
+                double x = random.NextDouble() * size * 0.6, y = random.NextDouble() * size * 0.6;
+                double w = 20 + random.NextDouble() * size * 0.35, h = 20 + random.NextDouble() * size * 0.35;
+                return new TargetBox(x, y, Math.Min(x + w, size - 1), Math.Min(y + h, size - 1), random.Next(_config.Classes));
+            }).ToList();
+            return CornerTargets.Build(boxes, targetOptions);
+        }).ToList();
+        using var targets = CornerTargetBatch.Stack(perImage);
+        manual_seed(3);
+        using var input = randn(batch, 3, size, size);
+        var record = Time($"train_step_{Tag}_b{batch}", () =>
+        {
+            using var scope = NewDisposeScope();
+            optimizer.ZeroGrad();
+            var stacks = model.forward(input);
+            var parts = CornerNetLoss.Compute(
+                stacks.Select(h => StackOutputs.FromMaps(h.TlHeats, h.BrHeats, h.TlTags, h.BrTags, h.TlRegrs, h.BrRegrs, targets)).ToList(),
+                targets);
+            parts.Total.backward();
+            optimizer.Step();
+        });
+        double gflop = batch * ConvFlops.Count(_config, size, size, trainingPath: true) / 1e9;
+        record.Extra["forward_gflop"] = gflop;
+        record.Extra["batch"] = batch;
+        Add(record);
+    }
+
+    void EvaluateBig()
+    {
+        string gt = Path.Combine(_options.EvaluateCase, "gt.json.gz"), dets = Path.Combine(_options.EvaluateCase, "dets.json.gz");
+        if (!File.Exists(gt) || !File.Exists(dets))
+        {
+            string note = $"evaluate_big skipped: {Path.GetFullPath(_options.EvaluateCase)} has no gt.json.gz and dets.json.gz";
+            _notes.Add(note);
+            _status(note);
+            return;
+        }
+        int detections = 0;
+        var record = Time("evaluate_big", () =>
+        {
+            // As `cornernet evaluate` does it: both files read at the same time, then the evaluation.
+            var gtRead = Task.Run(() => CocoAnnotationFile.Read(gt));
+            var detsRead = Task.Run(() => CocoDetectionsFile.Read(dets));
+            var file = detsRead.GetAwaiter().GetResult();
+            detections = file.Detections.Count;
+            CocoEvaluator.Evaluate(gtRead.GetAwaiter().GetResult(), file);
+        });
+        record.Extra["detections"] = detections;
+        Add(record);
+    }
+
+    void Loader()
+    {
+        int batch = _options.Batch, images = 4 * batch;
+        var source = new SyntheticShapesSource(new SyntheticShapes(size: 512), images, seed: 4);
+        var augmentation = new AugmentationOptions { InputHeight = _options.Size, InputWidth = _options.Size };
+        var loader = new DetectionLoader(source, new TrainingSampleBuilder(augmentation), new DetectionLoaderOptions { BatchSize = batch, Seed = 4 });
+        int epoch = 0;
+        var record = Time($"loader_{_options.Size}", () =>
+        {
+            foreach (var b in loader.Epoch(epoch++)) b.Dispose();
+        });
+        record.Extra["images"] = images;
+        record.Extra["images_per_s"] = images / (record.MedianMs / 1000);
+        Add(record);
+    }
+
+    void CornerPools()
+    {
+        manual_seed(5);
+        using var input = randn(CornerPoolShape);
+        using var gradOut = randn(CornerPoolShape);
+        string shape = string.Join("x", CornerPoolShape);
+        foreach (var (name, pool) in CornerPoolCandidates.All)
+        {
+            var record = Time($"corner_pool_{name}_{shape}", () =>
+            {
+                using var scope = NewDisposeScope();
+                var x = input.detach().requires_grad_(true);
+                var y = pool(x);
+                y.backward([gradOut]);
+            });
+            record.Extra["pass"] = "forward+backward";
+            Add(record);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+namespace CornerNet.Benchmarks;
+
+/// <summary>Which figures a benchmark run measures.</summary>
+public enum BenchmarkSuite
+{
+    /// <summary>Everything below: the figures of the speed table.</summary>
+    Standard,
+    /// <summary>Matmul peak, test-path forward incl. decode (single and flip batch), achieved GFLOP/s.</summary>
+    Forward,
+    /// <summary>Decoding a flip batch of heads (K = 100).</summary>
+    Decode,
+    /// <summary>One training step: forward of all stacks, loss, backward, Adam.</summary>
+    Train,
+    /// <summary>COCO evaluation of the <c>big</c> fixture case (skipped when the fixture is absent).</summary>
+    Evaluate,
+    /// <summary>Training-data loader throughput with full augmentation on synthetic shapes.</summary>
+    Loader,
+    /// <summary>Corner-pooling candidates, forward + backward.</summary>
+    CornerPool,
+}

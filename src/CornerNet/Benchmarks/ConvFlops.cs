@@ -1,0 +1,86 @@
+using CornerNet.Model;
+
+namespace CornerNet.Benchmarks;
+
+/// <summary>
+/// Convolution FLOPs of one CornerNet forward, counted analytically from the architecture: every convolution costs
+/// 2·C_in·C_out·k²·H_out·W_out (groups are always 1 here; biases, BatchNorm, ReLU, pooling and upsampling are not
+/// counted). The test path runs the heads of the last stack only; the training path runs the heads of every stack.
+/// </summary>
+public static class ConvFlops
+{
+    /// <summary>FLOPs of the convolutions for one <paramref name="height"/>×<paramref name="width"/> image.</summary>
+    public static double Count(CornerNetConfig config, int height, int width, bool trainingPath = false)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var counter = new Counter();
+        // Stem: 7×7 stride-2 conv module, then a stride-2 residual.
+        var (h, w) = (Strided(height, 7, 2), Strided(width, 7, 2));
+        counter.Conv(3, config.Stem[0], 7, h, w);
+        (h, w) = (Strided(h, 3, 2), Strided(w, 3, 2));
+        counter.Residual(config.Stem[0], config.Stem[1], h, w, projection: true);
+
+        int dim = config.Dims[0], cnv = config.CnvDim;
+        for (int s = 0; s < config.Stacks; s++)
+        {
+            counter.Hourglass(config.Levels, config.Dims, config.Modules, h, w);
+            counter.Conv(dim, cnv, 3, h, w);
+            if (trainingPath || s == config.Stacks - 1)
+            {
+                for (int corner = 0; corner < 2; corner++)
+                {
+                    // Corner pooling module: two pooling branches, the merge conv, the 1×1 projection, the last conv.
+                    counter.Conv(cnv, config.PoolDim, 3, h, w, count: 2);
+                    counter.Conv(config.PoolDim, cnv, 3, h, w);
+                    counter.Conv(cnv, cnv, 1, h, w);
+                    counter.Conv(cnv, cnv, 3, h, w);
+                    // Heat, tag and offset heads: 3×3 conv to dims[0], then 1×1 to the outputs.
+                    foreach (int outputs in new[] { config.Classes, 1, 2 })
+                    {
+                        counter.Conv(cnv, dim, 3, h, w);
+                        counter.Conv(dim, outputs, 1, h, w);
+                    }
+                }
+            }
+            if (s < config.Stacks - 1)
+            {
+                counter.Conv(dim, dim, 1, h, w);
+                counter.Conv(cnv, dim, 1, h, w);
+                counter.Residual(dim, dim, h, w, projection: false);
+            }
+        }
+        return counter.Flops;
+    }
+
+    /// <summary>Output side of a "same"-padded k×k convolution with <paramref name="stride"/>.</summary>
+    static int Strided(int side, int kernel, int stride) => (side + 2 * ((kernel - 1) / 2) - kernel) / stride + 1;
+
+    sealed class Counter
+    {
+        public double Flops;
+
+        public void Conv(long inDim, long outDim, int kernel, int h, int w, int count = 1) =>
+            Flops += count * 2.0 * inDim * outDim * kernel * kernel * h * w;
+
+        /// <summary>A residual whose output is h×w (its first conv may have stride 2; the cost counts output positions).</summary>
+        public void Residual(long inDim, long outDim, int h, int w, bool projection)
+        {
+            Conv(inDim, outDim, 3, h, w);
+            Conv(outDim, outDim, 3, h, w);
+            if (projection || inDim != outDim) Conv(inDim, outDim, 1, h, w);
+        }
+
+        public void Hourglass(int levels, IReadOnlyList<int> dims, IReadOnlyList<int> modules, int h, int w)
+        {
+            int curr = dims[0], next = dims[1], currMod = modules[0], nextMod = modules[1];
+            for (int i = 0; i < currMod; i++) Residual(curr, curr, h, w, projection: false);
+            var (lh, lw) = (Strided(h, 3, 2), Strided(w, 3, 2));
+            Residual(curr, next, lh, lw, projection: true);
+            for (int i = 1; i < currMod; i++) Residual(next, next, lh, lw, projection: false);
+            if (levels > 1) Hourglass(levels - 1, dims.Skip(1).ToArray(), modules.Skip(1).ToArray(), lh, lw);
+            else for (int i = 0; i < nextMod; i++) Residual(next, next, lh, lw, projection: false);
+            for (int i = 1; i < currMod; i++) Residual(next, next, lh, lw, projection: false);
+            Residual(next, curr, lh, lw, projection: false);
+        }
+    }
+}

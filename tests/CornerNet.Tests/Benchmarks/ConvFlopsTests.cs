@@ -1,0 +1,16 @@
+using CornerNet.Benchmarks;
+using CornerNet.Model;
+
+namespace CornerNet.Tests.Benchmarks;
+
+public class ConvFlopsTests
+{
+    [Theory]
+    [InlineData(false, 686.3)]
+    [InlineData(true, 904.6)]
+    public void Hourglass104At511MatchesTheOfficialCount(bool trainingPath, double expectedGflop)
+    {
+        double gflop = ConvFlops.Count(ModelPresets.Hourglass104, 511, 511, trainingPath) / 1e9;
+        Assert.InRange(gflop, expectedGflop - 0.05, expectedGflop + 0.05);
+    }
+}
