@@ -105,37 +105,44 @@ public sealed class BenchmarkRunner
         channelsLast.FoldBatchNorm();
         ChannelsLast.Apply(channelsLast);
         var decoder = new CornerDecoder();
-        double gflop = ConvFlops.Count(_config, _options.Size, _options.Size) / 1e9;
-        foreach (int batch in new[] { 1, 2 })
+        Action Run(CornerNetModel model, Tensor x) => () =>
         {
-            manual_seed(1);
-            using var input = randn(batch, 3, _options.Size, _options.Size);
-            using var inputChannelsLast = ChannelsLast.Of(input);
-            string name = batch == 1 ? $"forward_{Tag}" : $"forward_flip_{Tag}";
-            Action Run(CornerNetModel model, Tensor x) => () =>
-            {
-                using var scope = NewDisposeScope();
-                using var _ = no_grad();
-                var heads = model.forward(x)[^1];
-                decoder.Decode(new CornerHeads(heads.TlHeats, heads.BrHeats, heads.TlTags, heads.BrTags, heads.TlRegrs, heads.BrRegrs));
-            };
-            _status($"measuring {name} folded / unfolded / channels-last, interleaved ({_options.Warmup} warm-up, {_options.Runs} runs)");
-            var records = BenchmarkTimer.Interleaved(new[]
-            {
-                (name, Run(folded, input)),
-                (name + "_unfolded", Run(unfolded, input)),
-                (name + "_channels_last", Run(channelsLast, inputChannelsLast)),
-            }, _options.Warmup, _options.Runs);
-            foreach (var record in records)
-            {
-                // GFLOP/s from the fastest run: the run least disturbed by other load on the machine.
-                double rate = batch * gflop / (record.MinMs / 1000);
-                record.Extra["gflop"] = batch * gflop;
-                record.Extra["gflop_per_s"] = rate;
-                if (_matmulGflopPerSecond is double peak) record.Extra["fraction_of_matmul_peak"] = rate / peak;
-                Add(record);
-            }
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var heads = model.forward(x)[^1];
+            decoder.Decode(new CornerHeads(heads.TlHeats, heads.BrHeats, heads.TlTags, heads.BrTags, heads.TlRegrs, heads.BrRegrs));
+        };
+        double gflop = ConvFlops.Count(_config, _options.Size, _options.Size) / 1e9;
+        void AddForward(BenchmarkRecord record, int batch, bool batchNormFolded)
+        {
+            // GFLOP/s from the fastest run: the run least disturbed by other load on the machine.
+            double rate = batch * gflop / (record.MinMs / 1000);
+            record.Extra["gflop"] = batch * gflop;
+            record.Extra["gflop_per_s"] = rate;
+            if (_matmulGflopPerSecond is double peak) record.Extra["fraction_of_matmul_peak"] = rate / peak;
+            record.Extra["batch_norm_folded"] = batchNormFolded;
+            Add(record);
         }
+
+        manual_seed(1);
+        using var image = randn(1, 3, _options.Size, _options.Size);
+        using var imageChannelsLast = ChannelsLast.Of(image);
+        string name = $"forward_{Tag}";
+        _status($"measuring {name}: folded BatchNorm, unfolded and channels-last interleaved ({_options.Warmup} warm-up, {_options.Runs} runs)");
+        var records = BenchmarkTimer.Interleaved(new[]
+        {
+            (name, Run(folded, image)),
+            (name + "_unfolded", Run(unfolded, image)),
+            (name + "_channels_last", Run(channelsLast, imageChannelsLast)),
+        }, _options.Warmup, _options.Runs);
+        AddForward(records[0], 1, true);
+        AddForward(records[1], 1, false);
+        AddForward(records[2], 1, true);
+
+        // The flip test: the image and its mirror in one batch of two.
+        using var mirror = image.flip(3);
+        using var pair = cat(new[] { image, mirror }, 0);
+        AddForward(Time($"forward_flip_{Tag}", Run(folded, pair)), 2, true);
     }
 
     void Decode()
