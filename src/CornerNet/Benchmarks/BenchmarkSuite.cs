@@ -5,7 +5,10 @@ public enum BenchmarkSuite
 {
     /// <summary>Everything below: the figures of the speed table.</summary>
     Standard,
-    /// <summary>Matmul peak, test-path forward incl. decode (single and flip batch), achieved GFLOP/s.</summary>
+    /// <summary>
+    /// Matmul peak; test-path forward incl. decode with folded BatchNorm, interleaved with the unfolded network and with
+    /// channels-last layout (<c>_unfolded</c>, <c>_channels_last</c>); the flip batch; achieved GFLOP/s.
+    /// </summary>
     Forward,
     /// <summary>Decoding a flip batch of heads (K = 100).</summary>
     Decode,

@@ -7,7 +7,7 @@ namespace CornerNet.Benchmarks;
 /// <summary>
 /// Channels-last (NHWC) memory layout for convolutions: TorchSharp has no <c>memory_format</c> argument, so the layout
 /// is made by permuting to N×H×W×C, copying, and permuting back — a tensor with channels-last strides, which libtorch
-/// recognises.
+/// recognises. Measured as a variant of the forward benchmark; not (yet) part of the inference path.
 /// </summary>
 public static class ChannelsLast
 {
