@@ -17,7 +17,7 @@ public static class BatchNormFolding
     /// <paramref name="bn"/>'s running statistics; the convolution gets a bias if it had none. <paramref name="bn"/> is
     /// left unchanged and must no longer be applied.
     /// </summary>
-    public static void Fold(Conv2d conv, BatchNorm2d bn)
+    public static void Fold(Conv2d conv, BatchNorm2dModule bn)
     {
         ArgumentNullException.ThrowIfNull(conv);
         ArgumentNullException.ThrowIfNull(bn);
@@ -32,7 +32,7 @@ public static class BatchNormFolding
             if (bn.weight is not null) scale = scale.mul(bn.weight.to_type(ScalarType.Float64));
             var shift = bn.bias is not null ? bn.bias.to_type(ScalarType.Float64) : zeros_like(scale);
             var oldBias = conv.bias is not null ? conv.bias.to_type(ScalarType.Float64) : zeros_like(scale);
-            var bias = oldBias.sub(mean.to_type(ScalarType.Float64)).mul(scale).add(shift);
+            var bias = oldBias.sub(mean.to_type(ScalarType.Float64)).mul(scale).add(shift, KeptScalars.One);
             var weight = conv.weight!;
             weight.copy_(weight.to_type(ScalarType.Float64).mul(scale.view(-1, 1, 1, 1)));
             foldedBias = bias.to_type(weight.dtype).MoveToOuterDisposeScope();

@@ -12,7 +12,7 @@ namespace CornerNet.Model;
 public sealed class ConvolutionModule : nn.Module<Tensor, Tensor>
 {
     readonly Conv2d conv;
-    readonly BatchNorm2d? bn;
+    readonly BatchNorm2dModule? bn;
     bool bnFolded;
 
     /// <summary>Creates a k×k convolution from <paramref name="inDim"/> to <paramref name="outDim"/> channels.</summary>
@@ -21,7 +21,7 @@ public sealed class ConvolutionModule : nn.Module<Tensor, Tensor>
     {
         int pad = (kernel - 1) / 2;
         conv = nn.Conv2d(inDim, outDim, kernel, stride: stride, padding: pad, bias: !withBatchNorm);
-        bn = withBatchNorm ? nn.BatchNorm2d(outDim) : null;
+        bn = withBatchNorm ? new BatchNorm2dModule(outDim) : null;
         RegisterComponents();
     }
 

@@ -83,7 +83,7 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
 
     /// <summary>The 1×1 Conv-BN that joins two stacks (the paper says 3×3; the official code uses 1×1).</summary>
     static Sequential ConvBn1x1(int inDim, int outDim) =>
-        nn.Sequential(nn.Conv2d(inDim, outDim, 1, bias: false), nn.BatchNorm2d(outDim));
+        nn.Sequential(nn.Conv2d(inDim, outDim, 1, bias: false), new BatchNorm2dModule(outDim));
 
     /// <summary>
     /// Makes this network inference-only and faster: every convolution followed by a BatchNorm absorbs that BatchNorm's
@@ -105,7 +105,7 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
                 case CornerPoolModule pool: pool.FoldBatchNorm(); break;
             }
         }
-        foreach (var pair in inters_.Concat(cnvs_)) BatchNormFolding.Fold((Conv2d)pair[0], (BatchNorm2d)pair[1]);
+        foreach (var pair in inters_.Concat(cnvs_)) BatchNormFolding.Fold((Conv2d)pair[0], (BatchNorm2dModule)pair[1]);
         IsBatchNormFolded = true;
     }
 
@@ -140,7 +140,7 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
                 {
                     using var a = IsBatchNormFolded ? inters_[s][0].call(inter) : inters_[s].forward(inter);
                     using var b = IsBatchNormFolded ? cnvs_[s][0].call(cnv) : cnvs_[s].forward(cnv);
-                    using var sum = a.add(b);
+                    using var sum = a.add(b, KeptScalars.One);
                     using var relu = nn.functional.relu(sum);
                     var next = inters[s].forward(relu);
                     inter.Dispose();

@@ -42,7 +42,7 @@ public static class CornerPool
     {
         using var top = Pool(forTop, CornerPoolDirection.Top);
         using var left = Pool(forLeft, CornerPoolDirection.Left);
-        return top.add(left);
+        return top.add(left, KeptScalars.One);
     }
 
     /// <summary>Bottom-right corner pooling: BottomPool(<paramref name="forBottom"/>) + RightPool(<paramref name="forRight"/>).</summary>
@@ -50,7 +50,7 @@ public static class CornerPool
     {
         using var bottom = Pool(forBottom, CornerPoolDirection.Bottom);
         using var right = Pool(forRight, CornerPoolDirection.Right);
-        return bottom.add(right);
+        return bottom.add(right, KeptScalars.One);
     }
 
     static Tensor RunningMax(Tensor x, long dim)

@@ -25,9 +25,9 @@ public sealed class CornerPoolModule : nn.Module<Tensor, Tensor>
     readonly ConvolutionModule p1_conv1;
     readonly ConvolutionModule p2_conv1;
     readonly Conv2d p_conv1;
-    readonly BatchNorm2d p_bn1;
+    readonly BatchNorm2dModule p_bn1;
     readonly Conv2d conv1;
-    readonly BatchNorm2d bn1;
+    readonly BatchNorm2dModule bn1;
     readonly ConvolutionModule conv2;
     readonly CornerKind kind;
     readonly bool pooling;
@@ -41,9 +41,9 @@ public sealed class CornerPoolModule : nn.Module<Tensor, Tensor>
         p1_conv1 = new ConvolutionModule(3, dim, poolDim);
         p2_conv1 = new ConvolutionModule(3, dim, poolDim);
         p_conv1 = nn.Conv2d(poolDim, dim, 3, padding: 1, bias: false);
-        p_bn1 = nn.BatchNorm2d(dim);
+        p_bn1 = new BatchNorm2dModule(dim);
         conv1 = nn.Conv2d(dim, dim, 1, bias: false);
-        bn1 = nn.BatchNorm2d(dim);
+        bn1 = new BatchNorm2dModule(dim);
         conv2 = new ConvolutionModule(3, dim, dim);
         RegisterComponents();
     }
@@ -65,13 +65,13 @@ public sealed class CornerPoolModule : nn.Module<Tensor, Tensor>
     {
         using var a = p1_conv1.forward(x);
         using var b = p2_conv1.forward(x);
-        using var pooled = !pooling ? a.add(b)
+        using var pooled = !pooling ? a.add(b, KeptScalars.One)
             : kind == CornerKind.TopLeft ? CornerPool.TopLeft(a, b) : CornerPool.BottomRight(a, b);
         using var pc = p_conv1.forward(pooled);
         using var pbn = bnFolded ? pc.alias() : p_bn1.forward(pc);
         using var c1 = conv1.forward(x);
         using var b1 = bnFolded ? c1.alias() : bn1.forward(c1);
-        using var sum = pbn.add(b1);
+        using var sum = pbn.add(b1, KeptScalars.One);
         using var relu = nn.functional.relu(sum);
         return conv2.forward(relu);
     }

@@ -52,7 +52,7 @@ public sealed class HourglassModule : nn.Module<Tensor, Tensor>
         using var l2 = low2.forward(l1);
         using var l3 = low3.forward(l2);
         using var upsampled = NearestUpsample2x(l3);
-        return up.add(upsampled);
+        return up.add(upsampled, KeptScalars.One);
     }
 
     /// <summary>Nearest-neighbour ×2 upsampling (the official <c>nn.Upsample(scale_factor=2)</c>).</summary>

@@ -12,9 +12,9 @@ namespace CornerNet.Model;
 public sealed class ResidualModule : nn.Module<Tensor, Tensor>
 {
     readonly Conv2d conv1;
-    readonly BatchNorm2d bn1;
+    readonly BatchNorm2dModule bn1;
     readonly Conv2d conv2;
-    readonly BatchNorm2d bn2;
+    readonly BatchNorm2dModule bn2;
     readonly Sequential? skip;
     bool bnFolded;
 
@@ -22,11 +22,11 @@ public sealed class ResidualModule : nn.Module<Tensor, Tensor>
     public ResidualModule(long inDim, long outDim, int stride = 1) : base("residual")
     {
         conv1 = nn.Conv2d(inDim, outDim, 3, stride: stride, padding: 1, bias: false);
-        bn1 = nn.BatchNorm2d(outDim);
+        bn1 = new BatchNorm2dModule(outDim);
         conv2 = nn.Conv2d(outDim, outDim, 3, padding: 1, bias: false);
-        bn2 = nn.BatchNorm2d(outDim);
+        bn2 = new BatchNorm2dModule(outDim);
         skip = stride != 1 || inDim != outDim
-            ? nn.Sequential(nn.Conv2d(inDim, outDim, 1, stride: stride, bias: false), nn.BatchNorm2d(outDim))
+            ? nn.Sequential(nn.Conv2d(inDim, outDim, 1, stride: stride, bias: false), new BatchNorm2dModule(outDim))
             : null;
         RegisterComponents();
     }
@@ -37,7 +37,7 @@ public sealed class ResidualModule : nn.Module<Tensor, Tensor>
         if (bnFolded) return;
         BatchNormFolding.Fold(conv1, bn1);
         BatchNormFolding.Fold(conv2, bn2);
-        if (skip is not null) BatchNormFolding.Fold((Conv2d)skip[0], (BatchNorm2d)skip[1]);
+        if (skip is not null) BatchNormFolding.Fold((Conv2d)skip[0], (BatchNorm2dModule)skip[1]);
         bnFolded = true;
     }
 
@@ -51,7 +51,7 @@ public sealed class ResidualModule : nn.Module<Tensor, Tensor>
         using var c2 = conv2.forward(r1);
         using var b2 = bn2.forward(c2);
         using var s = skip is null ? x.alias() : skip.forward(x);
-        using var sum = b2.add(s);
+        using var sum = b2.add(s, KeptScalars.One);
         return nn.functional.relu(sum);
     }
 

@@ -27,7 +27,7 @@ public class BatchNormFoldingTests
         using var model = new CornerNetModel(ModelPresets.Small);
         using (no_grad())
         {
-            foreach (var bn in model.modules().OfType<BatchNorm2d>())
+            foreach (var bn in model.modules().OfType<BatchNorm2dModule>())
             {
                 bn.running_mean!.copy_(randn_like(bn.running_mean).mul_(0.2));
                 bn.running_var!.copy_(rand_like(bn.running_var).mul_(1.5).add_(0.25));
@@ -82,7 +82,7 @@ public class BatchNormFoldingTests
         using var scope = NewDisposeScope();
         manual_seed(12);
         var conv = nn.Conv2d(4, 6, 3, padding: 1, bias: true);
-        var bn = nn.BatchNorm2d(6);
+        var bn = new BatchNorm2dModule(6);
         using (no_grad())
         {
             bn.running_mean!.copy_(randn(6));
