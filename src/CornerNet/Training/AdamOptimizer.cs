@@ -49,12 +49,19 @@ public sealed class AdamOptimizer : IDisposable
         StepCount++;
         double bias1 = 1 - Math.Pow(Beta1, StepCount);
         double bias2 = 1 - Math.Pow(Beta2, StepCount);
-        double stepSize = LearningRate / bias1;
-        double sqrtBias2 = Math.Sqrt(bias2);
+        // Scalars are created explicitly and held until the end of the step: TorchSharp's implicit conversions can be
+        // freed by the GC while libtorch reads them (see CornerNet.Model.KeptScalars).
+        using var beta1 = Beta1.ToScalar();
+        using var oneMinusBeta1 = (1 - Beta1).ToScalar();
+        using var beta2 = Beta2.ToScalar();
+        using var oneMinusBeta2 = (1 - Beta2).ToScalar();
+        using var sqrtBias2 = Math.Sqrt(bias2).ToScalar();
+        using var epsilon = Epsilon.ToScalar();
+        using var negativeStep = (-LearningRate / bias1).ToScalar();
         using var _ = no_grad();
         foreach (var (name, p) in _parameters)
         {
-            var grad = p.grad;
+            using var grad = p.grad;
             if (grad is null) continue;
             if (!_expAvg.TryGetValue(name, out var m))
             {
@@ -63,11 +70,11 @@ public sealed class AdamOptimizer : IDisposable
                 _expAvgSq[name] = zeros_like(p).DetachFromDisposeScope();
             }
             var v = _expAvgSq[name];
-            m.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
-            v.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
+            m.mul_(beta1).add_(grad, oneMinusBeta1);
+            v.mul_(beta2).addcmul_(grad, grad, oneMinusBeta2);
             using var denom = v.sqrt();
-            denom.div_(sqrtBias2).add_(Epsilon);
-            p.addcdiv_(m, denom, value: -stepSize);
+            denom.div_(sqrtBias2).add_(epsilon);
+            p.addcdiv_(m, denom, negativeStep);
         }
     }
 
