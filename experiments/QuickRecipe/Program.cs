@@ -47,6 +47,7 @@ var options = new TrainOptions
 {
     Model = model,
     BatchSize = args2.Int("batch", 8),
+    Workers = args2.Int("workers", 0),
     Iterations = args2.Int("iterations", 100000),
     LearningRate = args2.Double("lr", 1e-3),
     LearningRateSteps = args2.Ints("lr-steps", []),
@@ -57,7 +58,11 @@ var options = new TrainOptions
     Augment = args2.Int("augment", 0) != 0,
 };
 double? dropAt = args2.Text("drop-at", "") is { Length: > 0 } dropText ? double.Parse(dropText, CultureInfo.InvariantCulture) : null;
+string evaluateOnly = args2.Text("evaluate-checkpoint", "");
 bool flipTest = args2.Int("flip-test", 1) != 0;
+// One libtorch thread on a shared machine: with more runnable threads than cores, OpenMP barriers spin on descheduled
+// peers and the process burns CPU time without progress, so CPU time stops measuring work.
+TorchRuntime.SetThreads(args2.Int("threads", 0));
 args2.RejectUnused();
 
 Console.WriteLine($"load: {File.ReadAllText("/proc/loadavg").Trim()}  threads: {TorchRuntime.Threads}  cores: {Environment.ProcessorCount}");
@@ -72,7 +77,7 @@ Console.WriteLine($"generated {trainCount} + {valCount} images of {size} px in {
 
 var classes = SyntheticShapes.ClassNames.Select((n, k) => new ClassInfo(k + 1, n)).ToArray();
 string runDirectory = Path.Combine(outRoot, name);
-if (Directory.Exists(runDirectory)) Directory.Delete(runDirectory, recursive: true);
+if (evaluateOnly.Length == 0 && Directory.Exists(runDirectory)) Directory.Delete(runDirectory, recursive: true);
 var trainer = new Trainer(options, train, classes, runDirectory);
 double lastLoss = double.NaN;
 trainer.Progress = p =>
@@ -83,23 +88,27 @@ trainer.Progress = p =>
 };
 clock.Restart();
 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-int done;
-if (dropAt is double fraction)
+int done = 0;
+if (evaluateOnly.Length > 0)
+{
+    Console.WriteLine($"evaluating {evaluateOnly} without training");
+}
+else if (dropAt is double fraction)
 {
     // A wall-clock schedule: train at the base rate for the first part of the budget, then resume the same run with
     // the rate divided by 10 from the iteration reached (the machine is shared, so iteration counts are unpredictable).
     using (var first = new CpuBudget(TimeSpan.FromMinutes(cpuMinutes * fraction), TimeSpan.FromMinutes(minutes * fraction)))
-        done = trainer.Run(cancel: first.Token);
+        done = ResumingRun.Run(trainer, false, first.Token);
     Console.WriteLine($"learning rate drop after iteration {done}");
     var decayed = options with { LearningRateSteps = [done] };
     trainer = new Trainer(decayed, train, classes, runDirectory) { Progress = trainer.Progress };
     using var rest = new CpuBudget(TimeSpan.FromMinutes(cpuMinutes * (1 - fraction)), TimeSpan.FromMinutes(minutes) - clock.Elapsed);
-    done = trainer.Run(resume: true, cancel: rest.Token);
+    done = ResumingRun.Run(trainer, true, rest.Token);
 }
 else
 {
     using var cancel = new CpuBudget(TimeSpan.FromMinutes(cpuMinutes), TimeSpan.FromMinutes(minutes));
-    done = trainer.Run(cancel: cancel.Token);
+    done = ResumingRun.Run(trainer, false, cancel.Token);
 }
 double trainSeconds = clock.Elapsed.TotalSeconds;
 // CPU time of the process: on a shared machine wall time says little; CPU seconds / cores estimates a quiet machine.
@@ -107,7 +116,7 @@ double trainCpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBe
 Console.WriteLine($"trained {done} iterations in {trainSeconds / 60:F2} min (CPU {trainCpuSeconds / 60:F2} min), last loss {lastLoss:F3}, load {File.ReadAllText("/proc/loadavg").Trim()}");
 
 clock.Restart();
-var (network, _) = ModelFile.Load(done == options.Iterations ? trainer.ModelPath : trainer.CheckpointPath);
+var (network, _) = ModelFile.Load(evaluateOnly.Length > 0 ? evaluateOnly : done == options.Iterations ? trainer.ModelPath : trainer.CheckpointPath);
 using (network)
 {
     network.eval();
