@@ -19,8 +19,10 @@ static class ResumingRun
             {
                 return trainer.Run(resume, cancel);
             }
-            catch (ExternalException e) when (attempt < 5 && File.Exists(trainer.CheckpointPath))
+            catch (ExternalException e) when (attempt < 5)
             {
+                // Not in the filter: filters run before the trainer's finally block has written the checkpoint.
+                if (!File.Exists(trainer.CheckpointPath)) throw;
                 Console.WriteLine($"libtorch error ({e.Message.Split('\n')[0]}); resuming from the checkpoint");
                 resume = true;
             }
