@@ -59,6 +59,8 @@ var options = new TrainOptions
 };
 double? dropAt = args2.Text("drop-at", "") is { Length: > 0 } dropText ? double.Parse(dropText, CultureInfo.InvariantCulture) : null;
 string evaluateOnly = args2.Text("evaluate-checkpoint", "");
+// Continue the run folder of the same --name from its checkpoint (e.g. with a learning-rate step at that iteration).
+bool resumeRun = args2.Int("resume", 0) != 0;
 bool flipTest = args2.Int("flip-test", 1) != 0;
 // One libtorch thread on a shared machine: with more runnable threads than cores, OpenMP barriers spin on descheduled
 // peers and the process burns CPU time without progress, so CPU time stops measuring work.
@@ -77,7 +79,7 @@ Console.WriteLine($"generated {trainCount} + {valCount} images of {size} px in {
 
 var classes = SyntheticShapes.ClassNames.Select((n, k) => new ClassInfo(k + 1, n)).ToArray();
 string runDirectory = Path.Combine(outRoot, name);
-if (evaluateOnly.Length == 0 && Directory.Exists(runDirectory)) Directory.Delete(runDirectory, recursive: true);
+if (evaluateOnly.Length == 0 && !resumeRun && Directory.Exists(runDirectory)) Directory.Delete(runDirectory, recursive: true);
 var trainer = new Trainer(options, train, classes, runDirectory);
 double lastLoss = double.NaN;
 trainer.Progress = p =>
@@ -108,7 +110,7 @@ else if (dropAt is double fraction)
 else
 {
     using var cancel = new CpuBudget(TimeSpan.FromMinutes(cpuMinutes), TimeSpan.FromMinutes(minutes));
-    done = ResumingRun.Run(trainer, false, cancel.Token);
+    done = ResumingRun.Run(trainer, resumeRun, cancel.Token);
 }
 double trainSeconds = clock.Elapsed.TotalSeconds;
 // CPU time of the process: on a shared machine wall time says little; CPU seconds / cores estimates a quiet machine.
