@@ -27,7 +27,10 @@ public sealed class Detector : IDisposable
     /// <summary>The test-time options in use.</summary>
     public TestOptions Options => _pipeline.Options;
 
-    /// <summary>Wraps a loaded network (the detector owns and disposes it) with its classes.</summary>
+    /// <summary>
+    /// Wraps a loaded network with its classes. The detector owns and disposes the network and folds its BatchNorm
+    /// layers into the convolutions (inference only: it can no longer be trained or saved).
+    /// </summary>
     public Detector(CornerNetModel model, IReadOnlyList<ClassInfo> classes, TestOptions? options = null, Device? device = null)
     {
         if (classes.Count != model.Config.Classes)
@@ -35,7 +38,8 @@ public sealed class Detector : IDisposable
         _model = model;
         _device = device ?? CPU;
         _model.to(_device);
-        _model.eval();
+        // Inference only: folding BatchNorm into the convolutions measured ≈ 8 % faster (README, Performance).
+        _model.FoldBatchNorm();
         Classes = classes;
         var config = model.Config;
         var preprocessor = new TestImagePreprocessor(
