@@ -79,6 +79,7 @@ public static class CornerPool
         if (!reverse) return indices;
         using (indices)
         using (var flippedBack = indices.flip(dim))
-            return flippedBack.neg().add_(x.shape[dim] - 1);
+        using (var last = (x.shape[dim] - 1).ToScalar())
+            return flippedBack.neg().add_(last, KeptScalars.One);
     }
 }

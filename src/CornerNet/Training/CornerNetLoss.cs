@@ -1,3 +1,5 @@
+using TorchSharp;
+using CornerNet.Model;
 using static TorchSharp.torch;
 
 namespace CornerNet.Training;
@@ -31,17 +33,22 @@ public static class CornerNetLoss
         var perStack = new List<StackLossParts>(stacks.Count);
         foreach (var s in stacks)
         {
-            var focal = FocalLoss.Compute(s.TopLeftHeats, targets.TopLeftHeatmaps) + FocalLoss.Compute(s.BottomRightHeats, targets.BottomRightHeatmaps);
+            var focal = FocalLoss.Compute(s.TopLeftHeats, targets.TopLeftHeatmaps).add(FocalLoss.Compute(s.BottomRightHeats, targets.BottomRightHeatmaps), KeptScalars.One);
             var (pull, push) = PullPushLoss.Compute(s.TopLeftTags, s.BottomRightTags, targets.Mask);
             var offset = OffsetLoss.Compute(s.TopLeftOffsets, targets.TopLeftOffsets, targets.Mask)
-                + OffsetLoss.Compute(s.BottomRightOffsets, targets.BottomRightOffsets, targets.Mask);
+                .add(OffsetLoss.Compute(s.BottomRightOffsets, targets.BottomRightOffsets, targets.Mask), KeptScalars.One);
             perStack.Add(new StackLossParts(focal, pull, push, offset));
         }
         var focalSum = Sum(perStack, p => p.Focal);
         var pullSum = Sum(perStack, p => p.Pull);
         var pushSum = Sum(perStack, p => p.Push);
         var offsetSum = Sum(perStack, p => p.Offset);
-        var total = (focalSum + pullWeight * pullSum + pushWeight * pushSum + offsetWeight * offsetSum) / stacks.Count;
+        using var pullScale = pullWeight.ToScalar();
+        using var pushScale = pushWeight.ToScalar();
+        using var offsetScale = offsetWeight.ToScalar();
+        using var stackCount = ((double)stacks.Count).ToScalar();
+        var total = focalSum.add(pullSum.mul(pullScale), KeptScalars.One).add(pushSum.mul(pushScale), KeptScalars.One)
+            .add(offsetSum.mul(offsetScale), KeptScalars.One).div(stackCount);
 
         foreach (var p in perStack)
         {

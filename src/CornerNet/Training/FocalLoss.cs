@@ -1,3 +1,5 @@
+using TorchSharp;
+using CornerNet.Model;
 using static TorchSharp.torch;
 
 namespace CornerNet.Training;
@@ -28,19 +30,26 @@ public static class FocalLoss
             throw new ArgumentException($"logits [{string.Join(", ", logits.shape)}] and target [{string.Join(", ", target.shape)}] differ in shape");
         using var scope = NewDisposeScope();
         // Not in place (the official _sigmoid overwrites the network output): same values, autograd stays valid.
-        var pred = logits.sigmoid().clamp(1e-4, 1 - 1e-4);
-        var positive = target.eq(1);
-        var negative = target.lt(1);
+        // Explicit Scalars held for the call (TorchSharp's implicit ones can be freed mid-call; see KeptScalars).
+        using var low = 1e-4.ToScalar();
+        using var high = (1 - 1e-4).ToScalar();
+        using var one = 1.0.ToScalar();
+        using var alpha = ((double)Alpha).ToScalar();
+        using var beta = ((double)Beta).ToScalar();
+        var pred = logits.sigmoid().clamp(low, high);
+        var positive = target.eq(one);
+        var negative = target.lt(one);
 
         var positivePred = pred.masked_select(positive);
         var negativePred = pred.masked_select(negative);
-        var negativeLoss = (1 - negativePred).log() * negativePred.pow(Alpha);
-        if (penaltyReduction) negativeLoss = negativeLoss * (1 - target.masked_select(negative)).pow(Beta);
+        // 1 − x is computed as −x + 1: the same float result as the official rsub.
+        var negativeLoss = negativePred.neg().add(one, KeptScalars.One).log() * negativePred.pow(alpha);
+        if (penaltyReduction) negativeLoss = negativeLoss * target.masked_select(negative).neg().add(one, KeptScalars.One).pow(beta);
         var negativeSum = negativeLoss.sum();
 
-        if (positivePred.numel() == 0) return (-negativeSum).MoveToOuterDisposeScope();
-        var positiveSum = (positivePred.log() * (1 - positivePred).pow(Alpha)).sum();
+        if (positivePred.numel() == 0) return negativeSum.neg().MoveToOuterDisposeScope();
+        var positiveSum = (positivePred.log() * positivePred.neg().add(one, KeptScalars.One).pow(alpha)).sum();
         var count = positive.to_type(ScalarType.Float32).sum();
-        return (-((positiveSum + negativeSum) / count)).MoveToOuterDisposeScope();
+        return (positiveSum.add(negativeSum, KeptScalars.One) / count).neg().MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,5 @@
+using TorchSharp;
+using CornerNet.Model;
 using static TorchSharp.torch;
 
 namespace CornerNet.Training;
@@ -22,6 +24,7 @@ public static class OffsetLoss
         var num = valid.to_type(ScalarType.Float32).sum();
         var selected = valid.unsqueeze(2).expand_as(target);
         var loss = nn.functional.smooth_l1_loss(predicted.masked_select(selected), target.masked_select(selected), nn.Reduction.Sum);
-        return (loss / (num + 1e-4)).MoveToOuterDisposeScope();
+        using var epsilon = 1e-4.ToScalar();
+        return (loss / num.add(epsilon, KeptScalars.One)).MoveToOuterDisposeScope();
     }
 }

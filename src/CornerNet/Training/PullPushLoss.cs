@@ -1,3 +1,5 @@
+using TorchSharp;
+using CornerNet.Model;
 using static TorchSharp.torch;
 
 namespace CornerNet.Training;
@@ -31,18 +33,24 @@ public static class PullPushLoss
         var valid = mask.to_type(ScalarType.Bool);
         var num = valid.sum(1, keepdim: true).to_type(ScalarType.Float32);
 
-        var mean = (tag0 + tag1) / 2;
-        var pull0 = ((tag0 - mean).pow(2) / (num + 1e-4)).masked_select(valid).sum();
-        var pull1 = ((tag1 - mean).pow(2) / (num + 1e-4)).masked_select(valid).sum();
-        var pull = pull0 + pull1;
+        // Explicit Scalars held for the call (TorchSharp's implicit ones can be freed mid-call; see KeptScalars).
+        using var two = 2.0.ToScalar();
+        using var one = 1.0.ToScalar();
+        using var epsilon = 1e-4.ToScalar();
+        var alpha = KeptScalars.One;
+        var mean = tag0.add(tag1, alpha).div(two);
+        var pull0 = (tag0.sub(mean).pow(two) / num.add(epsilon, alpha)).masked_select(valid).sum();
+        var pull1 = (tag1.sub(mean).pow(two) / num.add(epsilon, alpha)).masked_select(valid).sum();
+        var pull = pull0.add(pull1, alpha);
 
         var pairs = valid.unsqueeze(1).logical_and(valid.unsqueeze(2));
         var num3 = num.unsqueeze(2);
-        var num2 = (num3 - 1) * num3;
-        var dist = mean.unsqueeze(1) - mean.unsqueeze(2);
-        dist = (1 - dist.abs()).relu();
-        dist = dist - (num3 + 1e-4).reciprocal();
-        dist = dist / (num2 + 1e-4);
+        var num2 = num3.sub(one) * num3;
+        var dist = mean.unsqueeze(1).sub(mean.unsqueeze(2));
+        // 1 − |d| as −|d| + 1: the same float result as the official rsub.
+        dist = dist.abs().neg().add(one, alpha).relu();
+        dist = dist.sub(num3.add(epsilon, alpha).reciprocal());
+        dist = dist / num2.add(epsilon, alpha);
         var push = dist.masked_select(pairs).sum();
         return (pull.MoveToOuterDisposeScope(), push.MoveToOuterDisposeScope());
     }

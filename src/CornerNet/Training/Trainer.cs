@@ -121,7 +121,7 @@ public sealed class Trainer
                     double value = parts.Total.item<float>();
                     if (!double.IsFinite(value))
                         throw new TrainingDivergedException(iteration, $"focal {parts.Focal.item<float>()}, pull {parts.Pull.item<float>()}, push {parts.Push.item<float>()}, offset {parts.Offset.item<float>()}");
-                    (parts.Total / _options.Accumulate).backward();
+                    using (var share = (1.0 / _options.Accumulate).ToScalar()) parts.Total.mul(share).backward();
                     total += value / _options.Accumulate;
                     focal += parts.Focal.item<float>() / _options.Accumulate;
                     pull += parts.Pull.item<float>() / _options.Accumulate;
