@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CornerNet.Data;
+using CornerNet.Evaluation;
 using CornerNet.Model;
 using CornerNet.Training;
 using Spectre.Console;
@@ -15,7 +16,7 @@ public static class TrainCommand
         var data = new Option<DirectoryInfo?>("--data") { Description = "Dataset folder with annotations.json and images/ (as written by 'cornernet synth')." };
         var annotations = new Option<FileInfo?>("--annotations") { Description = "COCO instances JSON (instead of --data)." };
         var images = new Option<DirectoryInfo?>("--images") { Description = "Image folder for --annotations." };
-        var valData = new Option<DirectoryInfo?>("--val-data") { Description = "Validation dataset folder (annotations.json + images/)." };
+        var valData = new Option<DirectoryInfo?>("--val-data") { Description = "Validation dataset folder (annotations.json + images/): loss and COCO AP at every --validate-every and at the end." };
         var preset = new Option<string>("--preset") { Description = $"Model preset: {string.Join(", ", ModelPresets.Names)}.", DefaultValueFactory = _ => "tiny" };
         var config = new Option<FileInfo?>("--config") { Description = "Model config JSON (overrides --preset; classes come from the dataset)." };
         var batch = new Option<int>("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 4 };
@@ -103,6 +104,7 @@ public static class TrainCommand
             try
             {
                 trainer.Warning = w => Console.Error.WriteLine($"warning: {w}");
+                if (validation is not null) trainer.ValidationAP = model => ModelValidation.Evaluate(model, validation).AP;
                 trainer.Validated = v => Console.WriteLine($"validation at {v.Iteration}: loss {v.Loss:F4}" + (v.AP is double ap ? $", AP {ap:F3}" : ""));
                 int done = TrainingProgressDisplay.Run(trainer, options.Iterations, resumeDir is not null, cancel.Token);
                 Console.WriteLine(done == options.Iterations

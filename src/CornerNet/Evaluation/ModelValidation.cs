@@ -1,0 +1,33 @@
+using CornerNet.Data;
+using CornerNet.Inference;
+using CornerNet.Model;
+
+namespace CornerNet.Evaluation;
+
+/// <summary>COCO metrics of a network (as it is, e.g. mid-training) on a COCO-format dataset, without changing it.</summary>
+public static class ModelValidation
+{
+    /// <summary>
+    /// Runs the test procedure (<paramref name="options"/>, default single scale without flip) on every image of
+    /// <paramref name="dataset"/> with <paramref name="model"/> in its current mode and evaluates the detections.
+    /// The caller puts the model in eval mode; class index i maps to <c>dataset.Classes[i].Id</c>.
+    /// </summary>
+    public static CocoMetrics Evaluate(CornerNetModel model, CocoDataset dataset, TestOptions? options = null)
+    {
+        var config = model.Config;
+        var preprocessor = new TestImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
+        var pipeline = new TestPipeline(batch =>
+        {
+            var last = model.forward(batch)[^1];
+            return new CornerHeads(last.TlHeats, last.BrHeats, last.TlTags, last.BrTags, last.TlRegrs, last.BrRegrs);
+        }, config.Classes, options ?? new TestOptions { Flip = false }, preprocessor);
+        var detections = new List<CocoDetection>();
+        for (int i = 0; i < dataset.Count; i++)
+        {
+            long imageId = dataset.Annotations.Images[i].Id;
+            foreach (var d in pipeline.Detect(ImageDecoder.Decode(dataset.ImagePath(i))))
+                detections.Add(new CocoDetection(imageId, dataset.Classes[d.ClassIndex].Id, new CocoBox(d.X1, d.Y1, d.X2 - d.X1, d.Y2 - d.Y1), d.Score));
+        }
+        return CocoEvaluator.Evaluate(dataset.Annotations, detections);
+    }
+}
