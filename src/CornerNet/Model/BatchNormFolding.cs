@@ -28,7 +28,8 @@ public static class BatchNormFolding
             var mean = bn.running_mean ?? throw new InvalidOperationException("BatchNorm without running statistics cannot be folded");
             var variance = bn.running_var!;
             // Fold in float64 so that the folded parameters carry no more rounding than one float32 conversion.
-            var scale = variance.to_type(ScalarType.Float64).add(bn.eps).rsqrt();
+            using var eps = bn.eps.ToScalar();
+            var scale = variance.to_type(ScalarType.Float64).add(eps, KeptScalars.One).rsqrt();
             if (bn.weight is not null) scale = scale.mul(bn.weight.to_type(ScalarType.Float64));
             var shift = bn.bias is not null ? bn.bias.to_type(ScalarType.Float64) : zeros_like(scale);
             var oldBias = conv.bias is not null ? conv.bias.to_type(ScalarType.Float64) : zeros_like(scale);

@@ -62,7 +62,7 @@ public sealed class ResidualModule : nn.Module<Tensor, Tensor>
         c1.relu_();
         var c2 = conv2.forward(c1);
         using var s = skip is null ? x.alias() : ((Conv2d)skip[0]).forward(x);
-        c2.add_(s).relu_();
+        c2.add_(s, KeptScalars.One).relu_();
         return c2;
     }
 }

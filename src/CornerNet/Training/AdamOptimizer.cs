@@ -1,3 +1,4 @@
+using CornerNet.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -73,7 +74,7 @@ public sealed class AdamOptimizer : IDisposable
             m.mul_(beta1).add_(grad, oneMinusBeta1);
             v.mul_(beta2).addcmul_(grad, grad, oneMinusBeta2);
             using var denom = v.sqrt();
-            denom.div_(sqrtBias2).add_(epsilon);
+            denom.div_(sqrtBias2).add_(epsilon, KeptScalars.One);
             p.addcdiv_(m, denom, negativeStep);
         }
     }
