@@ -14,13 +14,7 @@ public static class ModelValidation
     /// </summary>
     public static CocoMetrics Evaluate(CornerNetModel model, CocoDataset dataset, TestOptions? options = null)
     {
-        var config = model.Config;
-        var preprocessor = new TestImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
-        var pipeline = new TestPipeline(batch =>
-        {
-            var last = model.forward(batch)[^1];
-            return new CornerHeads(last.TlHeats, last.BrHeats, last.TlTags, last.BrTags, last.TlRegrs, last.BrRegrs);
-        }, config.Classes, options ?? new TestOptions { Flip = false }, preprocessor);
+        var pipeline = TestPipeline.ForModel(model, options ?? new TestOptions { Flip = false });
         var detections = new List<CocoDetection>();
         for (int i = 0; i < dataset.Count; i++)
         {

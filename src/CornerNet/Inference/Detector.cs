@@ -41,10 +41,7 @@ public sealed class Detector : IDisposable
         // Inference only: folding BatchNorm into the convolutions measured ≈ 8 % faster (README, Performance).
         _model.FoldBatchNorm();
         Classes = classes;
-        var config = model.Config;
-        var preprocessor = new TestImagePreprocessor(
-            config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
-        _pipeline = new TestPipeline(Heads, config.Classes, options, preprocessor, _device);
+        _pipeline = TestPipeline.ForModel(model, options, _device);
     }
 
     /// <summary>Loads a model file (see <see cref="ModelFile"/>) onto <paramref name="device"/> (default CPU).</summary>
@@ -60,12 +57,6 @@ public sealed class Detector : IDisposable
             model.Dispose();
             throw;
         }
-    }
-
-    CornerHeads Heads(Tensor batch)
-    {
-        var last = _model.forward(batch)[^1];
-        return new CornerHeads(last.TlHeats, last.BrHeats, last.TlTags, last.BrTags, last.TlRegrs, last.BrRegrs);
     }
 
     /// <summary>Detects objects in the image file at <paramref name="path"/> (JPEG, PNG, …).</summary>

@@ -1,4 +1,5 @@
 using CornerNet.Data;
+using CornerNet.Model;
 using static TorchSharp.torch;
 
 namespace CornerNet.Inference;
@@ -49,6 +50,21 @@ public sealed class TestPipeline
     /// </summary>
     public static TestPipeline FromDecodedBatches(Func<Tensor, Tensor> decodeBatch, int classes, TestOptions? options = null, TestImagePreprocessor? preprocessor = null, Device? device = null)
         => new(decodeBatch, classes, options, preprocessor, device);
+
+    /// <summary>
+    /// A pipeline around <paramref name="model"/> as it is (the caller chooses train/eval mode and folding): the
+    /// model's last-stack heads, and its config's mean/std for the input.
+    /// </summary>
+    public static TestPipeline ForModel(CornerNetModel model, TestOptions? options = null, Device? device = null)
+    {
+        var config = model.Config;
+        var preprocessor = new TestImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
+        return new TestPipeline(batch =>
+        {
+            var last = model.forward(batch)[^1];
+            return new CornerHeads(last.TlHeats, last.BrHeats, last.TlTags, last.BrTags, last.TlRegrs, last.BrRegrs);
+        }, config.Classes, options, preprocessor, device);
+    }
 
     /// <summary>The test procedure's options.</summary>
     public TestOptions Options { get; }
