@@ -1,0 +1,122 @@
+using System.CommandLine;
+using CornerNet.Evaluation;
+using CornerNet.QuickStart;
+using Spectre.Console;
+
+namespace CornerNet.Cli.Commands;
+
+/// <summary>
+/// <c>cornernet quickstart [--minutes M] [--out DIR]</c>: synthetic data, a tiny model trained for the budget, COCO
+/// evaluation on held-out images, and the model, drawings, plots, metrics and report in <c>out/quickstart</c>.
+/// </summary>
+public static class QuickstartCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var defaults = new QuickStartOptions();
+        var minutes = new Option<double>("--minutes") { Description = "Wall-clock budget of the whole run in minutes (data, training, evaluation).", DefaultValueFactory = _ => defaults.Budget.TotalMinutes };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder (replaced run by run).", DefaultValueFactory = _ => new DirectoryInfo(defaults.OutputDirectory) };
+        var trainImages = new Option<int>("--train-images") { Description = "Synthetic training images (generated in memory).", DefaultValueFactory = _ => defaults.TrainImages };
+        var valImages = new Option<int>("--val-images") { Description = "Held-out synthetic validation images.", DefaultValueFactory = _ => defaults.ValidationImages };
+        var seed = new Option<int>("--seed") { Description = "Seed of initialisation and data order.", DefaultValueFactory = _ => defaults.Seed };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
+        var command = new Command("quickstart", "Train a tiny CornerNet on synthetic shapes within a time budget, evaluate it and write a report (no downloads).")
+        {
+            minutes, output, trainImages, valImages, seed, threads,
+        };
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            TorchRuntime.SetThreads(parse.GetValue(threads));
+            double budget = parse.GetValue(minutes);
+            if (!(budget > 0) || budget > 7 * 24 * 60) throw new InvalidInputException(null, $"--minutes must be positive (and under a week), got {budget}");
+            var options = defaults with
+            {
+                Budget = TimeSpan.FromMinutes(budget),
+                OutputDirectory = parse.GetValue(output)!.FullName,
+                TrainImages = parse.GetValue(trainImages),
+                ValidationImages = parse.GetValue(valImages),
+                Seed = parse.GetValue(seed),
+            };
+            var run = new QuickStartRun(options);
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+                Console.Error.WriteLine("stopping training early; evaluating what was trained…");
+            };
+            Console.CancelKeyPress += onCancel;
+            QuickStartResult result;
+            try
+            {
+                result = Terminal.Interactive ? RunWithProgressBars(run, cancel.Token) : RunWithLines(run, cancel.Token);
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+            foreach (var line in result.Metrics.SummaryLines()) Console.WriteLine(line);
+            var table = new Table().AddColumns("class", "AP");
+            foreach (var c in result.Classes)
+                table.AddRow(c.Name, result.Metrics.PerClassAP.TryGetValue(c.Id, out double ap) ? CocoMetrics.FormatNumber(ap) : "–");
+            Terminal.Current().Write(table);
+            Console.WriteLine($"validation AP {CocoMetrics.FormatNumber(result.Metrics.AP)} (AP50 {CocoMetrics.FormatNumber(result.Metrics.AP50)}) after {result.Iterations} iterations; " +
+                $"{result.TotalSeconds / 60:F1} min in total");
+            Console.WriteLine($"wrote {result.OutputDirectory}: model.safetensors, detections/, loss_curve.png, precision_recall.png, metrics.json, report.md");
+            return 0;
+        }));
+        return command;
+    }
+
+    static QuickStartResult RunWithLines(QuickStartRun run, CancellationToken cancel)
+    {
+        run.Status = s => Console.WriteLine(s);
+        int lastTenth = -1;
+        run.Trained = (p, share) =>
+        {
+            int tenth = (int)(share * 20);
+            if (tenth == lastTenth) return;
+            lastTenth = tenth;
+            Console.WriteLine($"{share,4:P0}  {Describe(p)}");
+        };
+        return run.Run(cancel);
+    }
+
+    static QuickStartResult RunWithProgressBars(QuickStartRun run, CancellationToken cancel)
+    {
+        QuickStartResult? result = null;
+        Terminal.Current().Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                var data = context.AddTask("generating data");
+                var training = context.AddTask("training", autoStart: false, maxValue: 1);
+                var detecting = context.AddTask("detecting", autoStart: false);
+                run.Generated = (done, total) =>
+                {
+                    data.MaxValue = total;
+                    data.Value = done;
+                };
+                run.Trained = (p, share) =>
+                {
+                    if (!training.IsStarted) training.StartTask();
+                    training.Value = share;
+                    training.Description = Markup.Escape(Describe(p));
+                };
+                run.Detected = (done, total) =>
+                {
+                    if (!detecting.IsStarted) detecting.StartTask();
+                    training.Value = training.MaxValue;
+                    detecting.MaxValue = total;
+                    detecting.Value = done;
+                };
+                result = run.Run(cancel);
+            });
+        return result!;
+    }
+
+    static string Describe(Training.TrainingProgress p) =>
+        $"it {p.Iteration}  loss {p.Loss:F3} (focal {p.Focal:F3} pull {p.Pull:F3} push {p.Push:F3} off {p.Offset:F3})  lr {p.LearningRate:G3}  {p.ImagesPerSecond:F1} img/s";
+}
