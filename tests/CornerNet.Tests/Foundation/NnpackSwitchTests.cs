@@ -1,0 +1,11 @@
+namespace CornerNet.Tests.Foundation;
+
+public class NnpackSwitchTests
+{
+    [Fact]
+    public void NnpackIsOffOnceTheLibraryIsLoaded()
+    {
+        // The module initializer ran when the tests first touched a CornerNet type; this is one.
+        Assert.False(NnpackSwitch.Enabled);
+    }
+}
