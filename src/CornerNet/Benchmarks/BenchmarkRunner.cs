@@ -151,8 +151,10 @@ public sealed class BenchmarkRunner
         int classes = _config.Classes;
         manual_seed(2);
         // Heads of a flip batch as a random-weight network gives them: logits around the −2.19 prior.
-        using var tlHeats = randn(2, classes, map, map).sub_(2.19);
-        using var brHeats = randn(2, classes, map, map).sub_(2.19);
+        // An explicit, held Scalar: an implicitly converted one can be freed by the GC during the call (see KeptScalars).
+        using var prior = 2.19.ToScalar();
+        using var tlHeats = randn(2, classes, map, map).sub_(prior);
+        using var brHeats = randn(2, classes, map, map).sub_(prior);
         using var tlTags = randn(2, 1, map, map);
         using var brTags = randn(2, 1, map, map);
         using var tlRegrs = rand(2, 2, map, map);

@@ -1,3 +1,4 @@
+using CornerNet.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -41,13 +42,20 @@ public sealed class CornerDecoder
         var tl = TopK(SuppressNonPeaks(heads.TlHeats.sigmoid(), Options.Kernel), k);
         var br = TopK(SuppressNonPeaks(heads.BrHeats.sigmoid(), Options.Kernel), k);
 
+        // Scalars are explicit and held to the end of the call: TorchSharp's implicit ones (also the hidden alpha of
+        // Tensor + Tensor) can be freed by the GC while libtorch reads them (see KeptScalars).
+        var one = KeptScalars.One;
+        using var aeThreshold = Options.AeThreshold.ToScalar();
+        using var rejectedScore = (-1).ToScalar();
+        using var two = 2.ToScalar();
+
         var tlRegr = GatherAtCorners(heads.TlRegrs, tl.Indices);
         var brRegr = GatherAtCorners(heads.BrRegrs, br.Indices);
         // Rows index the top-left corner, columns the bottom-right one.
-        var tlXs = (tl.Xs + tlRegr.select(1, 0)).view(n, k, 1).expand(n, k, k);
-        var tlYs = (tl.Ys + tlRegr.select(1, 1)).view(n, k, 1).expand(n, k, k);
-        var brXs = (br.Xs + brRegr.select(1, 0)).view(n, 1, k).expand(n, k, k);
-        var brYs = (br.Ys + brRegr.select(1, 1)).view(n, 1, k).expand(n, k, k);
+        var tlXs = tl.Xs.add(tlRegr.select(1, 0), one).view(n, k, 1).expand(n, k, k);
+        var tlYs = tl.Ys.add(tlRegr.select(1, 1), one).view(n, k, 1).expand(n, k, k);
+        var brXs = br.Xs.add(brRegr.select(1, 0), one).view(n, 1, k).expand(n, k, k);
+        var brYs = br.Ys.add(brRegr.select(1, 1), one).view(n, 1, k).expand(n, k, k);
         var boxes = stack(new[] { tlXs, tlYs, brXs, brYs }, 3).view(n, (long)k * k, 4);
 
         var tlTags = GatherAtCorners(heads.TlTags, tl.Indices).view(n, k, 1);
@@ -60,10 +68,10 @@ public sealed class CornerDecoder
         var brClasses = br.Classes.view(n, 1, k).expand(n, k, k);
 
         var rejected = tlClasses.ne(brClasses)
-            .logical_or(distances.gt(Options.AeThreshold))
+            .logical_or(distances.gt(aeThreshold))
             .logical_or(brXs.lt(tlXs))
             .logical_or(brYs.lt(tlYs));
-        var scores = ((tlScores + brScores) / 2).masked_fill(rejected, -1).view(n, (long)k * k);
+        var scores = tlScores.add(brScores, one).div_(two).masked_fill(rejected, rejectedScore).view(n, (long)k * k);
 
         var (topScores, topInds) = scores.topk(numDets, dim: 1);
         var pickedBoxes = boxes.gather(1, topInds.unsqueeze(2).expand(n, numDets, 4));
@@ -99,11 +107,14 @@ public sealed class CornerDecoder
         ArgumentNullException.ThrowIfNull(scores);
         using var scope = NewDisposeScope();
         long n = scores.shape[0], h = scores.shape[2], w = scores.shape[3];
+        // Explicit, held Scalars (see KeptScalars).
+        using var area = (h * w).ToScalar();
+        using var width = w.ToScalar();
         var (values, flat) = scores.reshape(n, -1).topk(k, dim: 1);
-        var classes = flat.div(h * w, RoundingMode.floor);
-        var inds = flat.remainder(h * w);
-        var ys = inds.div(w, RoundingMode.floor).to_type(ScalarType.Float32);
-        var xs = inds.remainder(w).to_type(ScalarType.Float32);
+        var classes = flat.div(area, RoundingMode.floor);
+        var inds = flat.remainder(area);
+        var ys = inds.div(width, RoundingMode.floor).to_type(ScalarType.Float32);
+        var xs = inds.remainder(width).to_type(ScalarType.Float32);
         return new TopCorners(values.MoveToOuterDisposeScope(), inds.MoveToOuterDisposeScope(), classes.MoveToOuterDisposeScope(),
             ys.MoveToOuterDisposeScope(), xs.MoveToOuterDisposeScope());
     }

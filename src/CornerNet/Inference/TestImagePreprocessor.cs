@@ -1,4 +1,5 @@
 using CornerNet.Data;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CornerNet.Inference;
@@ -45,7 +46,9 @@ public sealed class TestImagePreprocessor
             Buffer.BlockCopy(resized, y * g.ResizedWidth * 3, canvas, ((g.Top + y) * g.InputWidth + g.Left) * 3, bytesPerRow);
 
         using var scope = NewDisposeScope();
-        var hwc = tensor(canvas, [g.InputHeight, g.InputWidth, 3]).to_type(ScalarType.Float64) / 255.0;
+        // An explicit, held Scalar: an implicitly converted one can be freed by the GC during the call (see KeptScalars).
+        using var byteRange = 255.0.ToScalar();
+        var hwc = tensor(canvas, [g.InputHeight, g.InputWidth, 3]).to_type(ScalarType.Float64).div_(byteRange);
         var normalized = (hwc - tensor(_mean, dtype: ScalarType.Float64)) / tensor(_std, dtype: ScalarType.Float64);
         var input = normalized.permute(2, 0, 1).unsqueeze(0).to_type(ScalarType.Float32).contiguous();
         if (device != null) input = input.to(device);

@@ -62,11 +62,13 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
         br_regrs = Repeat(stacks, () => Head(cnvDim, currDim, 2));
         RegisterComponents();
 
+        // An explicit, held Scalar: an implicitly converted one can be freed by the GC during the call (see KeptScalars).
         using (no_grad())
+        using (var heatBias = HeatBiasInit.ToScalar())
         {
             foreach (var heads in new[] { tl_heats, br_heats })
                 foreach (var head in heads)
-                    ((Conv2d)head[1]).bias!.fill_(HeatBiasInit);
+                    ((Conv2d)head[1]).bias!.fill_(heatBias);
         }
     }
 

@@ -51,7 +51,8 @@ public static class StateDictLoader
                 }
                 else
                 {
-                    param.zero_();
+                    // zero_() returns a new wrapper of the same tensor; dispose it rather than leave it to the finalizer.
+                    using var zeroed = param.zero_();
                 }
             }
         }

@@ -41,7 +41,17 @@ public sealed class AdamOptimizer : IDisposable
     /// <summary>Clears the gradients of all parameters.</summary>
     public void ZeroGrad()
     {
-        foreach (var (_, p) in _parameters) p.grad?.zero_();
+        foreach (var (_, p) in _parameters)
+        {
+            // p.grad is a fresh wrapper, and TorchSharp's zero_() reads its native handle and then never touches the
+            // wrapper again, so a bare p.grad?.zero_() lets the GC finalize the wrapper (deleting its native handle)
+            // while libtorch is still zeroing through it: an intermittent SIGSEGV in THSTensor_zeros_out under
+            // allocation pressure. The using keeps the wrapper alive until zero_() has returned; zero_() itself
+            // returns another new wrapper, disposed here too.
+            using var grad = p.grad;
+            if (grad is null) continue;
+            using var zeroed = grad.zero_();
+        }
     }
 
     /// <summary>One Adam update from the current gradients (parameters without a gradient are skipped).</summary>

@@ -233,8 +233,13 @@ public sealed class SafeTensorsFile
             for (int i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
             foreach (var (_, tensor) in entries)
             {
-                using var cpu = tensor.detach().cpu().contiguous();
-                stream.Write(cpu.bytes);
+                // Each intermediate wrapper is held until the next call returns: written as one chain, a temporary
+                // could be finalized (its native handle deleted) while libtorch still reads it, as this often runs
+                // outside any dispose scope (checkpoints during training).
+                using var detached = tensor.detach();
+                using var cpu = detached.cpu();
+                using var contiguous = cpu.contiguous();
+                stream.Write(contiguous.bytes);
             }
         });
     }
