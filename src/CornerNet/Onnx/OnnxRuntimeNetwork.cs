@@ -79,6 +79,9 @@ public sealed class OnnxRuntimeNetwork : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        // ONNX Runtime's idle worker threads spin by default, which takes the cores from libtorch's decoding (and from
+        // anything else in the process) between runs.
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         InferenceSession session;
         try
         {
