@@ -95,6 +95,44 @@ public class ExportCommandTests
     }
 
     [Fact]
+    public void TestCommandRunsWithTheOnnxEngine()
+    {
+        string root = Directory.CreateTempSubdirectory("cornernet-export").FullName;
+        try
+        {
+            string model = MakeModel(root);
+            string onnx = Path.Combine(root, "model.onnx");
+            var (code, _, error) = CliRunner.Run("export", model, "--out", onnx, "--dynamic-size", "--max-size", "511");
+            Assert.True(code == 0, error);
+            string metrics = Path.Combine(root, "metrics.json");
+            (code, var output, error) = CliRunner.Run("test", onnx, "--engine", "onnx", "--threads", "2",
+                "--gt", Path.Combine(root, "data", "annotations.json"), "--images", Path.Combine(root, "data", "images"),
+                "--json", Path.Combine(root, "dets.json"), "--metrics", metrics, "--plot", Path.Combine(root, "pr.png"));
+            Assert.True(code == 0, error);
+            Assert.Contains("Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ]", output);
+            Assert.True(File.Exists(metrics));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void DetectWithAFixedSizeExportThatDoesNotFitAsksForDynamicSize()
+    {
+        string root = Directory.CreateTempSubdirectory("cornernet-export").FullName;
+        try
+        {
+            string model = MakeModel(root);
+            string onnx = Path.Combine(root, "fixed.onnx");
+            var (code, _, error) = CliRunner.Run("export", model, "--out", onnx, "--size", "255x255");
+            Assert.True(code == 0, error);
+            (code, _, error) = CliRunner.Run("detect", onnx, Path.Combine(root, "data", "images", "000001.png"), "--engine", "onnx");
+            Assert.Equal(2, code);
+            Assert.Contains("--dynamic-size", error);
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
     public void FixedSizeExportWritesTheRequestedSize()
     {
         string root = Directory.CreateTempSubdirectory("cornernet-export").FullName;
