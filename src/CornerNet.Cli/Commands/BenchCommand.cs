@@ -12,7 +12,7 @@ namespace CornerNet.Cli.Commands;
 /// </summary>
 public static class BenchCommand
 {
-    static readonly string[] SuiteNames = ["standard", "forward", "decode", "train", "evaluate", "loader", "corner-pool"];
+    static readonly string[] SuiteNames = ["standard", "forward", "decode", "train", "evaluate", "loader", "corner-pool", "onnx"];
 
     /// <summary>Builds the command.</summary>
     public static Command Create()

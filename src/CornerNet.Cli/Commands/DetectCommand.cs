@@ -11,7 +11,7 @@ public static class DetectCommand
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
-        var model = new Argument<FileInfo>("model") { Description = "Model file (.safetensors)." };
+        var model = new Argument<FileInfo>("model") { Description = "Model file (.safetensors), or an exported .onnx file with --engine onnx." };
         var images = new Argument<FileInfo[]>("images") { Description = "Image files (JPEG, PNG).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Folder for the images with boxes drawn (PNG)." };
         var json = new Option<FileInfo?>("--json") { Description = "Write the detections as COCO results JSON (image_id = position in the list, from 1)." };
@@ -30,7 +30,7 @@ public static class DetectCommand
                 if (!f.Exists) throw new InvalidInputException(f.FullName, "image file not found");
             if (outDir is not null) Directory.CreateDirectory(outDir.FullName);
 
-            using var detector = Detector.Load(parse.GetValue(model)!.FullName, options);
+            using var detector = Detector.Load(parse.GetValue(model)!.FullName, testTime.Engine(parse), options);
             var results = new List<CocoDetection>();
             for (int i = 0; i < files.Length; i++)
             {

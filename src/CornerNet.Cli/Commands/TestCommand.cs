@@ -16,7 +16,7 @@ public static class TestCommand
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
-        var model = new Argument<FileInfo>("model") { Description = "Model file (.safetensors)." };
+        var model = new Argument<FileInfo>("model") { Description = "Model file (.safetensors), or an exported .onnx file with --engine onnx." };
         var gt = new Option<FileInfo>("--gt") { Description = "COCO ground truth (instances JSON, .gz accepted).", Required = true };
         var images = new Option<DirectoryInfo>("--images") { Description = "Folder with the images named in the ground truth.", Required = true };
         var json = new Option<FileInfo?>("--json") { Description = "Where to write the detections (COCO results JSON).", DefaultValueFactory = _ => new FileInfo("detections.json") };
@@ -30,7 +30,7 @@ public static class TestCommand
         {
             var options = testTime.Read(parse);
             var dataset = CocoDataset.Open(parse.GetValue(gt)!.FullName, parse.GetValue(images)!.FullName);
-            using var detector = Detector.Load(parse.GetValue(model)!.FullName, options);
+            using var detector = Detector.Load(parse.GetValue(model)!.FullName, testTime.Engine(parse), options);
             bool skip = parse.GetValue(skipBad);
             var (detections, skipped, seconds) = DetectAll(detector, dataset, skip);
 

@@ -3,13 +3,18 @@ using CornerNet.Inference;
 
 namespace CornerNet.Cli.Commands;
 
-/// <summary>The test-time options shared by <c>detect</c> and <c>test</c>: flip, scales, NMS.</summary>
+/// <summary>The test-time options shared by <c>detect</c> and <c>test</c>: flip, scales, NMS, threads, engine.</summary>
 public sealed class TestTimeOptions
 {
     readonly Option<bool> _flip = new("--flip") { Description = "Also run the mirrored image and merge (the paper's test procedure)." };
     readonly Option<double[]> _scales = new("--scales") { Description = "Test scales, e.g. 0.5 0.75 1 1.25 1.5 for the paper's multi-scale result.", AllowMultipleArgumentsPerToken = true };
     readonly Option<string> _nms = new("--nms") { Description = "soft-gaussian (paper), soft-linear, hard, or none.", DefaultValueFactory = _ => "soft-gaussian" };
-    readonly Option<int> _threads = new("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
+    readonly Option<int> _threads = new("--threads") { Description = "libtorch (or ONNX Runtime) threads (0: one per core).", DefaultValueFactory = _ => 0 };
+    readonly Option<string> _engine = new("--engine")
+    {
+        Description = "torch (MODEL is a .safetensors model file) or onnx (MODEL is an .onnx file from 'cornernet export --dynamic-size', run with ONNX Runtime).",
+        DefaultValueFactory = _ => "torch",
+    };
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -18,7 +23,16 @@ public sealed class TestTimeOptions
         command.Options.Add(_scales);
         command.Options.Add(_nms);
         command.Options.Add(_threads);
+        command.Options.Add(_engine);
     }
+
+    /// <summary>The engine the user asked for.</summary>
+    public InferenceEngine Engine(ParseResult parse) => parse.GetValue(_engine) switch
+    {
+        "torch" => InferenceEngine.Torch,
+        "onnx" => InferenceEngine.OnnxRuntime,
+        var other => throw new InvalidInputException(null, $"unknown --engine '{other}' (torch, onnx)"),
+    };
 
     /// <summary>Applies the thread setting and builds the <see cref="TestOptions"/> the user asked for.</summary>
     public TestOptions Read(ParseResult parse)

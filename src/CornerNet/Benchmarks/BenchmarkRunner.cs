@@ -2,6 +2,7 @@ using CornerNet.Data;
 using CornerNet.Evaluation;
 using CornerNet.Inference;
 using CornerNet.Model;
+using CornerNet.Onnx;
 using CornerNet.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -55,6 +56,7 @@ public sealed class BenchmarkRunner
         if (all || suite == BenchmarkSuite.Evaluate) EvaluateBig();
         if (all || suite == BenchmarkSuite.Loader) Loader();
         if (all || suite == BenchmarkSuite.CornerPool) CornerPools();
+        if (suite == BenchmarkSuite.Onnx) OnnxForward();
         return new BenchmarkReport { Machine = MachineDescription.Current(), Records = _records.ToArray(), Notes = _notes.ToArray() };
     }
 
@@ -143,6 +145,52 @@ public sealed class BenchmarkRunner
         using var mirror = image.flip(3);
         using var pair = cat(new[] { image, mirror }, 0);
         AddForward(Time($"forward_flip_{Tag}", Run(folded, pair)), 2, true);
+    }
+
+    void OnnxForward()
+    {
+        using var model = RandomModel();
+        var classes = Enumerable.Range(1, _config.Classes).Select(i => new ClassInfo(i, $"class{i}")).ToArray();
+        string path = Path.Combine(Path.GetTempPath(), $"cornernet-bench-{Environment.ProcessId}.onnx");
+        try
+        {
+            _status($"exporting {_options.PresetName} to ONNX ({_options.Size}×{_options.Size})");
+            using var process = System.Diagnostics.Process.GetCurrentProcess();
+            var cpuBefore = process.TotalProcessorTime;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            OnnxExporter.Export(model, classes, path, new OnnxExportOptions { InputSize = [_options.Size, _options.Size] });
+            var export = BenchmarkRecord.FromTimes($"onnx_export_{Tag}", [clock.Elapsed.TotalMilliseconds]);
+            process.Refresh();
+            export.Extra["cpu_median_ms"] = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
+            export.Extra["file_mb"] = new FileInfo(path).Length / 1e6;
+            Add(export);
+
+            using var network = OnnxRuntimeNetwork.Load(path, Environment.ProcessorCount);
+            manual_seed(1);
+            using var image = randn(1, 3, _options.Size, _options.Size);
+            string name = $"forward_raw_{Tag}";
+            _status($"measuring {name}: TorchSharp and ONNX Runtime {OnnxRuntimeNetwork.RuntimeVersion} interleaved ({_options.Warmup} warm-up, {_options.Runs} runs)");
+            var records = BenchmarkTimer.Interleaved(new (string, Action)[]
+            {
+                (name + "_torch", () =>
+                {
+                    using var scope = NewDisposeScope();
+                    using var _ = no_grad();
+                    model.forward(image);
+                }),
+                (name + "_onnx", () =>
+                {
+                    using var scope = NewDisposeScope();
+                    network.Forward(image);
+                }),
+            }, _options.Warmup, _options.Runs);
+            records[1].Extra["onnxruntime"] = OnnxRuntimeNetwork.RuntimeVersion;
+            foreach (var record in records) Add(record);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     void Decode()

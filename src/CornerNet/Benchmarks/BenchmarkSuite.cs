@@ -20,4 +20,9 @@ public enum BenchmarkSuite
     Loader,
     /// <summary>Corner-pooling candidates, forward + backward.</summary>
     CornerPool,
+    /// <summary>
+    /// Not part of <see cref="Standard"/>: ONNX export (time, file size) and the raw network forward with ONNX Runtime,
+    /// interleaved with the TorchSharp forward (folded BatchNorm, no decode) of the same weights.
+    /// </summary>
+    Onnx,
 }

@@ -1,5 +1,6 @@
 using CornerNet.Data;
 using CornerNet.Model;
+using CornerNet.Onnx;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,19 +11,23 @@ namespace CornerNet.Inference;
 /// Detection for C# callers: load a model file once, then detect objects in image files, streams, SkiaSharp bitmaps
 /// or decoded images. Runs the official test procedure (<see cref="TestPipeline"/>): original resolution padded to
 /// what the network needs, optional flip and multi-scale testing, soft-NMS, top 100 per image. All tensors live on the
-/// model's device, so the CUDA build of TorchSharp works unchanged. Not thread-safe: use one detector per thread.
+/// model's device, so the CUDA build of TorchSharp works unchanged. The network runs on TorchSharp (a model file) or on
+/// ONNX Runtime (a model exported with <see cref="OnnxExporter"/>); both share the same test procedure. Not thread-safe:
+/// use one detector per thread.
 /// </summary>
 public sealed class Detector : IDisposable
 {
-    readonly CornerNetModel _model;
+    readonly IDisposable _network;
     readonly TestPipeline _pipeline;
-    readonly Device _device;
 
     /// <summary>The model's classes; index = heatmap channel.</summary>
     public IReadOnlyList<ClassInfo> Classes { get; }
 
     /// <summary>The model's configuration.</summary>
-    public CornerNetConfig Config => _model.Config;
+    public CornerNetConfig Config { get; }
+
+    /// <summary>What runs the network.</summary>
+    public InferenceEngine Engine { get; }
 
     /// <summary>The test-time options in use.</summary>
     public TestOptions Options => _pipeline.Options;
@@ -35,18 +40,61 @@ public sealed class Detector : IDisposable
     {
         if (classes.Count != model.Config.Classes)
             throw new ArgumentException($"{classes.Count} classes for a model with {model.Config.Classes}");
-        _model = model;
-        _device = device ?? CPU;
-        _model.to(_device);
+        _network = model;
+        var target = device ?? CPU;
+        model.to(target);
         // Inference only: folding BatchNorm into the convolutions measured ≈ 8 % faster (README, Performance).
-        _model.FoldBatchNorm();
+        model.FoldBatchNorm();
         Classes = classes;
-        _pipeline = TestPipeline.ForModel(model, options, _device);
+        Config = model.Config;
+        Engine = InferenceEngine.Torch;
+        _pipeline = TestPipeline.ForModel(model, options, target);
     }
 
-    /// <summary>Loads a model file (see <see cref="ModelFile"/>) onto <paramref name="device"/> (default CPU).</summary>
-    public static Detector Load(string modelPath, TestOptions? options = null, Device? device = null)
+    /// <summary>Wraps an ONNX Runtime network (CPU); the detector owns and disposes it.</summary>
+    public Detector(OnnxRuntimeNetwork network, TestOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(network);
+        _network = network;
+        Classes = network.Classes;
+        Config = network.Config;
+        Engine = InferenceEngine.OnnxRuntime;
+        _pipeline = network.CreatePipeline(options);
+    }
+
+    /// <summary>
+    /// Loads a model: a model file (.safetensors, see <see cref="ModelFile"/>) runs on TorchSharp on
+    /// <paramref name="device"/> (default CPU); an exported .onnx file runs on ONNX Runtime (CPU) with
+    /// <see cref="TorchRuntime.Threads"/> intra-op threads.
+    /// </summary>
+    public static Detector Load(string modelPath, TestOptions? options = null, Device? device = null) =>
+        Load(modelPath, EngineFor(modelPath), options, device);
+
+    /// <summary>
+    /// Loads a model for an explicit <paramref name="engine"/>; a file that does not suit it (by extension) throws
+    /// <see cref="InvalidInputException"/>.
+    /// </summary>
+    public static Detector Load(string modelPath, InferenceEngine engine, TestOptions? options = null, Device? device = null)
+    {
+        if (engine != EngineFor(modelPath))
+            throw new InvalidInputException(modelPath, engine == InferenceEngine.OnnxRuntime
+                ? "the onnx engine runs an exported .onnx model (create it with 'cornernet export MODEL --dynamic-size --out MODEL.onnx')"
+                : "an .onnx model runs with the onnx engine (--engine onnx)");
+        if (engine == InferenceEngine.OnnxRuntime)
+        {
+            if (device is not null && device.type != DeviceType.CPU)
+                throw new ArgumentException("the ONNX Runtime engine runs on the CPU", nameof(device));
+            var network = OnnxRuntimeNetwork.Load(modelPath, TorchRuntime.Threads);
+            try
+            {
+                return new Detector(network, options);
+            }
+            catch
+            {
+                network.Dispose();
+                throw;
+            }
+        }
         var (model, classes) = ModelFile.Load(modelPath);
         try
         {
@@ -90,6 +138,9 @@ public sealed class Detector : IDisposable
         return new BgrImage(image.Width, image.Height, pixels);
     }
 
+    static InferenceEngine EngineFor(string modelPath) =>
+        string.Equals(Path.GetExtension(modelPath), ".onnx", StringComparison.OrdinalIgnoreCase) ? InferenceEngine.OnnxRuntime : InferenceEngine.Torch;
+
     /// <summary>Releases the network.</summary>
-    public void Dispose() => _model.Dispose();
+    public void Dispose() => _network.Dispose();
 }

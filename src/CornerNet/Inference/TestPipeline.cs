@@ -57,13 +57,23 @@ public sealed class TestPipeline
     /// </summary>
     public static TestPipeline ForModel(CornerNetModel model, TestOptions? options = null, Device? device = null)
     {
-        var config = model.Config;
-        var preprocessor = new TestImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
-        return new TestPipeline(batch =>
+        ArgumentNullException.ThrowIfNull(model);
+        return ForNetwork(batch =>
         {
             var last = model.forward(batch)[^1];
             return new CornerHeads(last.TlHeats, last.BrHeats, last.TlTags, last.BrTags, last.TlRegrs, last.BrRegrs);
-        }, config.Classes, options, preprocessor, device);
+        }, model.Config, options, device);
+    }
+
+    /// <summary>
+    /// A pipeline around any network of the architecture <paramref name="config"/> (e.g. the ONNX Runtime engine): its
+    /// classes, and its mean/std for the input.
+    /// </summary>
+    public static TestPipeline ForNetwork(Func<Tensor, CornerHeads> network, CornerNetConfig config, TestOptions? options = null, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var preprocessor = new TestImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
+        return new TestPipeline(network, config.Classes, options, preprocessor, device);
     }
 
     /// <summary>The test procedure's options.</summary>
