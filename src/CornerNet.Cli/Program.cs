@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reflection;
 using CornerNet.Cli.Commands;
 
 namespace CornerNet.Cli;
@@ -17,6 +18,9 @@ public static class Program
             Console.Error.WriteLine($"cornernet: {parse.Errors[0].Message} (see 'cornernet --help')");
             return 2;
         }
+        // Only when this program is the process: a host that calls Main in-process (the tests) may train elsewhere.
+        if (Assembly.GetEntryAssembly() == typeof(Program).Assembly && InferenceIsaPolicy.MayLiftCap(parse))
+            OneDnnIsaCap.AllowFullIsaForInference();
         return parse.Invoke();
     }
 
