@@ -9,7 +9,7 @@ namespace CornerNet.Cli;
 /// </summary>
 public static class InferenceIsaPolicy
 {
-    static readonly HashSet<string> InferenceCommands = ["detect", "test", "forward", "evaluate", "convert"];
+    static readonly HashSet<string> InferenceCommands = ["detect", "test", "forward", "evaluate", "convert", "export"];
 
     /// <summary>Whether the parsed command line only runs inference (bench: every suite but <c>train</c>; the <c>standard</c> suite measures its training step in a capped child process).</summary>
     public static bool MayLiftCap(ParseResult parse)

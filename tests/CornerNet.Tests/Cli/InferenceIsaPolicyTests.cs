@@ -13,6 +13,7 @@ public class InferenceIsaPolicyTests
     [InlineData("bench", "--suite", "forward")]
     [InlineData("bench", "--suite", "decode")]
     [InlineData("bench")]
+    [InlineData("export", "m.safetensors", "--out", "m.onnx")]
     public void InferenceCommandsLiftTheCap(params string[] args)
     {
         var parse = Program.Build().Parse(args);
@@ -25,6 +26,7 @@ public class InferenceIsaPolicyTests
     {
         Assert.False(MayLift("train", "--data", "shapes", "--preset", "tiny"));
         Assert.False(MayLift("bench", "--suite", "train"));
+        Assert.False(MayLift("quickstart"));
     }
 
     [Fact]
