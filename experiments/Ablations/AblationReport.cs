@@ -38,6 +38,7 @@ sealed class AblationReport(IReadOnlyList<RunResult> results, int iterations, in
                 md.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {string.Join(",", runs.Select(r => r.Seed))} | {string.Join(" | ", cells)} |");
             }
             md.AppendLine();
+            if (table != 3) AppendPairedDifferences(md, table);
         }
         md.AppendLine("### Runs");
         md.AppendLine();
@@ -56,6 +57,23 @@ sealed class AblationReport(IReadOnlyList<RunResult> results, int iterations, in
                     .Concat(stats.Take(Columns.Length).Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))));
         Atomic(Path.Combine(folder, "results.tsv"), tsv.ToString());
         Atomic(Path.Combine(folder, "results.json"), JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    // Arms of one seed share the initialisation seed and the data order, so baseline − arm per seed removes much of
+    // the seed-to-seed variation that the [min, max] ranges include.
+    void AppendPairedDifferences(StringBuilder md, int table)
+    {
+        var baseline = results.Where(r => r.Arm == "baseline" && r.Stats.ContainsKey("flip")).ToDictionary(r => r.Seed);
+        foreach (var (label, arm, variant, paper) in Rows(table).Where(row => row.Arm != "baseline"))
+        {
+            var pairs = results.Where(r => r.Arm == arm && r.Stats.ContainsKey(variant) && baseline.ContainsKey(r.Seed)).OrderBy(r => r.Seed).ToList();
+            if (pairs.Count == 0) continue;
+            string F(double v) => (100 * v).ToString("+0.0;−0.0;0.0", CultureInfo.InvariantCulture);
+            string perSeed(int k) => string.Join(", ", pairs.Select(r => $"s{r.Seed} {F(baseline[r.Seed].Stats["flip"][k] - r.Stats[variant][k])}"));
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"Baseline − {label}, same seed: AP {perSeed(0)}; AP50 {perSeed(1)}; APs {perSeed(3)}; APm {perSeed(4)} (paper: AP {PaperBaseline[0] - paper[0]:+0.0;−0.0}).");
+            md.AppendLine();
+        }
     }
 
     static IEnumerable<(string Label, string Arm, string Variant, double[] Paper)> Rows(int table) => table switch
