@@ -11,7 +11,7 @@ public class QuickstartCommandTests
         string output = Path.Combine(Directory.CreateTempSubdirectory("cornernet-quickstart").FullName, "out");
         try
         {
-            var (code, stdout, error) = CliRunner.Run("quickstart", "--minutes", "0.3", "--train-images", "32", "--val-images", "3", "--out", output);
+            var (code, stdout, error) = CliRunner.Run("quickstart", "--minutes", "0.5", "--train-images", "32", "--val-images", "3", "--out", output);
 
             Assert.True(code == 0, error);
             Assert.Matches(@"validation AP \d\.\d{3} \(AP50 \d\.\d{3}\) after \d+ iterations", stdout);
