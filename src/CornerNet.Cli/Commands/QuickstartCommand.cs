@@ -39,23 +39,9 @@ public static class QuickstartCommand
                 Seed = parse.GetValue(seed),
             };
             var run = new QuickStartRun(options);
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                cancel.Cancel();
-                Console.Error.WriteLine("stopping training early; evaluating what was trained…");
-            };
-            Console.CancelKeyPress += onCancel;
             QuickStartResult result;
-            try
-            {
+            using (var cancel = new CtrlCCancellation("stopping training early; evaluating what was trained…"))
                 result = Terminal.Interactive ? RunWithProgressBars(run, cancel.Token) : RunWithLines(run, cancel.Token);
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
             foreach (var line in result.Metrics.SummaryLines()) Console.WriteLine(line);
             var table = new Table().AddColumns("class", "AP");
             foreach (var c in result.Classes)
@@ -117,6 +103,6 @@ public static class QuickstartCommand
         return result!;
     }
 
-    static string Describe(Training.TrainingProgress p) =>
-        $"it {p.Iteration}  loss {p.Loss:F3} (focal {p.Focal:F3} pull {p.Pull:F3} push {p.Push:F3} off {p.Offset:F3})  lr {p.LearningRate:G3}  {p.ImagesPerSecond:F1} img/s";
+    // The iteration count is open-ended (the budget is time), so no total and no ETA here.
+    static string Describe(Training.TrainingProgress p) => $"it {p.Iteration}  {TrainingProgressDisplay.LossAndRate(p)}";
 }

@@ -93,14 +93,7 @@ public static class TrainCommand
             }
 
             var trainer = new Trainer(options, train, train.Classes, runDirectory, validation);
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                cancel.Cancel();
-                Console.Error.WriteLine("stopping after this iteration; writing a checkpoint…");
-            };
-            Console.CancelKeyPress += onCancel;
+            using var cancel = new CtrlCCancellation("stopping after this iteration; writing a checkpoint…");
             try
             {
                 trainer.Warning = w => Console.Error.WriteLine($"warning: {w}");
@@ -116,10 +109,6 @@ public static class TrainCommand
             {
                 Console.Error.WriteLine($"cornernet: {e.Message}");
                 return 1;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
             }
         }));
         return command;

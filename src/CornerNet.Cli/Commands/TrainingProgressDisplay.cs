@@ -38,7 +38,9 @@ public static class TrainingProgressDisplay
         return done;
     }
 
-    static string Describe(TrainingProgress p) =>
-        $"it {p.Iteration}/{p.Iterations}  loss {p.Loss:F3} (focal {p.Focal:F3} pull {p.Pull:F3} push {p.Push:F3} off {p.Offset:F3})  " +
-        $"lr {p.LearningRate:G3}  {p.ImagesPerSecond:F1} img/s  ETA {p.Remaining:hh\\:mm\\:ss}";
+    static string Describe(TrainingProgress p) => $"it {p.Iteration}/{p.Iterations}  {LossAndRate(p)}  ETA {p.Remaining:hh\\:mm\\:ss}";
+
+    /// <summary>Loss parts, learning rate and speed of one progress report (also shown by the quick start).</summary>
+    internal static string LossAndRate(TrainingProgress p) =>
+        $"loss {p.Loss:F3} (focal {p.Focal:F3} pull {p.Pull:F3} push {p.Push:F3} off {p.Offset:F3})  lr {p.LearningRate:G3}  {p.ImagesPerSecond:F1} img/s";
 }

@@ -63,7 +63,7 @@ public sealed class QuickStartRun
         SyntheticShapesDataset.Write(validationDirectory, _options.ValidationImages, _options.ValidationSeed, generator,
             n => Generated?.Invoke(_options.TrainImages + n, total));
         var validation = CocoDataset.Open(Path.Combine(validationDirectory, "annotations.json"), Path.Combine(validationDirectory, "images"));
-        var classes = SyntheticShapes.ClassNames.Select((name, k) => new ClassInfo(k + 1, name)).ToArray();
+        var classes = validation.Classes;
         var dataSeconds = clock.Elapsed.TotalSeconds;
 
         var trainBudget = _options.Budget - clock.Elapsed - EvaluationReserve(config, classes, validation);
