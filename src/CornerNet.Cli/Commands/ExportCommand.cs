@@ -25,7 +25,7 @@ public static class ExportCommand
         };
         var dynamicSize = new Option<bool>("--dynamic-size") { Description = "Symbolic batch, height and width (needed by detect/test --engine onnx, whose input size follows each image)." };
         var size = new Option<string?>("--size") { Description = "Fixed input size HxW, e.g. 511x511 (default: the model's input_size); each side 128k − 1 for Hourglass-104." };
-        var maxSize = new Option<int>("--max-size") { Description = "With --dynamic-size: the largest input side the graph accepts (corner pooling is unrolled for it).", DefaultValueFactory = _ => 2047 };
+        var maxSize = new Option<int>("--max-size") { Description = "With --dynamic-size: the largest input side the graph accepts (corner pooling is unrolled for it).", DefaultValueFactory = _ => OnnxExportOptions.DefaultMaxInputSide };
         var command = new Command("export", "Export a model file as an ONNX model (standard operators only) for ONNX Runtime and other runtimes.")
         {
             model, output, opset, dynamicSize, size, maxSize,

@@ -71,11 +71,20 @@ public static class ModelFile
         var config = CornerNetConfig.FromJson(configJson, path);
         if (!file.Metadata.TryGetValue("classes", out var classesJson))
             throw new WeightFileException(path, "model file has no classes in __metadata__");
+        return (config, ParseClasses(classesJson, config, path, "classes in __metadata__"));
+    }
+
+    /// <summary>
+    /// The class list stored beside a model (JSON list of {id, name}, one per class of <paramref name="config"/>);
+    /// <paramref name="what"/> names it in the error (also used for ONNX metadata).
+    /// </summary>
+    internal static ClassInfo[] ParseClasses(string json, CornerNetConfig config, string path, string what)
+    {
         ClassInfo[]? classes;
-        try { classes = JsonSerializer.Deserialize<ClassInfo[]>(classesJson); }
-        catch (JsonException e) { throw new WeightFileException(path, $"classes in __metadata__ are not valid JSON ({e.Message.Split('\n')[0]})"); }
+        try { classes = JsonSerializer.Deserialize<ClassInfo[]>(json); }
+        catch (JsonException e) { throw new WeightFileException(path, $"{what} are not valid JSON ({e.Message.Split('\n')[0]})"); }
         if (classes is null || classes.Length != config.Classes || classes.Any(c => c is null || c.Name is null))
-            throw new WeightFileException(path, $"classes in __metadata__ must list {config.Classes} entries of {{id, name}}");
-        return (config, classes);
+            throw new WeightFileException(path, $"{what} must list {config.Classes} entries of {{id, name}}");
+        return classes;
     }
 }

@@ -31,7 +31,10 @@ public sealed record OnnxExportOptions
     /// whose step count is fixed in the graph (⌈log2⌉ of the largest heatmap side), so a longer side would be pooled
     /// only partly; <see cref="OnnxRuntimeNetwork"/> refuses such inputs. Default 2047 (heatmap 512, 9 steps).
     /// </summary>
-    public int MaxInputSide { get; init; } = 2047;
+    public int MaxInputSide { get; init; } = DefaultMaxInputSide;
+
+    /// <summary>The default <see cref="MaxInputSide"/>.</summary>
+    public const int DefaultMaxInputSide = 2047;
 
     /// <summary>The IR version that goes with <paramref name="opset"/> (the ONNX release that introduced that opset).</summary>
     public static int IrVersionFor(int opset) => opset switch

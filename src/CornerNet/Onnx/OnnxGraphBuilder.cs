@@ -15,7 +15,7 @@ namespace CornerNet.Onnx;
 internal sealed class OnnxGraphBuilder
 {
     const int FloatType = 1, Int64Type = 7;
-    const int AttributeInt = 2, AttributeString = 3, AttributeInts = 7;
+    const int AttributeString = 3, AttributeInts = 7;
 
     readonly List<ProtobufMessage> _nodes = new();
     readonly List<ProtobufMessage> _initializers = new();
@@ -23,9 +23,6 @@ internal sealed class OnnxGraphBuilder
     readonly List<ProtobufMessage> _inputs = new();
     readonly List<ProtobufMessage> _outputs = new();
     int _nextValue;
-
-    /// <summary>Number of nodes added so far.</summary>
-    public int NodeCount => _nodes.Count;
 
     /// <summary>Adds a float32 initializer holding a copy of <paramref name="value"/>; returns its name.</summary>
     public string FloatInitializer(string name, Tensor value)
@@ -81,10 +78,6 @@ internal sealed class OnnxGraphBuilder
         return output;
     }
 
-    /// <summary>An int attribute.</summary>
-    public static ProtobufMessage IntAttribute(string name, long value) =>
-        new ProtobufMessage().String(1, name).Varint(20, AttributeInt).Varint(3, value);
-
     /// <summary>An ints attribute.</summary>
     public static ProtobufMessage IntsAttribute(string name, params long[] values) =>
         new ProtobufMessage().String(1, name).Varint(20, AttributeInts).PackedVarints(8, values);
@@ -107,7 +100,6 @@ internal sealed class OnnxGraphBuilder
             shape.Message(1, dim switch
             {
                 long size => new ProtobufMessage().Varint(1, size),
-                int size => new ProtobufMessage().Varint(1, size),
                 string symbol => new ProtobufMessage().String(2, symbol),
                 _ => throw new ArgumentException("a dimension is a size or a symbolic name"),
             });

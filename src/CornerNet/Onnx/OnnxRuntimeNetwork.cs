@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using CornerNet.Inference;
 using CornerNet.Model;
 using Microsoft.ML.OnnxRuntime;
@@ -48,12 +47,7 @@ public sealed class OnnxRuntimeNetwork : IDisposable
         if (Get(OnnxMetadata.FormatVersionKey) != OnnxMetadata.FormatVersion)
             throw new InvalidInputException(path, $"ONNX export format {metadata[OnnxMetadata.FormatVersionKey]} is not supported (this build reads {OnnxMetadata.FormatVersion})");
         Config = CornerNetConfig.FromJson(Get(OnnxMetadata.ConfigKey), path);
-        ClassInfo[]? classes;
-        try { classes = JsonSerializer.Deserialize<ClassInfo[]>(Get(OnnxMetadata.ClassesKey)); }
-        catch (JsonException e) { throw new InvalidInputException(path, $"class list metadata is not valid JSON ({e.Message.Split('\n')[0]})"); }
-        if (classes is null || classes.Length != Config.Classes || classes.Any(c => c is null || c.Name is null))
-            throw new InvalidInputException(path, $"class list metadata must list {Config.Classes} entries of {{id, name}}");
-        Classes = classes;
+        Classes = ModelFile.ParseClasses(Get(OnnxMetadata.ClassesKey), Config, path, "class list entries in the ONNX metadata");
         if (!int.TryParse(Get(OnnxMetadata.MaxInputSideKey), out int maxSide) || maxSide < 1)
             throw new InvalidInputException(path, "max_input_side metadata is not a positive integer");
         MaxInputSide = maxSide;
