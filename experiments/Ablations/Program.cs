@@ -17,7 +17,7 @@ using CornerNet.Inference;
 using CornerNet.Model;
 using CornerNet.Training;
 
-OneDnnIsaCap.Apply();
+LargeAllocationReuse.Apply();
 var arguments = RunArguments.Parse(args);
 string tableText = arguments.Text("table", "all");
 int[] tables = tableText == "all" ? [1, 2, 3] : [int.Parse(tableText, CultureInfo.InvariantCulture)];

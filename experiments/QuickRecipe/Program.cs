@@ -14,7 +14,7 @@ using CornerNet.Inference;
 using CornerNet.Model;
 using CornerNet.Training;
 
-OneDnnIsaCap.Apply();
+LargeAllocationReuse.Apply();
 var args2 = RunArguments.Parse(args);
 string name = args2.Text("name", "run");
 int size = args2.Int("size", 127);

@@ -7,7 +7,7 @@ using CornerNet.Data;
 using CornerNet.Model;
 using CornerNet.Training;
 
-OneDnnIsaCap.Apply();
+LargeAllocationReuse.Apply();
 int iterations = args.Length > 0 ? int.Parse(args[0]) : 500;
 string run = Directory.CreateTempSubdirectory("cornernet-memory").FullName;
 try

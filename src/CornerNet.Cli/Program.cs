@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Reflection;
 using CornerNet.Cli.Commands;
 
 namespace CornerNet.Cli;
@@ -10,7 +9,7 @@ public static class Program
     /// <summary>Runs the command line; returns the process exit code (0 success, 2 bad usage or input).</summary>
     public static int Main(string[] args)
     {
-        OneDnnIsaCap.Apply();
+        LargeAllocationReuse.Apply();
         var parse = Build().Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -18,9 +17,6 @@ public static class Program
             Console.Error.WriteLine($"cornernet: {parse.Errors[0].Message} (see 'cornernet --help')");
             return 2;
         }
-        // Only when this program is the process: a host that calls Main in-process (the tests) may train elsewhere.
-        if (Assembly.GetEntryAssembly() == typeof(Program).Assembly && InferenceIsaPolicy.MayLiftCap(parse))
-            OneDnnIsaCap.AllowFullIsaForInference();
         return parse.Invoke();
     }
 

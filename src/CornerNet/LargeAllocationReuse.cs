@@ -9,10 +9,12 @@ namespace CornerNet;
 /// so every such tensor costs one page fault per 4 KiB page plus the kernel's zeroing. A 2×256×128×128 float32
 /// feature map — every hourglass activation at 511×511 with a batch of two — is exactly 32 MiB, so the flip batch and
 /// training at batch ≥ 2 paid that on every layer (measured: 8,193 page faults per such tensor, about 390,000 per
-/// flip-batch forward; none with this setting). This raises the mmap threshold to 1 GiB and stops trimming the heap
-/// below that, once, when the assembly loads. The process keeps up to its peak tensor memory mapped instead of
-/// returning it between layers. Only on Linux with glibc; a threshold the user set (<c>MALLOC_MMAP_THRESHOLD_</c>, or
-/// <c>GLIBC_TUNABLES</c>) is left alone.
+/// flip-batch forward; none with this setting). This raises the mmap threshold to 1 GiB and turns off trimming of the
+/// heap top, once, when the assembly loads: with trimming at 1 GiB a training step still returned its multi-GiB peak to
+/// the kernel at its end and faulted it back in the next step (HG-104, batch 2 at 511: 1.4 M page faults and 33 s per
+/// step; without trimming 20 s). The process keeps its peak tensor memory mapped — flat, at the peak, over a long run —
+/// instead of returning it between layers and steps. Only on Linux with glibc; a threshold the user set
+/// (<c>MALLOC_MMAP_THRESHOLD_</c>, or <c>GLIBC_TUNABLES</c>) is left alone.
 /// </summary>
 public static class LargeAllocationReuse
 {
@@ -21,6 +23,8 @@ public static class LargeAllocationReuse
 
     const int MallocTrimThreshold = -1;
     const int MallocMmapThreshold = -3;
+    // glibc reads −1 as the largest size: the heap top is never trimmed.
+    const int NeverTrim = -1;
 
     static int _applied;
 
@@ -47,7 +51,7 @@ public static class LargeAllocationReuse
         try
         {
             // Trim first: setting either value also turns off glibc's dynamic threshold, which is what is wanted.
-            IsApplied = MallOpt(MallocTrimThreshold, MmapThreshold) == 1 && MallOpt(MallocMmapThreshold, MmapThreshold) == 1;
+            IsApplied = MallOpt(MallocTrimThreshold, NeverTrim) == 1 && MallOpt(MallocMmapThreshold, MmapThreshold) == 1;
         }
         catch (EntryPointNotFoundException)
         {

@@ -6,5 +6,5 @@ namespace CornerNet.Tests;
 internal static class TestAssemblySetup
 {
     [ModuleInitializer]
-    internal static void Initialize() => OneDnnIsaCap.Apply();
+    internal static void Initialize() => LargeAllocationReuse.Apply();
 }

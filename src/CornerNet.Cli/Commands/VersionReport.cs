@@ -31,6 +31,6 @@ public static class VersionReport
         Console.WriteLine($"libtorch  {TorchRuntime.LibTorchVersion}");
         Console.WriteLine($"devices   {string.Join(", ", TorchRuntime.Devices)}");
         Console.WriteLine($"threads   {TorchRuntime.Threads}");
-        Console.WriteLine($"oneDNN    ISA cap {OneDnnIsaCap.Current ?? "none"}");
+        Console.WriteLine($"oneDNN    ISA cap {Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") ?? "none"}");
     }
 }

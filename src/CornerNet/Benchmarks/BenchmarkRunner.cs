@@ -64,8 +64,6 @@ public sealed class BenchmarkRunner
 
     void Add(BenchmarkRecord record)
     {
-        // Per record: the standard suite may time the training step in another process with another cap.
-        record.Extra["onednn_isa_cap"] = OneDnnIsaCap.Current ?? "none";
         _records.Add(record);
         _measured(record);
     }

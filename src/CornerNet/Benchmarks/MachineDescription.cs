@@ -17,7 +17,7 @@ public sealed record MachineDescription
     /// <summary>libtorch version.</summary>
     [JsonPropertyName("libtorch")] public required string LibTorch { get; init; }
 
-    /// <summary>oneDNN instruction-set cap in force (<c>ONEDNN_MAX_CPU_ISA</c>), null when none.</summary>
+    /// <summary>oneDNN instruction-set cap set in the environment (<c>ONEDNN_MAX_CPU_ISA</c>), null when none.</summary>
     [JsonPropertyName("onednn_isa_cap")] public string? OneDnnIsaCap { get; init; }
 
     /// <summary>CPU instruction-set extensions relevant to libtorch's kernels (AVX2, AVX-512 F/BF16/VNNI, AMX) that the CPU reports.</summary>
@@ -50,7 +50,7 @@ public sealed record MachineDescription
             Cores = Environment.ProcessorCount,
             Threads = TorchRuntime.Threads,
             LibTorch = TorchRuntime.LibTorchVersion,
-            OneDnnIsaCap = CornerNet.OneDnnIsaCap.Current,
+            OneDnnIsaCap = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"),
             CpuFlags = flags,
             DotNet = Environment.Version.ToString(),
         };

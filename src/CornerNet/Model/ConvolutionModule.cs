@@ -36,7 +36,7 @@ public sealed class ConvolutionModule : nn.Module<Tensor, Tensor>
     /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
-        using var c = conv.forward(x);
+        using var c = GuardedConvolution.Forward(conv, x);
         if (bn is null || bnFolded) return nn.functional.relu(c);
         using var b = bn.forward(c);
         return nn.functional.relu(b);

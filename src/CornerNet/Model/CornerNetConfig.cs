@@ -78,6 +78,9 @@ public sealed record CornerNetConfig
         if (Modules is null || Modules.Length != Levels + 1 || Modules.Any(m => m <= 0)) Fail($"modules must have levels + 1 = {Levels + 1} positive entries");
         if (Dims![0] != Stem![1]) Fail($"dims[0] ({Dims[0]}) must equal stem[1] ({Stem[1]})");
         if (CnvDim <= 0 || PoolDim <= 0) Fail("cnv_dim and pool_dim must be positive");
+        int[] widths = [.. Stem, .. Dims, CnvDim, PoolDim];
+        if (widths.FirstOrDefault(w => !GuardedConvolution.IsSafeWidth(w)) is int unsafeWidth and > 0)
+            Fail($"channel width {unsafeWidth} must be at most 16 or a multiple of 16 (oneDNN's AVX-512 convolutions compute other widths wrongly on some CPUs; see GuardedConvolution)");
         if (Classes < 1) Fail("classes must be ≥ 1");
         if (InputSize is not { Length: 2 } || OutputSize is not { Length: 2 }) Fail("input_size and output_size must be [height, width]");
         if (Mean is not { Length: 3 } || Std is not { Length: 3 } || Std.Any(s => s <= 0)) Fail("mean and std must have 3 entries, std positive");

@@ -134,14 +134,14 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
                     using var tl = tl_cnvs[s].forward(cnv);
                     using var br = br_cnvs[s].forward(cnv);
                     outputs.Add(new HeadOutputs(
-                        tl_heats[s].forward(tl), br_heats[s].forward(br),
-                        tl_tags[s].forward(tl), br_tags[s].forward(br),
-                        tl_regrs[s].forward(tl), br_regrs[s].forward(br)));
+                        HeadForward(tl_heats[s], tl), HeadForward(br_heats[s], br),
+                        HeadForward(tl_tags[s], tl), HeadForward(br_tags[s], br),
+                        HeadForward(tl_regrs[s], tl), HeadForward(br_regrs[s], br)));
                 }
                 if (s < Config.Stacks - 1)
                 {
-                    using var a = IsBatchNormFolded ? inters_[s][0].call(inter) : inters_[s].forward(inter);
-                    using var b = IsBatchNormFolded ? cnvs_[s][0].call(cnv) : cnvs_[s].forward(cnv);
+                    using var a = ConvBnForward(inters_[s], inter);
+                    using var b = ConvBnForward(cnvs_[s], cnv);
                     using var sum = a.add(b, KeptScalars.One);
                     using var relu = nn.functional.relu(sum);
                     var next = inters[s].forward(relu);
@@ -155,6 +155,21 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
             inter.Dispose();
         }
         return outputs;
+    }
+
+    /// <summary>A head (<see cref="Head"/>): its 3×3 block, then the 1×1 convolution through <see cref="GuardedConvolution"/>.</summary>
+    static Tensor HeadForward(Sequential head, Tensor x)
+    {
+        using var hidden = ((ConvolutionModule)head[0]).forward(x);
+        return GuardedConvolution.Forward((Conv2d)head[1], hidden);
+    }
+
+    /// <summary>A <see cref="ConvBn1x1"/> pair; after folding only its convolution.</summary>
+    Tensor ConvBnForward(Sequential pair, Tensor x)
+    {
+        var conv = GuardedConvolution.Forward((Conv2d)pair[0], x);
+        if (IsBatchNormFolded) return conv;
+        using (conv) return ((BatchNorm2dModule)pair[1]).forward(conv);
     }
 
     /// <summary>Number of trainable parameters.</summary>

@@ -67,9 +67,9 @@ public sealed class CornerPoolModule : nn.Module<Tensor, Tensor>
         using var b = p2_conv1.forward(x);
         using var pooled = !pooling ? a.add(b, KeptScalars.One)
             : kind == CornerKind.TopLeft ? CornerPool.TopLeft(a, b) : CornerPool.BottomRight(a, b);
-        using var pc = p_conv1.forward(pooled);
+        using var pc = GuardedConvolution.Forward(p_conv1, pooled);
         using var pbn = bnFolded ? pc.alias() : p_bn1.forward(pc);
-        using var c1 = conv1.forward(x);
+        using var c1 = GuardedConvolution.Forward(conv1, x);
         using var b1 = bnFolded ? c1.alias() : bn1.forward(c1);
         using var sum = pbn.add(b1, KeptScalars.One);
         using var relu = nn.functional.relu(sum);

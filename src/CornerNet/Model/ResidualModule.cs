@@ -45,14 +45,20 @@ public sealed class ResidualModule : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         if (bnFolded) return FoldedForward(x);
-        using var c1 = conv1.forward(x);
+        using var c1 = GuardedConvolution.Forward(conv1, x);
         using var b1 = bn1.forward(c1);
         using var r1 = nn.functional.relu(b1);
-        using var c2 = conv2.forward(r1);
+        using var c2 = GuardedConvolution.Forward(conv2, r1);
         using var b2 = bn2.forward(c2);
-        using var s = skip is null ? x.alias() : skip.forward(x);
+        using var s = skip is null ? x.alias() : SkipForward(x);
         using var sum = b2.add(s, KeptScalars.One);
         return nn.functional.relu(sum);
+    }
+
+    Tensor SkipForward(Tensor x)
+    {
+        using var c = GuardedConvolution.Forward((Conv2d)skip![0], x);
+        return ((BatchNorm2dModule)skip[1]).forward(c);
     }
 
     Tensor FoldedForward(Tensor x)

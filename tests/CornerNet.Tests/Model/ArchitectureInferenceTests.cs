@@ -10,7 +10,7 @@ public class ArchitectureInferenceTests
     {
         yield return new object[] { ModelPresets.Small };
         yield return new object[] { ModelPresets.Tiny };
-        yield return new object[] { new CornerNetConfig { Stem = new[] { 8, 24 }, Stacks = 3, Levels = 2, Dims = new[] { 24, 40, 56 }, Modules = new[] { 3, 1, 2 }, CnvDim = 20, PoolDim = 12, Classes = 7 } };
+        yield return new object[] { new CornerNetConfig { Stem = new[] { 8, 32 }, Stacks = 3, Levels = 2, Dims = new[] { 32, 48, 64 }, Modules = new[] { 3, 1, 2 }, CnvDim = 80, PoolDim = 12, Classes = 7 } };
         yield return new object[] { new CornerNetConfig { Stem = new[] { 8, 16 }, Stacks = 1, Levels = 1, Dims = new[] { 16, 16 }, Modules = new[] { 1, 1 }, CnvDim = 8, PoolDim = 8, Classes = 1 } };
     }
 

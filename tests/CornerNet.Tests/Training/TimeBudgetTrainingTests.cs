@@ -10,7 +10,7 @@ public class TimeBudgetTrainingTests
 {
     static readonly CornerNetConfig Micro = new()
     {
-        Stem = new[] { 8, 16 }, Stacks = 1, Levels = 2, Dims = new[] { 16, 16, 24 }, Modules = new[] { 1, 1, 1 },
+        Stem = new[] { 8, 16 }, Stacks = 1, Levels = 2, Dims = new[] { 16, 16, 32 }, Modules = new[] { 1, 1, 1 },
         CnvDim = 16, PoolDim = 8, Classes = SyntheticShapes.ClassNames.Count, InputSize = new[] { 63, 63 }, OutputSize = new[] { 16, 16 },
     };
 
