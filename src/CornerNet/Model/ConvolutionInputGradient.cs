@@ -58,9 +58,9 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
         try
         {
             var gradInput = nn.functional.conv2d(spread, kernelT, padding: [kernel - 1 - padding, kernel - 1 - padding]);
-            // Held by the node until the graph is released: libtorch reads the returned handle after this method returns,
-            // and an unreferenced wrapper could be finalized in between.
-            ctx.save_data(nameof(gradInput), gradInput);
+            // Held by the node (in an array: the context stores plain objects) until the graph is released: libtorch reads
+            // the returned handles after this method returns, and an unreferenced wrapper could be finalized in between.
+            ctx.save_data(nameof(gradInput), new[] { gradOutput, gradInput });
             return [gradOutput, gradInput, null!, null!, null!];
         }
         finally
