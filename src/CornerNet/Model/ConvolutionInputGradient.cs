@@ -4,9 +4,9 @@ using static TorchSharp.torch;
 namespace CornerNet.Model;
 
 /// <summary>
-/// Autograd step that hands a convolution's input gradient to libtorch computed with a FORWARD convolution: the
-/// output gradient (zero-dilated by the stride, padded so the result has the input's size) convolved with the
-/// spatially flipped, in/out-transposed kernel. In the forward direction it passes the already computed convolution
+/// Autograd step that hands a convolution's input gradient to libtorch computed with FORWARD convolutions: the
+/// output gradient correlated with the spatially flipped, in/out-transposed kernel (for strided convolutions one small
+/// correlation per phase of the stride). In the forward direction it passes the already computed convolution
 /// output through unchanged; the output gradient goes on to that convolution's own backward, which then computes only
 /// the weight gradient. See <see cref="GuardedConvolution"/> for why.
 /// Arguments of <c>apply</c>: output, input, weight, stride, padding.
@@ -37,35 +37,82 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
         var weight = ctx.get_saved_variables()[0];
         long stride = (long)ctx.get_data(StrideKey), padding = (long)ctx.get_data(PaddingKey);
         long height = (long)ctx.get_data(HeightKey), width = (long)ctx.get_data(WidthKey);
-        long kernel = weight.shape[2];
-        long outHeight = gradOutput.shape[2], outWidth = gradOutput.shape[3];
-        // Input rows/columns past the last full window still receive gradient from it (PyTorch's output_padding).
-        long extraRows = height - ((outHeight - 1) * stride - 2 * padding + kernel);
-        long extraColumns = width - ((outWidth - 1) * stride - 2 * padding + kernel);
+        var gradInput = stride == 1 ? FullCorrelation(gradOutput, weight, padding) : PhaseCorrelation(gradOutput, weight, stride, padding, height, width);
+        // Held by the node (in an array: the context stores plain objects) until the graph is released: libtorch reads
+        // the returned handles after this method returns, and an unreferenced wrapper could be finalized in between.
+        ctx.save_data(nameof(gradInput), new[] { gradOutput, gradInput });
+        return [gradOutput, gradInput, null!, null!, null!];
+    }
 
+    /// <summary>Stride 1: the output gradient correlated with the flipped, in/out-transposed kernel, padded by k − 1 − p.</summary>
+    static Tensor FullCorrelation(Tensor gradOutput, Tensor weight, long padding)
+    {
+        long kernel = weight.shape[2];
         using var flipped = weight.flip(2, 3);
         using var transposed = flipped.transpose(0, 1);
         using var kernelT = transposed.contiguous();
-        Tensor spread = gradOutput;
-        if (stride > 1 || extraRows > 0 || extraColumns > 0)
+        return nn.functional.conv2d(gradOutput, kernelT, padding: [kernel - 1 - padding, kernel - 1 - padding]);
+    }
+
+    /// <summary>
+    /// Stride s &gt; 1: input rows (columns) r = s·i + a for each phase a are reached only by the kernel taps ky with
+    /// ky ≡ a + p (mod s), from output row i + (a + p − ky)/s. So each of the s² phases is one small correlation of the
+    /// output gradient with those taps — the work of the backward pass itself, where zero-dilating the gradient would
+    /// cost s² times as much.
+    /// </summary>
+    static Tensor PhaseCorrelation(Tensor gradOutput, Tensor weight, long stride, long padding, long height, long width)
+    {
+        long kernel = weight.shape[2];
+        var gradInput = zeros(gradOutput.shape[0], weight.shape[1], height, width, gradOutput.dtype, gradOutput.device);
+        for (long rowPhase = 0; rowPhase < stride; rowPhase++)
         {
-            spread = zeros(gradOutput.shape[0], gradOutput.shape[1], (outHeight - 1) * stride + 1 + extraRows,
-                (outWidth - 1) * stride + 1 + extraColumns, gradOutput.dtype, gradOutput.device);
-            using var slots = spread[TensorIndex.Colon, TensorIndex.Colon,
-                TensorIndex.Slice(null, (outHeight - 1) * stride + 1, stride), TensorIndex.Slice(null, (outWidth - 1) * stride + 1, stride)];
-            slots.copy_(gradOutput);
+            var rows = PhaseTaps.For(rowPhase, stride, padding, kernel, height);
+            if (rows.Taps.Length == 0 || rows.Count == 0) continue;
+            for (long columnPhase = 0; columnPhase < stride; columnPhase++)
+            {
+                var columns = PhaseTaps.For(columnPhase, stride, padding, kernel, width);
+                if (columns.Taps.Length == 0 || columns.Count == 0) continue;
+                using var rowIndex = tensor(rows.Taps);
+                using var columnIndex = tensor(columns.Taps);
+                using var rowTaps = weight.index_select(2, rowIndex);
+                using var taps = rowTaps.index_select(3, columnIndex);
+                using var tapsT = taps.transpose(0, 1);
+                using var kernelT = tapsT.contiguous();
+                using var window = Window(gradOutput, rows, columns);
+                using var phase = nn.functional.conv2d(window, kernelT);
+                using var slots = gradInput[TensorIndex.Colon, TensorIndex.Colon,
+                    TensorIndex.Slice(rowPhase, null, stride), TensorIndex.Slice(columnPhase, null, stride)];
+                slots.copy_(phase);
+            }
         }
-        try
+        return gradInput;
+    }
+
+    /// <summary>The output-gradient rows/columns one phase reads, zero outside the output.</summary>
+    static Tensor Window(Tensor gradOutput, PhaseTaps rows, PhaseTaps columns)
+    {
+        long outHeight = gradOutput.shape[2], outWidth = gradOutput.shape[3];
+        long rowLength = rows.Count + rows.Taps.Length - 1, columnLength = columns.Count + columns.Taps.Length - 1;
+        long top = Math.Max(0, -rows.FirstOffset), bottom = Math.Max(0, rows.FirstOffset + rowLength - outHeight);
+        long left = Math.Max(0, -columns.FirstOffset), right = Math.Max(0, columns.FirstOffset + columnLength - outWidth);
+        using var padded = nn.functional.pad(gradOutput, [left, right, top, bottom]);
+        using var rowsCut = padded.narrow(2, rows.FirstOffset + top, rowLength);
+        return rowsCut.narrow(3, columns.FirstOffset + left, columnLength);
+    }
+
+    /// <summary>
+    /// For one phase a along one axis: the kernel taps that reach input positions s·i + a, ordered by the output offset
+    /// they read (ascending, so taps descend), the first such offset, and how many input positions the phase has.
+    /// </summary>
+    readonly record struct PhaseTaps(long[] Taps, long FirstOffset, long Count)
+    {
+        public static PhaseTaps For(long phase, long stride, long padding, long kernel, long inputLength)
         {
-            var gradInput = nn.functional.conv2d(spread, kernelT, padding: [kernel - 1 - padding, kernel - 1 - padding]);
-            // Held by the node (in an array: the context stores plain objects) until the graph is released: libtorch reads
-            // the returned handles after this method returns, and an unreferenced wrapper could be finalized in between.
-            ctx.save_data(nameof(gradInput), new[] { gradOutput, gradInput });
-            return [gradOutput, gradInput, null!, null!, null!];
-        }
-        finally
-        {
-            if (!ReferenceEquals(spread, gradOutput)) spread.Dispose();
+            var taps = new List<long>();
+            for (long tap = kernel - 1; tap >= 0; tap--)
+                if (((phase + padding - tap) % stride + stride) % stride == 0) taps.Add(tap);
+            long firstOffset = taps.Count == 0 ? 0 : (phase + padding - taps[0]) / stride;
+            return new PhaseTaps([.. taps], firstOffset, (inputLength - phase + stride - 1) / stride);
         }
     }
 }

@@ -17,6 +17,8 @@ public class GuardedConvolutionTests
     [InlineData(32, 32, 1, 2, 33, 1)]
     [InlineData(16, 32, 1, 1, 12, 2)]
     [InlineData(3, 16, 7, 2, 31, 1)]
+    [InlineData(3, 16, 7, 2, 32, 2)]
+    [InlineData(8, 16, 3, 3, 14, 1)]
     public void GradientsAgreeWithFloat64(int inChannels, int outChannels, int kernel, int stride, int size, int batch)
     {
         using var scope = NewDisposeScope();
