@@ -36,8 +36,7 @@ public sealed record BenchmarkOptions
         if (Warmup < 0) throw new InvalidInputException(null, "--warmup must be ≥ 0");
         if (Batch < 1) throw new InvalidInputException(null, "--batch must be ≥ 1");
         if (Size < 1) throw new InvalidInputException(null, "--size must be ≥ 1");
-        int map = CornerNetConfig.OutputSizeFor(Size);
-        if (map % (1 << Config.Levels) != 0)
-            throw new InvalidInputException(null, $"--size {Size} gives a {map}-pixel map, which {Config.Levels} hourglass levels cannot halve evenly (use e.g. 128k − 1)");
+        if (!Config.AcceptsInputSide(Size))
+            throw new InvalidInputException(null, $"--size {Size} gives a {CornerNetConfig.OutputSizeFor(Size)}-pixel map, which {Config.Levels} hourglass levels cannot halve evenly (use e.g. 128k − 1)");
     }
 }

@@ -89,9 +89,12 @@ public sealed record CornerNetConfig
         {
             int expected = OutputSizeFor(InputSize![axis]);
             if (OutputSize![axis] != expected) Fail($"output_size {OutputSize[axis]} does not match input_size {InputSize[axis]} (the network gives {expected})");
-            if (expected % (1 << Levels) != 0) Fail($"input_size {InputSize[axis]} gives a {expected}-pixel map, which {Levels} hourglass levels cannot halve evenly (use e.g. 128k − 1)");
+            if (!AcceptsInputSide(InputSize[axis])) Fail($"input_size {InputSize[axis]} gives a {expected}-pixel map, which {Levels} hourglass levels cannot halve evenly (use e.g. 128k − 1)");
         }
     }
+
+    /// <summary>Whether an input side of <paramref name="input"/> pixels gives a heatmap that the hourglass levels can halve evenly.</summary>
+    public bool AcceptsInputSide(int input) => input >= 1 && OutputSizeFor(input) % (1 << Levels) == 0;
 
     /// <summary>Heatmap size the network produces for an input side of <paramref name="input"/> pixels (two stride-2 layers).</summary>
     public static int OutputSizeFor(int input) => ((input + 1) / 2 + 1) / 2;

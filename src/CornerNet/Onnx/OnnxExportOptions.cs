@@ -58,9 +58,8 @@ public sealed record OnnxExportOptions
         if (sides.Length != 2 && !DynamicSize) throw new InvalidInputException(null, "the input size must be height × width");
         foreach (int side in sides)
         {
-            int map = CornerNetConfig.OutputSizeFor(side);
-            if (side < 1 || map % (1 << config.Levels) != 0)
-                throw new InvalidInputException(null, $"input side {side} gives a {map}-pixel map, which {config.Levels} hourglass levels cannot halve evenly (use 128k − 1, e.g. 511)");
+            if (!config.AcceptsInputSide(side))
+                throw new InvalidInputException(null, $"input side {side} gives a {CornerNetConfig.OutputSizeFor(side)}-pixel map, which {config.Levels} hourglass levels cannot halve evenly (use 128k − 1, e.g. 511)");
         }
     }
 }

@@ -129,7 +129,7 @@ public sealed class OnnxRuntimeNetwork : IDisposable
             throw new InvalidInputException(Path, $"this ONNX model was exported for {_inputShape[2]}×{_inputShape[3]} inputs and this image needs {height}×{width}; " +
                 "export with 'cornernet export --dynamic-size' to run the test procedure's per-image sizes");
         foreach (long side in new[] { height, width })
-            if (CornerNetConfig.OutputSizeFor((int)side) % (1 << Config.Levels) != 0)
+            if (!Config.AcceptsInputSide((int)side))
                 throw new ArgumentException($"input side {side} gives a map that {Config.Levels} hourglass levels cannot halve evenly (use 128k − 1)");
         if (height > MaxInputSide || width > MaxInputSide)
             throw new InvalidInputException(Path, $"input {height}×{width} exceeds the largest side {MaxInputSide} this ONNX model's corner pooling covers; export with a larger --max-size");
