@@ -62,6 +62,16 @@ public class GuardedConvolutionTests
         Assert.True(guarded.requires_grad);
     }
 
+    [Fact]
+    public void DilatedConvolutionIsRefusedWhenAGradientWouldFlow()
+    {
+        using var scope = NewDisposeScope();
+        var conv = nn.Conv2d(8, 8, 3, padding: 2, dilation: 2, bias: false);
+        var x = randn(1, 8, 10, 10).requires_grad_(true);
+        Assert.Throws<ArgumentException>(() => GuardedConvolution.Forward(conv, x));
+        using (no_grad()) Assert.Equal(conv.forward(x).shape, GuardedConvolution.Forward(conv, x).shape);
+    }
+
     [Theory]
     [InlineData(3, true)]
     [InlineData(16, true)]
