@@ -75,6 +75,7 @@ public class DetectAndTestCommandTests
             string model = MakeFixture(root);
             string image = Path.Combine(root, "data", "images", "000002.png");
             using var detector = Detector.Load(model);
+            Assert.Equal(InferenceEngine.Torch, detector.Engine);
             var fromFile = detector.Detect(image);
             using var bitmap = SkiaSharp.SKBitmap.Decode(image);
             var fromBitmap = detector.Detect(bitmap);
