@@ -64,17 +64,20 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
     {
         long kernel = weight.shape[2];
         var gradInput = zeros(gradOutput.shape[0], weight.shape[1], height, width, gradOutput.dtype, gradOutput.device);
+        var columnPhases = new PhaseTaps[stride];
+        for (long columnPhase = 0; columnPhase < stride; columnPhase++)
+            columnPhases[columnPhase] = PhaseTaps.For(columnPhase, stride, padding, kernel, width);
         for (long rowPhase = 0; rowPhase < stride; rowPhase++)
         {
             var rows = PhaseTaps.For(rowPhase, stride, padding, kernel, height);
-            if (rows.Taps.Length == 0 || rows.Count == 0) continue;
+            if (rows.IsEmpty) continue;
+            using var rowIndex = tensor(rows.Taps);
+            using var rowTaps = weight.index_select(2, rowIndex);
             for (long columnPhase = 0; columnPhase < stride; columnPhase++)
             {
-                var columns = PhaseTaps.For(columnPhase, stride, padding, kernel, width);
-                if (columns.Taps.Length == 0 || columns.Count == 0) continue;
-                using var rowIndex = tensor(rows.Taps);
+                var columns = columnPhases[columnPhase];
+                if (columns.IsEmpty) continue;
                 using var columnIndex = tensor(columns.Taps);
-                using var rowTaps = weight.index_select(2, rowIndex);
                 using var taps = rowTaps.index_select(3, columnIndex);
                 using var tapsT = taps.transpose(0, 1);
                 using var kernelT = tapsT.contiguous();
@@ -106,6 +109,9 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
     /// </summary>
     readonly record struct PhaseTaps(long[] Taps, long FirstOffset, long Count)
     {
+        /// <summary>No kernel tap or no input position in this phase: its gradient stays zero.</summary>
+        public bool IsEmpty => Taps.Length == 0 || Count == 0;
+
         public static PhaseTaps For(long phase, long stride, long padding, long kernel, long inputLength)
         {
             var taps = new List<long>();
