@@ -44,12 +44,7 @@ var arms = tables.SelectMany(Arm.ForTable).Distinct()
     .Where(a => onlyArms.Length == 0 || onlyArms.Split(',').Contains(a.Name)).ToList();
 var classes = SyntheticShapes.ClassNames.Select((n, k) => new ClassInfo(k + 1, n)).ToArray();
 var generator = new SyntheticShapes(size, maxObjects);
-var model = ModelPresets.Tiny with
-{
-    Classes = classes.Length,
-    InputSize = [size, size],
-    OutputSize = [CornerNetConfig.OutputSizeFor(size), CornerNetConfig.OutputSizeFor(size)],
-};
+var model = (ModelPresets.Tiny with { Classes = classes.Length }).WithSquareInput(size);
 var baseOptions = new TrainOptions
 {
     Model = model,

@@ -30,11 +30,9 @@ string outRoot = args2.Text("out", "experiments/runs");
 
 var baseConfig = ModelPresets.Get(preset);
 int input = args2.Int("input", baseConfig.InputSize[0]);
-var model = baseConfig with
+var model = baseConfig.WithSquareInput(input) with
 {
     Classes = SyntheticShapes.ClassNames.Count,
-    InputSize = [input, input],
-    OutputSize = [CornerNetConfig.OutputSizeFor(input), CornerNetConfig.OutputSizeFor(input)],
     Stacks = args2.Int("stacks", baseConfig.Stacks),
     CnvDim = args2.Int("cnv-dim", baseConfig.CnvDim),
     PoolDim = args2.Int("pool-dim", baseConfig.PoolDim),

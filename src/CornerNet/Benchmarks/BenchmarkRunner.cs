@@ -40,8 +40,7 @@ public sealed class BenchmarkRunner
         _options = options;
         _status = status ?? (_ => { });
         _measured = measured ?? (_ => { });
-        int map = CornerNetConfig.OutputSizeFor(options.Size);
-        _config = options.Config with { InputSize = [options.Size, options.Size], OutputSize = [map, map] };
+        _config = options.Config.WithSquareInput(options.Size);
     }
 
     /// <summary>Runs the suite and returns the report.</summary>

@@ -93,6 +93,10 @@ public sealed record CornerNetConfig
         }
     }
 
+    /// <summary>This configuration for square inputs of <paramref name="side"/> pixels (and the heatmap size they give).</summary>
+    public CornerNetConfig WithSquareInput(int side) =>
+        this with { InputSize = [side, side], OutputSize = [OutputSizeFor(side), OutputSizeFor(side)] };
+
     /// <summary>Whether an input side of <paramref name="input"/> pixels gives a heatmap that the hourglass levels can halve evenly.</summary>
     public bool AcceptsInputSide(int input) => input >= 1 && OutputSizeFor(input) % (1 << Levels) == 0;
 

@@ -37,12 +37,8 @@ public sealed class QuickStartRun
     public Action<int, int>? Detected { get; set; }
 
     /// <summary>The model configuration the quick start trains: the tiny preset for the six shape classes.</summary>
-    public CornerNetConfig ModelConfig => ModelPresets.Tiny with
-    {
-        Classes = SyntheticShapes.ClassNames.Count,
-        InputSize = [_options.ImageSize, _options.ImageSize],
-        OutputSize = [CornerNetConfig.OutputSizeFor(_options.ImageSize), CornerNetConfig.OutputSizeFor(_options.ImageSize)],
-    };
+    public CornerNetConfig ModelConfig =>
+        (ModelPresets.Tiny with { Classes = SyntheticShapes.ClassNames.Count }).WithSquareInput(_options.ImageSize);
 
     /// <summary>Runs everything; <paramref name="cancel"/> (Ctrl-C) ends training early and still evaluates and writes.</summary>
     public QuickStartResult Run(CancellationToken cancel = default)

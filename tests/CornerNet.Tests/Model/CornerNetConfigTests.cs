@@ -20,4 +20,13 @@ public class CornerNetConfigTests
         var error = Assert.Throws<InvalidInputException>(() => config.Validate("model.json"));
         Assert.Contains("cannot halve evenly", error.Message);
     }
+
+    [Fact]
+    public void WithSquareInputSetsTheInputAndTheHeatmapSize()
+    {
+        var config = ModelPresets.Tiny.WithSquareInput(255);
+        Assert.Equal([255, 255], config.InputSize);
+        Assert.Equal([64, 64], config.OutputSize);
+        config.Validate("test");
+    }
 }
