@@ -40,7 +40,7 @@ public static class DetectCommand
                     (found.Count == 0 ? "" : " — " + string.Join(", ", found.Take(8).Select(d => $"{d.ClassName} {d.Score:F2}"))));
                 if (outDir is not null)
                     DetectionDrawing.Save(image, found, Path.Combine(outDir.FullName, Path.GetFileNameWithoutExtension(files[i].Name) + ".png"));
-                results.AddRange(found.Select(d => new CocoDetection(i + 1, d.CategoryId, new CocoBox(d.X1, d.Y1, d.Width, d.Height), d.Score)));
+                results.AddRange(found.Select(d => d.ToCoco(i + 1)));
             }
             if (jsonFile is not null)
             {

@@ -74,8 +74,7 @@ public static class TestCommand
                 return;
             }
             long id = dataset.Annotations.Images[i].Id;
-            foreach (var d in detector.Detect(image))
-                detections.Add(new CocoDetection(id, d.CategoryId, new CocoBox(d.X1, d.Y1, d.Width, d.Height), d.Score));
+            detections.AddRange(detector.Detect(image).Select(d => d.ToCoco(id)));
         }
         if (!Terminal.Interactive)
         {

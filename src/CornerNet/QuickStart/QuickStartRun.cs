@@ -102,7 +102,7 @@ public sealed class QuickStartRun
                 var image = ImageDecoder.Decode(validation.ImagePath(i));
                 var found = detector.Detect(image);
                 long id = validation.Annotations.Images[i].Id;
-                detections.AddRange(found.Select(d => new CocoDetection(id, d.CategoryId, new CocoBox(d.X1, d.Y1, d.Width, d.Height), d.Score)));
+                detections.AddRange(found.Select(d => d.ToCoco(id)));
                 if (i < _options.DrawnImages)
                     DetectionDrawing.Save(image, found.Where(d => d.Score >= _options.DrawThreshold), Path.Combine(drawings, Path.GetFileName(validation.ImagePath(i))));
                 Detected?.Invoke(i + 1, validation.Count);
