@@ -16,8 +16,9 @@ public static class DetectCommand
         var output = new Option<DirectoryInfo?>("--out") { Description = "Folder for the images with boxes drawn (PNG)." };
         var json = new Option<FileInfo?>("--json") { Description = "Write the detections as COCO results JSON (image_id = position in the list, from 1)." };
         var threshold = new Option<float>("--threshold") { Description = "Minimum score of a reported detection.", DefaultValueFactory = _ => 0.3f };
+        var skipBad = new Option<bool>("--skip-bad-images") { Description = "Skip missing or unreadable images (listed by name) instead of stopping." };
         var testTime = new TestTimeOptions();
-        var command = new Command("detect", "Detect objects in images with a model file.") { model, images, output, json, threshold };
+        var command = new Command("detect", "Detect objects in images with a model file.") { model, images, output, json, threshold, skipBad };
         testTime.AddTo(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -26,15 +27,28 @@ public static class DetectCommand
             var jsonFile = parse.GetValue(json);
             float minScore = parse.GetValue(threshold);
             var files = parse.GetValue(images)!;
-            foreach (var f in files)
-                if (!f.Exists) throw new InvalidInputException(f.FullName, "image file not found");
+            bool skip = parse.GetValue(skipBad);
+            // Every image is checked before anything is written, so a bad one in the list cannot leave half the drawings.
+            var bad = ImagePreflight.Check(files.Select(f => f.FullName).ToArray(), skip, "images");
             if (outDir is not null) Directory.CreateDirectory(outDir.FullName);
 
             using var detector = Detector.Load(parse.GetValue(model)!.FullName, testTime.Engine(parse), options);
             var results = new List<CocoDetection>();
             for (int i = 0; i < files.Length; i++)
             {
-                var image = ImageDecoder.Decode(files[i].FullName);
+                if (bad.Contains(i)) continue;
+                BgrImage image;
+                try
+                {
+                    image = ImageDecoder.Decode(files[i].FullName);
+                }
+                catch (InvalidInputException e) when (skip)
+                {
+                    // A header that reads well can still hold corrupt pixel data.
+                    Console.Error.WriteLine($"warning: skipping {e.Message}");
+                    continue;
+                }
+                if (TestTimeOptions.DownscaleNotice(files[i].Name, image.Width, image.Height, options) is string notice) Console.Error.WriteLine(notice);
                 var found = detector.Detect(image).Where(d => d.Score >= minScore).ToList();
                 Console.WriteLine($"{files[i].Name}: {found.Count} object(s)" +
                     (found.Count == 0 ? "" : " — " + string.Join(", ", found.Take(8).Select(d => $"{d.ClassName} {d.Score:F2}"))));

@@ -30,9 +30,13 @@ public static class TestCommand
         {
             var options = testTime.Read(parse);
             var dataset = CocoDataset.Open(parse.GetValue(gt)!.FullName, parse.GetValue(images)!.FullName);
-            using var detector = Detector.Load(parse.GetValue(model)!.FullName, testTime.Engine(parse), options);
             bool skip = parse.GetValue(skipBad);
-            var (detections, skipped, seconds) = DetectAll(detector, dataset, skip);
+            var bad = ImagePreflight.Check(Enumerable.Range(0, dataset.Count).Select(dataset.ImagePath).ToArray(), skip, "images");
+            using var detector = Detector.Load(parse.GetValue(model)!.FullName, testTime.Engine(parse), options);
+            var (detections, skippedImages, seconds) = DetectAll(detector, dataset, skip, bad);
+            int skipped = skippedImages.Count;
+            // Skipped images are left out of the evaluation too: their boxes were never looked for.
+            dataset = dataset.Without(skippedImages);
 
             var jsonPath = parse.GetValue(json)!.FullName;
             CocoDetectionsFile.Write(jsonPath, detections);
@@ -48,31 +52,36 @@ public static class TestCommand
             Terminal.Current().Write(table);
             metrics.WriteJson(parse.GetValue(metricsFile)!.FullName);
             PrecisionRecallPlot.Save(parse.GetValue(plot)!.FullName, metrics);
-            Console.WriteLine($"{dataset.Count - skipped} image(s) in {seconds:F1} s ({(dataset.Count - skipped) / Math.Max(seconds, 1e-9):F2} images/s); " +
+            Console.WriteLine($"{dataset.Count} image(s) in {seconds:F1} s ({dataset.Count / Math.Max(seconds, 1e-9):F2} images/s); " +
                 $"detections {jsonPath}, metrics {parse.GetValue(metricsFile)!.FullName}, plot {parse.GetValue(plot)!.FullName}");
-            if (skipped > 0) Console.Error.WriteLine($"warning: {skipped} unreadable image(s) skipped");
+            if (skipped > 0) Console.Error.WriteLine($"warning: {skipped} unreadable image(s) skipped and left out of the evaluation");
             return 0;
         }));
         return command;
     }
 
-    static (List<CocoDetection> Detections, int Skipped, double Seconds) DetectAll(Detector detector, CocoDataset dataset, bool skipBad)
+    static (List<CocoDetection> Detections, List<int> Skipped, double Seconds) DetectAll(Detector detector, CocoDataset dataset, bool skipBad, IReadOnlySet<int> bad)
     {
         var detections = new List<CocoDetection>();
-        int skipped = 0;
+        var skipped = bad.Order().ToList();
+        int downscaled = 0;
         var clock = Stopwatch.StartNew();
         void DetectOne(int i)
         {
+            if (bad.Contains(i)) return;
             BgrImage image;
             try
             {
                 image = ImageDecoder.Decode(dataset.ImagePath(i));
             }
-            catch (InvalidInputException) when (skipBad)
+            catch (InvalidInputException e) when (skipBad)
             {
-                skipped++;
+                // A header that reads well can still hold corrupt pixel data.
+                Console.Error.WriteLine($"warning: skipping {e.Message}");
+                skipped.Add(i);
                 return;
             }
+            if (detector.Options.DownscaleFactor(image.Width, image.Height) < 1) downscaled++;
             long id = dataset.Annotations.Images[i].Id;
             detections.AddRange(detector.Detect(image).Select(d => d.ToCoco(id)));
         }
@@ -98,6 +107,8 @@ public static class TestCommand
                     }
                 });
         }
+        if (downscaled > 0)
+            Console.Error.WriteLine($"note: {downscaled} image(s) with a side above --max-size {detector.Options.MaxSize} were downscaled for the network; boxes are in the original pixels");
         return (detections, skipped, clock.Elapsed.TotalSeconds);
     }
 }

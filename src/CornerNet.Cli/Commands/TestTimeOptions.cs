@@ -10,6 +10,12 @@ public sealed class TestTimeOptions
     readonly Option<double[]> _scales = new("--scales") { Description = "Test scales, e.g. 0.5 0.75 1 1.25 1.5 for the paper's multi-scale result.", AllowMultipleArgumentsPerToken = true };
     readonly Option<string> _nms = new("--nms") { Description = "soft-gaussian (paper), soft-linear, hard, or none.", DefaultValueFactory = _ => "soft-gaussian" };
     readonly Option<int> _threads = new("--threads") { Description = "libtorch (or ONNX Runtime) threads (0: one per core).", DefaultValueFactory = _ => 0 };
+    readonly Option<int> _maxSize = new("--max-size")
+    {
+        Description = $"Downscale images whose longest side is above this before the network (boxes are mapped back; 0: never). The default keeps Hourglass-104 with --flip within about 11 GB.",
+        DefaultValueFactory = _ => TestOptions.DefaultMaxSize,
+    };
+    readonly ImagePreflight _images = new();
     readonly Option<string> _engine = new("--engine")
     {
         Description = "torch (MODEL is a .safetensors model file) or onnx (MODEL is an .onnx file from 'cornernet export --dynamic-size', run with ONNX Runtime).",
@@ -24,6 +30,17 @@ public sealed class TestTimeOptions
         command.Options.Add(_nms);
         command.Options.Add(_threads);
         command.Options.Add(_engine);
+        command.Options.Add(_maxSize);
+        _images.AddTo(command);
+    }
+
+    /// <summary>The one-line notice for an image that <paramref name="options"/> downscale before the network, or null.</summary>
+    public static string? DownscaleNotice(string name, int width, int height, TestOptions options)
+    {
+        double factor = options.DownscaleFactor(width, height);
+        return factor < 1
+            ? $"note: {name}: {width}×{height} downscaled to {(int)(width * factor)}×{(int)(height * factor)} for the network (--max-size {options.MaxSize}); boxes are in the original pixels"
+            : null;
     }
 
     /// <summary>The engine the user asked for.</summary>
@@ -38,6 +55,9 @@ public sealed class TestTimeOptions
     public TestOptions Read(ParseResult parse)
     {
         TorchRuntime.SetThreads(parse.GetValue(_threads));
+        _images.ApplyLimits(parse);
+        int maxSize = parse.GetValue(_maxSize);
+        if (maxSize is not 0 and (< 8 or > 65536)) throw new InvalidInputException(null, $"--max-size must be 0 (no limit) or between 8 and 65536, got {maxSize}");
         var method = parse.GetValue(_nms) switch
         {
             "soft-gaussian" => NmsMethod.SoftGaussian,
@@ -54,6 +74,7 @@ public sealed class TestTimeOptions
             Flip = parse.GetValue(_flip),
             Scales = scales is { Length: > 0 } ? scales : new[] { 1.0 },
             Nms = new SoftNmsOptions { Method = method },
+            MaxSize = maxSize == 0 ? null : maxSize,
         };
         if (options.Scales.Count > 1) options = options with { Nms = options.Nms with { MergeBoxes = true } };
         return options;

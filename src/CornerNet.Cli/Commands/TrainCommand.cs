@@ -44,9 +44,12 @@ public static class TrainCommand
             data, annotations, images, valData, preset, config, batch, accumulate, iterations, lr, lrSteps, lrFactor, seed,
             checkpointEvery, validateEvery, radius, radiusValue, noPenalty, noPooling, noAugment, skipBadImages, workers, threads, output, resume,
         };
+        var imageChecks = new ImagePreflight();
+        imageChecks.AddTo(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             TorchRuntime.SetThreads(parse.GetValue(threads));
+            imageChecks.ApplyLimits(parse);
             var train = OpenDataset(parse.GetValue(data), parse.GetValue(annotations), parse.GetValue(images));
             var validationDir = parse.GetValue(valData);
             var validation = validationDir is null ? null : OpenDataset(validationDir, null, null);
@@ -90,6 +93,16 @@ public static class TrainCommand
                 };
                 if (File.Exists(Path.Combine(runDirectory, "checkpoint.safetensors")))
                     throw new InvalidInputException(runDirectory, "already holds a training run; use --resume to continue it or choose another --out");
+            }
+
+            // Bad images are found before training starts, not hours into it.
+            if (parse.GetValue(skipBadImages)) options = options with { SkipBadImages = true };
+            if (ImagePreflight.Check(Enumerable.Range(0, train.Count).Select(train.ImagePath).ToArray(), options.SkipBadImages, "training images").Count == train.Count)
+                throw new InvalidInputException(train.Annotations.Path, "none of the training images can be read");
+            if (validation is not null)
+            {
+                validation = validation.Without(ImagePreflight.Check(Enumerable.Range(0, validation.Count).Select(validation.ImagePath).ToArray(), options.SkipBadImages, "validation images").ToArray());
+                if (validation.Count == 0) throw new InvalidInputException(validation.Annotations.Path, "none of the validation images can be read");
             }
 
             var trainer = new Trainer(options, train, train.Classes, runDirectory, validation);

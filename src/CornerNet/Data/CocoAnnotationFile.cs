@@ -116,9 +116,10 @@ public sealed class CocoAnnotationFile
     internal static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>Reads and validates a COCO instances file (<c>.json</c>, or gzip-compressed, recognised by its content).</summary>
-    public static CocoAnnotationFile Read(string path)
+    /// <remarks>The decompressed size is bounded by <paramref name="limits"/> (default <see cref="InputLimits.Default"/>).</remarks>
+    public static CocoAnnotationFile Read(string path, InputLimits? limits = null)
     {
-        var json = new CocoJsonReader(path);
+        var json = new CocoJsonReader(path, limits);
         var reader = json.Start();
         List<CocoImage>? images = null;
         List<CocoAnnotation>? annotations = null;
@@ -232,10 +233,10 @@ internal sealed class CocoJsonReader
 
     public string Path { get; }
 
-    public CocoJsonReader(string path)
+    public CocoJsonReader(string path, InputLimits? limits)
     {
         Path = path;
-        (_bytes, _length) = Load(path);
+        (_bytes, _length) = Load(path, limits ?? InputLimits.Default);
         // Utf8JsonReader does not accept a byte-order mark.
         _start = _length >= 3 && _bytes[0] == 0xEF && _bytes[1] == 0xBB && _bytes[2] == 0xBF ? 3 : 0;
     }
@@ -246,12 +247,15 @@ internal sealed class CocoJsonReader
     public Utf8JsonReader Start() =>
         new(_bytes.AsSpan(_start, _length - _start), new JsonReaderOptions { MaxDepth = 256 });
 
-    static (byte[] Bytes, int Length) Load(string path)
+    static (byte[] Bytes, int Length) Load(string path, InputLimits limits)
     {
         if (!File.Exists(path)) throw new InvalidInputException(path, "file not found");
+        long limit = Math.Min(limits.MaxJsonBytes, Array.MaxLength);
         byte[] raw;
         try
         {
+            long size = new FileInfo(path).Length;
+            if (size > limit) throw TooLarge(path, $"{size} bytes", limit);
             raw = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -264,10 +268,22 @@ internal sealed class CocoJsonReader
             // The gzip trailer holds the uncompressed size modulo 2^32: a good first capacity, within reason (JSON
             // compresses about tenfold; a corrupt trailer must not allocate gigabytes).
             long trailer = raw.Length >= 18 ? BitConverter.ToUInt32(raw, raw.Length - 4) : 0;
-            int guess = (int)Math.Min(Math.Min(trailer, raw.Length * 64L), Array.MaxLength);
+            int guess = (int)Math.Min(Math.Min(trailer, raw.Length * 64L), limit);
             using var output = new MemoryStream(Math.Max(guess, raw.Length));
             using (var gzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress))
-                gzip.CopyTo(output);
+            {
+                // Inflate in chunks and stop at the limit: a small file can expand to gigabytes (a "gzip bomb").
+                var chunk = new byte[1 << 16];
+                int read;
+                while ((read = gzip.Read(chunk, 0, chunk.Length)) > 0)
+                {
+                    if (output.Length + read > limit) throw TooLarge(path, $"more than {limit} bytes once decompressed", limit);
+                    // Grow by doubling, but never past the limit (MemoryStream alone would double to twice the limit).
+                    if (output.Length + read > output.Capacity)
+                        output.Capacity = (int)Math.Min(limit, Math.Max(2L * output.Capacity, output.Length + read));
+                    output.Write(chunk, 0, read);
+                }
+            }
             return (output.GetBuffer(), (int)output.Length);
         }
         catch (InvalidDataException e)
@@ -279,6 +295,9 @@ internal sealed class CocoJsonReader
             throw new InvalidInputException(path, $"cannot decompress: {e.Message}", e);
         }
     }
+
+    static InvalidInputException TooLarge(string path, string size, long limit) =>
+        new(path, $"JSON is {size}, above the limit of {limit} bytes (InputLimits.MaxJsonBytes)");
 
     /// <summary>After the top-level value: only whitespace may follow (reading on throws for anything else).</summary>
     public void EndOfValue(ref Utf8JsonReader reader)

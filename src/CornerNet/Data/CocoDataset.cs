@@ -65,6 +65,44 @@ public sealed class CocoDataset : IDetectionSource
         return new CocoDataset(annotations, imageDirectory);
     }
 
+    /// <summary>
+    /// Checks that every image file exists and that its header decodes within <paramref name="limits"/> (headers only:
+    /// fast enough to run before a long job). Returns the problems, one per bad image, with its index;
+    /// <paramref name="progress"/> receives the number of images checked so far.
+    /// </summary>
+    public IReadOnlyList<(int Index, InvalidInputException Problem)> CheckImages(InputLimits? limits = null, IProgress<int>? progress = null)
+    {
+        var problems = new List<(int, InvalidInputException)>();
+        for (int i = 0; i < Count; i++)
+        {
+            try
+            {
+                ImageDecoder.ReadHeader(ImagePath(i), limits);
+            }
+            catch (InvalidInputException e)
+            {
+                problems.Add((i, e));
+            }
+            progress?.Report(i + 1);
+        }
+        return problems;
+    }
+
+    /// <summary>
+    /// This dataset without the images at <paramref name="indices"/> and their annotations (e.g. images that cannot be
+    /// read, so that they are neither detected nor counted as missed).
+    /// </summary>
+    public CocoDataset Without(IReadOnlyCollection<int> indices)
+    {
+        if (indices.Count == 0) return this;
+        var removed = indices.Select(i => Annotations.Images[i].Id).ToHashSet();
+        var file = new CocoAnnotationFile(Annotations.Path,
+            Annotations.Images.Where(img => !removed.Contains(img.Id)).ToArray(),
+            Annotations.Annotations.Where(a => !removed.Contains(a.ImageId)).ToArray(),
+            Annotations.Categories);
+        return new CocoDataset(file, ImageDirectory);
+    }
+
     /// <summary>Full path of image <paramref name="index"/>.</summary>
     public string ImagePath(int index) => Path.Combine(ImageDirectory, Annotations.Images[index].FileName);
 

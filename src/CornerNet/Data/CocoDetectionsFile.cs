@@ -28,10 +28,11 @@ public sealed class CocoDetectionsFile
     }
 
     /// <summary>Reads and validates a COCO results file (<c>.json</c>, or gzip-compressed, recognised by its content).</summary>
+    /// <remarks>The decompressed size is bounded by <paramref name="limits"/> (default <see cref="InputLimits.Default"/>).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static CocoDetectionsFile Read(string path)
+    public static CocoDetectionsFile Read(string path, InputLimits? limits = null)
     {
-        var json = new CocoJsonReader(path);
+        var json = new CocoJsonReader(path, limits);
         var reader = json.Start();
         // A record takes about 90 bytes of JSON: size the list once instead of growing it.
         var detections = new List<CocoDetection>(json.Length / 90 + 16);

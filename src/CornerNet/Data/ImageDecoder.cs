@@ -4,16 +4,20 @@ using SkiaSharp;
 namespace CornerNet.Data;
 
 /// <summary>
-/// Decodes JPEG and PNG files (8-bit, 16-bit, grayscale, RGBA, palette) to a <see cref="BgrImage"/>
-/// with SkiaSharp. The EXIF orientation is applied, as OpenCV's <c>imread</c> does for the official
-/// code; an alpha channel is dropped (the colour values are kept unpremultiplied, as <c>imread</c>
-/// does); 16-bit samples are reduced to 8 bits.
+/// Decodes JPEG, PNG (8-bit, 16-bit, grayscale, RGBA, palette), BMP, GIF (first frame) and WebP files to a
+/// <see cref="BgrImage"/> with SkiaSharp. The EXIF orientation is applied, as OpenCV's <c>imread</c> does for the
+/// official code; an alpha channel is dropped (the colour values are kept unpremultiplied, as <c>imread</c> does);
+/// 16-bit samples are reduced to 8 bits. The size in the header is checked against <see cref="InputLimits"/> before
+/// any pixel memory is allocated, so a small file that claims a huge image is refused, not decoded.
 /// </summary>
 public static class ImageDecoder
 {
-    /// <summary>Decodes the image file at <paramref name="path"/>.</summary>
-    /// <exception cref="InvalidInputException">The file is missing, unreadable or not a decodable image.</exception>
-    public static BgrImage Decode(string path)
+    /// <summary>The formats decoded, as named in messages.</summary>
+    public const string AcceptedFormats = "JPEG, PNG, BMP, GIF or WebP";
+
+    /// <summary>Decodes the image file at <paramref name="path"/> within <paramref name="limits"/> (default <see cref="InputLimits.Default"/>).</summary>
+    /// <exception cref="InvalidInputException">The file is missing, unreadable, beyond the limits or not a decodable image.</exception>
+    public static BgrImage Decode(string path, InputLimits? limits = null)
     {
         byte[] data;
         try
@@ -22,25 +26,21 @@ public static class ImageDecoder
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidInputException(path, e is FileNotFoundException or DirectoryNotFoundException
-                ? "image file not found" : $"cannot read image file ({e.Message})", e);
+            throw Unreadable(path, e);
         }
-        return Decode(data, path);
+        return Decode(data, path, limits);
     }
 
     /// <summary>Decodes an encoded image held in memory; <paramref name="name"/> names it in errors.</summary>
-    /// <exception cref="InvalidInputException">The bytes are not a decodable image.</exception>
-    public static BgrImage Decode(byte[] encoded, string name)
+    /// <exception cref="InvalidInputException">The bytes are beyond the limits or not a decodable image.</exception>
+    public static BgrImage Decode(byte[] encoded, string name, InputLimits? limits = null)
     {
+        ArgumentNullException.ThrowIfNull(encoded);
         using var stream = new SKMemoryStream(encoded);
-        using var codec = SKCodec.Create(stream, out SKCodecResult created);
-        if (codec is null)
-            throw new InvalidInputException(name, created == SKCodecResult.IncompleteInput
-                ? "truncated image file" : "not a readable JPEG or PNG image");
+        using var codec = OpenCodec(SKCodec.Create(stream, out SKCodecResult created), created, name, limits, out _);
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Bgra8888, SKAlphaType.Unpremul);
-        if (info.Width <= 0 || info.Height <= 0)
-            throw new InvalidInputException(name, $"image has no pixels ({info.Width}×{info.Height})");
-        var bgra = new byte[info.BytesSize];
+        // Sizes in 64-bit arithmetic: SKImageInfo.BytesSize is an int and wraps for large images.
+        var bgra = new byte[(long)info.Width * 4 * info.Height];
         var handle = GCHandle.Alloc(bgra, GCHandleType.Pinned);
         SKCodecResult result;
         try
@@ -55,16 +55,82 @@ public static class ImageDecoder
         // silently learn from half-grey images, so it is an error like any other corruption.
         if (result != SKCodecResult.Success)
             throw new InvalidInputException(name, "truncated or corrupt image data");
-        var bgr = DropAlpha(bgra, info.Width, info.Height, info.RowBytes);
+        var bgr = DropAlpha(bgra, info.Width, info.Height, info.Width * 4);
         return Orient(bgr, codec.EncodedOrigin);
+    }
+
+    /// <summary>
+    /// Reads only the header of the image file at <paramref name="path"/> and checks it against <paramref name="limits"/>
+    /// (default <see cref="InputLimits.Default"/>): fast, for checking a dataset before a long run. Corrupt pixel data
+    /// after a valid header is found only by <see cref="Decode(string, InputLimits?)"/>.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The file is missing, unreadable, beyond the limits or not an image of an accepted format.</exception>
+    public static ImageHeader ReadHeader(string path, InputLimits? limits = null)
+    {
+        try
+        {
+            using var file = File.OpenRead(path);
+            using var stream = new SKManagedStream(file);
+            using var codec = OpenCodec(SKCodec.Create(stream, out SKCodecResult created), created, path, limits, out string format);
+            return new ImageHeader(codec.Info.Width, codec.Info.Height, format);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Unreadable(path, e);
+        }
+    }
+
+    static InvalidInputException Unreadable(string path, Exception e) =>
+        new(path, e is FileNotFoundException or DirectoryNotFoundException ? "image file not found" : $"cannot read image file ({e.Message})", e);
+
+    /// <summary>The codec, checked: an accepted format and a size within the limits (nothing is decoded yet).</summary>
+    static SKCodec OpenCodec(SKCodec? codec, SKCodecResult created, string name, InputLimits? limits, out string format)
+    {
+        if (codec is null)
+            throw new InvalidInputException(name, created == SKCodecResult.IncompleteInput
+                ? "truncated image file" : $"not a readable image ({AcceptedFormats})");
+        try
+        {
+            format = codec.EncodedFormat switch
+            {
+                SKEncodedImageFormat.Jpeg => "JPEG",
+                SKEncodedImageFormat.Png => "PNG",
+                SKEncodedImageFormat.Bmp => "BMP",
+                SKEncodedImageFormat.Gif => "GIF",
+                SKEncodedImageFormat.Webp => "WebP",
+                var other => throw new InvalidInputException(name, $"{other.ToString().ToUpperInvariant()} images are not supported ({AcceptedFormats})"),
+            };
+            CheckSize(codec.Info.Width, codec.Info.Height, name, limits ?? InputLimits.Default);
+            return codec;
+        }
+        catch
+        {
+            codec.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Throws when a <paramref name="width"/>×<paramref name="height"/> image is empty or beyond <paramref name="limits"/>.</summary>
+    internal static void CheckSize(long width, long height, string name, InputLimits limits)
+    {
+        if (width <= 0 || height <= 0)
+            throw new InvalidInputException(name, $"image has no pixels ({width}×{height})");
+        long side = Math.Max(width, height), pixels = width * height;
+        if (side > limits.MaxImageSide)
+            throw new InvalidInputException(name, $"image is {width}×{height}: its {side}-pixel side is above the limit of {limits.MaxImageSide} (InputLimits.MaxImageSide)");
+        if (pixels > limits.MaxImagePixels)
+            throw new InvalidInputException(name, $"image is {width}×{height} = {pixels / 1e6:0.#} megapixels, above the limit of {limits.MaxImagePixels / 1e6:0.#} (--max-image-megapixels, InputLimits.MaxImagePixels)");
+        // Whatever the limits say, the 4-byte decoding buffer must fit in one .NET array.
+        if (pixels * 4 > Array.MaxLength || width * 4 > int.MaxValue)
+            throw new InvalidInputException(name, $"image is {width}×{height}: {pixels * 4} bytes to decode, more than one buffer can hold");
     }
 
     static BgrImage DropAlpha(byte[] bgra, int width, int height, int rowBytes)
     {
-        var bgr = new byte[width * height * 3];
+        var bgr = new byte[(long)width * height * 3];
         for (int y = 0; y < height; y++)
         {
-            int s = y * rowBytes, d = y * width * 3;
+            long s = (long)y * rowBytes, d = (long)y * width * 3;
             for (int x = 0; x < width; x++, s += 4, d += 3)
             {
                 bgr[d] = bgra[s];
@@ -100,7 +166,7 @@ public static class ImageDecoder
                     SKEncodedOrigin.LeftBottom => (y, w - 1 - x),
                     _ => (x, y),
                 };
-                int s = (y * w + x) * 3, d = (oy * ow + ox) * 3;
+                long s = ((long)y * w + x) * 3, d = ((long)oy * ow + ox) * 3;
                 output[d] = src[s];
                 output[d + 1] = src[s + 1];
                 output[d + 2] = src[s + 2];

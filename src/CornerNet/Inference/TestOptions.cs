@@ -26,6 +26,26 @@ public sealed record TestOptions
     /// </summary>
     public int MaxPerImage { get; init; } = 100;
 
+    /// <summary>
+    /// Longest image side the network sees at scale 1 (null: no limit). A larger image is downscaled to it before the
+    /// network (every test scale is multiplied by the same factor) and its boxes are mapped back to the original
+    /// pixels. The default, 1536, keeps Hourglass-104 with flip within about 11 GB (README, "Input limits").
+    /// </summary>
+    public int? MaxSize { get; init; } = DefaultMaxSize;
+
+    /// <summary>The default <see cref="MaxSize"/>.</summary>
+    public const int DefaultMaxSize = 1536;
+
+    /// <summary>
+    /// The factor (below 1) by which a <paramref name="width"/>×<paramref name="height"/> image is downscaled under
+    /// <see cref="MaxSize"/>, or 1 when it fits.
+    /// </summary>
+    public double DownscaleFactor(int width, int height)
+    {
+        int side = Math.Max(width, height);
+        return MaxSize is int max && side > max ? (double)max / side : 1.0;
+    }
+
     /// <summary>The official config/CornerNet.json test, bugs included: scale 1, flip, Gaussian soft-NMS, all rows kept.</summary>
     public static TestOptions OfficialSingleScale => new() { Nms = SoftNmsOptions.Official(mergeBoxes: false, weightExp: 8f) };
 
@@ -45,6 +65,7 @@ public sealed record TestOptions
         if (Scales.Count == 0 || Scales.Any(s => !(s > 0) || double.IsInfinity(s)))
             throw new ArgumentException("test scales must be a non-empty list of positive numbers", nameof(Scales));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPerImage, 1, nameof(MaxPerImage));
+        if (MaxSize is int max) ArgumentOutOfRangeException.ThrowIfLessThan(max, 8, nameof(MaxSize));
         ArgumentNullException.ThrowIfNull(Decode, nameof(Decode));
         ArgumentNullException.ThrowIfNull(Nms, nameof(Nms));
         Decode.Validate();

@@ -84,12 +84,16 @@ public sealed class TestPipeline
     {
         ArgumentNullException.ThrowIfNull(image);
         var scales = new List<(float[] Decoded, int Batch, ScaleGeometry Geometry)>();
+        // An image above MaxSize: every scale shrinks by the same factor; the geometry maps the boxes back to its pixels.
+        double downscale = Options.DownscaleFactor(image.Width, image.Height);
+        if (downscale < 1 && (int)(Math.Min(image.Width, image.Height) * downscale * Options.Scales.Min()) < 1)
+            throw new InvalidInputException(null, $"a {image.Width}×{image.Height} image is too elongated to downscale to a longest side of {Options.MaxSize} pixels");
         using (no_grad())
         {
             foreach (double scale in Options.Scales)
             {
                 using var scope = NewDisposeScope();
-                var (input, geometry) = _preprocessor.Prepare(image, scale, _device);
+                var (input, geometry) = _preprocessor.Prepare(image, scale * downscale, _device);
                 var batch = Options.Flip ? TestImagePreprocessor.WithMirror(input) : input;
                 var decoded = _decodeBatch(batch);
                 if (decoded.dim() != 3 || decoded.shape[0] != batch.shape[0] || decoded.shape[2] != CornerDecoder.Columns)

@@ -6,7 +6,10 @@ namespace CornerNet.Model;
 /// <summary>
 /// Architecture and input conventions of a CornerNet model: everything needed to build the network and feed it.
 /// Serialized as snake_case JSON in model files (<c>__metadata__.config</c>) and accepted by <c>--config FILE</c>.
+/// Unknown keys are errors (a misspelt key would otherwise silently fall back to a default), and every size is
+/// bounded so that a hostile or mistyped file cannot make the network builder hang or allocate without end.
 /// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CornerNetConfig
 {
     /// <summary>Stem widths: the 7×7 stride-2 conv module and the stride-2 residual (paper: 128, 256).</summary>
@@ -59,6 +62,7 @@ public sealed record CornerNetConfig
     /// <summary>Parses and validates JSON; <paramref name="source"/> names the file for error messages.</summary>
     public static CornerNetConfig FromJson(string json, string source)
     {
+        CheckKeys(json, source);
         CornerNetConfig? config;
         try { config = JsonSerializer.Deserialize<CornerNetConfig>(json, JsonOptions); }
         catch (JsonException e) { throw new InvalidInputException(source, $"model config is not valid JSON ({e.Message.Split('\n')[0]})"); }
@@ -67,22 +71,66 @@ public sealed record CornerNetConfig
         return config;
     }
 
+    /// <summary>The JSON keys of a config, in declaration order.</summary>
+    public static IReadOnlyList<string> Keys { get; } = typeof(CornerNetConfig).GetProperties()
+        .Select(p => p.GetCustomAttributes(typeof(JsonPropertyNameAttribute), false).OfType<JsonPropertyNameAttribute>().FirstOrDefault()?.Name)
+        .OfType<string>().ToArray();
+
+    /// <summary>Refuses keys that are not config keys, naming the first (a typo would otherwise leave the default in place).</summary>
+    static void CheckKeys(string json, string source)
+    {
+        JsonDocument document;
+        try { document = JsonDocument.Parse(json); }
+        catch (JsonException e) { throw new InvalidInputException(source, $"model config is not valid JSON ({e.Message.Split('\n')[0]})"); }
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidInputException(source, "model config must be a JSON object");
+            foreach (var property in document.RootElement.EnumerateObject())
+                if (!Keys.Contains(property.Name))
+                    throw new InvalidInputException(source, $"model config: unknown key '{property.Name}' (known keys: {string.Join(", ", Keys)})");
+        }
+    }
+
+    /// <summary>Most stacked hourglasses accepted (the paper: 2).</summary>
+    public const int MaxStacks = 16;
+
+    /// <summary>Most hourglass levels accepted (the paper: 5).</summary>
+    public const int MaxLevels = 10;
+
+    /// <summary>Most residual modules per level accepted (the paper: 2 and 4).</summary>
+    public const int MaxModules = 64;
+
+    /// <summary>Widest layer accepted (the paper: 512).</summary>
+    public const int MaxWidth = 8192;
+
+    /// <summary>Most classes accepted (COCO: 80).</summary>
+    public const int MaxClasses = 100_000;
+
+    /// <summary>Largest training input side accepted (the paper: 511).</summary>
+    public const int MaxInputSide = 8192;
+
     /// <summary>Checks that the numbers describe a buildable network; throws naming <paramref name="source"/>.</summary>
     public void Validate(string source)
     {
         void Fail(string problem) => throw new InvalidInputException(source, "model config: " + problem);
         if (Stem is not { Length: 2 } || Stem.Any(s => s <= 0)) Fail("stem must be two positive widths");
-        if (Stacks < 1) Fail("stacks must be ≥ 1");
-        if (Levels < 1) Fail("levels must be ≥ 1");
+        if (Stacks < 1 || Stacks > MaxStacks) Fail($"stacks {Stacks} is not between 1 and {MaxStacks}");
+        if (Levels < 1 || Levels > MaxLevels) Fail($"levels {Levels} is not between 1 and {MaxLevels}");
         if (Dims is null || Dims.Length != Levels + 1 || Dims.Any(d => d <= 0)) Fail($"dims must have levels + 1 = {Levels + 1} positive entries");
-        if (Modules is null || Modules.Length != Levels + 1 || Modules.Any(m => m <= 0)) Fail($"modules must have levels + 1 = {Levels + 1} positive entries");
+        if (Modules is null || Modules.Length != Levels + 1 || Modules.Any(m => m <= 0 || m > MaxModules)) Fail($"modules must have levels + 1 = {Levels + 1} entries between 1 and {MaxModules}");
         if (Dims![0] != Stem![1]) Fail($"dims[0] ({Dims[0]}) must equal stem[1] ({Stem[1]})");
         if (CnvDim <= 0 || PoolDim <= 0) Fail("cnv_dim and pool_dim must be positive");
         int[] widths = [.. Stem, .. Dims, CnvDim, PoolDim];
+        if (widths.FirstOrDefault(w => w > MaxWidth) is int wideWidth and > 0) Fail($"channel width {wideWidth} is above the limit of {MaxWidth}");
         if (widths.FirstOrDefault(w => !GuardedConvolution.IsSafeWidth(w)) is int unsafeWidth and > 0)
             Fail($"channel width {unsafeWidth} must be at most 16 or a multiple of 16 (oneDNN's AVX-512 convolutions compute other widths wrongly on some CPUs; see GuardedConvolution)");
-        if (Classes < 1) Fail("classes must be ≥ 1");
+        if (Classes < 1 || Classes > MaxClasses) Fail($"classes {Classes} is not between 1 and {MaxClasses}");
         if (InputSize is not { Length: 2 } || OutputSize is not { Length: 2 }) Fail("input_size and output_size must be [height, width]");
+        if (InputSize!.Any(side => side < 1 || side > MaxInputSide)) Fail($"input_size sides must be between 1 and {MaxInputSide}");
+        double weights = ConvolutionWeights();
+        long limit = InputLimits.Default.MaxModelParameters;
+        if (weights > limit)
+            Fail($"describes a network of {weights / 1e9:0.##} billion weights ({weights * 4 / 1e9:0.#} GB), above the limit of {limit / 1e9:0.##} billion (InputLimits.MaxModelParameters)");
         if (Mean is not { Length: 3 } || Std is not { Length: 3 } || Std.Any(s => s <= 0)) Fail("mean and std must have 3 entries, std positive");
         if (ChannelOrder is not ("BGR" or "RGB")) Fail("channel_order must be \"BGR\" or \"RGB\"");
         for (int axis = 0; axis < 2; axis++)
@@ -91,6 +139,29 @@ public sealed record CornerNetConfig
             if (OutputSize![axis] != expected) Fail($"output_size {OutputSize[axis]} does not match input_size {InputSize[axis]} (the network gives {expected})");
             if (!AcceptsInputSide(InputSize[axis])) Fail($"input_size {InputSize[axis]} gives a {expected}-pixel map, which {Levels} hourglass levels cannot halve evenly (use e.g. 128k − 1)");
         }
+    }
+
+    /// <summary>
+    /// Convolution weights of the network (every stack's heads; biases and BatchNorm, under 1 %, not counted), in
+    /// floating point so that no size overflows: 201 million for Hourglass-104. Assumes the structural checks passed.
+    /// </summary>
+    internal double ConvolutionWeights()
+    {
+        static double Conv(double i, double o, int k) => i * o * k * k;
+        static double Residual(double i, double o) => Conv(i, o, 3) + Conv(o, o, 3) + (i != o ? Conv(i, o, 1) : 0);
+        double Hourglass(int level)
+        {
+            double curr = Dims[level], next = Dims[level + 1];
+            int m = Modules[level];
+            double total = m * Residual(curr, curr) + Residual(curr, next) + 2 * (m - 1) * Residual(next, next) + Residual(next, curr);
+            return total + (level + 1 < Levels ? Hourglass(level + 1) : Modules[level + 1] * Residual(next, next));
+        }
+        double dim = Dims[0], cnv = CnvDim, pool = PoolDim;
+        double corner = 2 * Conv(cnv, pool, 3) + Conv(pool, cnv, 3) + Conv(cnv, cnv, 1) + Conv(cnv, cnv, 3)
+            + new[] { Classes, 1, 2 }.Sum(outputs => Conv(cnv, dim, 3) + Conv(dim, outputs, 1));
+        double perStack = Hourglass(0) + Conv(dim, cnv, 3) + 2 * corner;
+        double joins = Conv(dim, dim, 1) + Conv(cnv, dim, 1) + Residual(dim, dim);
+        return Conv(3, Stem[0], 7) + Residual(Stem[0], Stem[1]) + Stacks * perStack + (Stacks - 1) * joins;
     }
 
     /// <summary>This configuration for square inputs of <paramref name="side"/> pixels (and the heatmap size they give).</summary>

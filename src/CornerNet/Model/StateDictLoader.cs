@@ -30,6 +30,7 @@ public static class StateDictLoader
             }
             if (!param.shape.SequenceEqual(value.shape))
                 mismatched.Add($"{name} is [{string.Join(",", value.shape)}] in the file, the model needs [{string.Join(",", param.shape)}]");
+            else if (param.is_floating_point()) CheckFloatingValues(name, value, source);
         }
         var unexpected = tensors.Keys.Where(k => !target.ContainsKey(k)).ToList();
         if (missing.Count + mismatched.Count + unexpected.Count > 0)
@@ -55,6 +56,24 @@ public static class StateDictLoader
                     using var zeroed = param.zero_();
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// A weight must be stored as floating point (an integer tensor would be converted without a word, e.g. quantized
+    /// I8 values taken as weights) and hold only finite values (NaN or Inf would give NaN detections everywhere).
+    /// </summary>
+    static void CheckFloatingValues(string name, Tensor value, string source)
+    {
+        if (!value.is_floating_point())
+            throw new WeightFileException(source, $"tensor '{name}' is stored as {value.dtype}; the model needs floating-point weights");
+        using var finite = value.isfinite();
+        using var all = finite.all();
+        if (!all.item<bool>())
+        {
+            using var notFinite = finite.logical_not();
+            using var count = notFinite.sum();
+            throw new WeightFileException(source, $"tensor '{name}' holds {count.item<long>()} NaN or infinite value(s)");
         }
     }
 }

@@ -113,7 +113,7 @@ public class ImageDecoderTests
     public void GarbageBytesAreRejectedWithTheName()
     {
         var e = Assert.Throws<InvalidInputException>(() => ImageDecoder.Decode("not an image at all"u8.ToArray(), "junk.jpg"));
-        Assert.Equal("junk.jpg: not a readable JPEG or PNG image", e.Message);
+        Assert.Equal("junk.jpg: not a readable image (JPEG, PNG, BMP, GIF or WebP)", e.Message);
     }
 
     [Fact]

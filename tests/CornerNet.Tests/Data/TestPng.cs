@@ -44,7 +44,7 @@ static class TestPng
         b[at] = (byte)(v >> 24); b[at + 1] = (byte)(v >> 16); b[at + 2] = (byte)(v >> 8); b[at + 3] = (byte)v;
     }
 
-    static uint Crc32(byte[] data)
+    internal static uint Crc32(byte[] data)
     {
         uint crc = 0xFFFFFFFF;
         foreach (byte d in data)
