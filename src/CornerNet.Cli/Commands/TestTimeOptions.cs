@@ -12,7 +12,7 @@ public sealed class TestTimeOptions
     readonly Option<int> _threads = new("--threads") { Description = "libtorch (or ONNX Runtime) threads (0: one per core).", DefaultValueFactory = _ => 0 };
     readonly Option<int> _maxSize = new("--max-size")
     {
-        Description = $"Downscale images whose longest side is above this before the network (boxes are mapped back; 0: never). The default keeps Hourglass-104 with --flip within about 11 GB.",
+        Description = $"Downscale images whose longest side is above this before the network (boxes are mapped back; 0: never). The default keeps Hourglass-104 with --flip within about 9 GB.",
         DefaultValueFactory = _ => TestOptions.DefaultMaxSize,
     };
     readonly ImagePreflight _images = new();

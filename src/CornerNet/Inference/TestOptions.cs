@@ -29,7 +29,7 @@ public sealed record TestOptions
     /// <summary>
     /// Longest image side the network sees at scale 1 (null: no limit). A larger image is downscaled to it before the
     /// network (every test scale is multiplied by the same factor) and its boxes are mapped back to the original
-    /// pixels. The default, 1536, keeps Hourglass-104 with flip within about 11 GB (README, "Input limits").
+    /// pixels. The default, 1536, keeps Hourglass-104 with flip within about 9 GB (README, "Input limits").
     /// </summary>
     public int? MaxSize { get; init; } = DefaultMaxSize;
 

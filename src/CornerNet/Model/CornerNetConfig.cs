@@ -145,15 +145,16 @@ public sealed record CornerNetConfig
     /// Convolution weights of the network (every stack's heads; biases and BatchNorm, under 1 %, not counted), in
     /// floating point so that no size overflows: 201 million for Hourglass-104. Assumes the structural checks passed.
     /// </summary>
-    internal double ConvolutionWeights()
+    public double ConvolutionWeights()
     {
         static double Conv(double i, double o, int k) => i * o * k * k;
-        static double Residual(double i, double o) => Conv(i, o, 3) + Conv(o, o, 3) + (i != o ? Conv(i, o, 1) : 0);
+        // A residual has a 1×1 skip convolution when it changes the width or has stride 2.
+        static double Residual(double i, double o, bool stride2 = false) => Conv(i, o, 3) + Conv(o, o, 3) + (i != o || stride2 ? Conv(i, o, 1) : 0);
         double Hourglass(int level)
         {
             double curr = Dims[level], next = Dims[level + 1];
             int m = Modules[level];
-            double total = m * Residual(curr, curr) + Residual(curr, next) + 2 * (m - 1) * Residual(next, next) + Residual(next, curr);
+            double total = m * Residual(curr, curr) + Residual(curr, next, stride2: true) + 2 * (m - 1) * Residual(next, next) + Residual(next, curr);
             return total + (level + 1 < Levels ? Hourglass(level + 1) : Modules[level + 1] * Residual(next, next));
         }
         double dim = Dims[0], cnv = CnvDim, pool = PoolDim;
@@ -161,7 +162,7 @@ public sealed record CornerNetConfig
             + new[] { Classes, 1, 2 }.Sum(outputs => Conv(cnv, dim, 3) + Conv(dim, outputs, 1));
         double perStack = Hourglass(0) + Conv(dim, cnv, 3) + 2 * corner;
         double joins = Conv(dim, dim, 1) + Conv(cnv, dim, 1) + Residual(dim, dim);
-        return Conv(3, Stem[0], 7) + Residual(Stem[0], Stem[1]) + Stacks * perStack + (Stacks - 1) * joins;
+        return Conv(3, Stem[0], 7) + Residual(Stem[0], Stem[1], stride2: true) + Stacks * perStack + (Stacks - 1) * joins;
     }
 
     /// <summary>This configuration for square inputs of <paramref name="side"/> pixels (and the heatmap size they give).</summary>
