@@ -72,12 +72,38 @@ public static class ImageDecoder
             using var file = File.OpenRead(path);
             using var stream = new SKManagedStream(file);
             using var codec = OpenCodec(SKCodec.Create(stream, out SKCodecResult created), created, path, limits, out string format);
+            if (MissingEnd(file, format) is string problem) throw new InvalidInputException(path, problem);
             return new ImageHeader(codec.Info.Width, codec.Info.Height, format);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw Unreadable(path, e);
         }
+    }
+
+    /// <summary>
+    /// Why the file is cut short, from its end alone (cheap: the commonest corruption is a truncated copy or download),
+    /// or null. PNG must hold its IEND chunk and JPEG its end-of-image marker near the end; WebP's RIFF size must fit in
+    /// the file. Other formats, and corruption inside the data, are found by decoding.
+    /// </summary>
+    static string? MissingEnd(FileStream file, string format)
+    {
+        long length = file.Length;
+        if (format == "WebP")
+        {
+            var riff = new byte[8];
+            file.Position = 0;
+            file.ReadExactly(riff);
+            long size = BitConverter.ToUInt32(riff, 4) + 8L;
+            return size > length ? $"truncated image file ({length} of the {size} bytes its header announces)" : null;
+        }
+        if (format is not ("PNG" or "JPEG")) return null;
+        int tail = (int)Math.Min(length, 4096);
+        var end = new byte[tail];
+        file.Position = length - tail;
+        file.ReadExactly(end);
+        bool found = format == "PNG" ? end.AsSpan().IndexOf("IEND"u8) >= 0 : end.AsSpan().IndexOf([(byte)0xFF, (byte)0xD9]) >= 0;
+        return found ? null : $"truncated image file (no {(format == "PNG" ? "IEND chunk" : "end-of-image marker")} at its end)";
     }
 
     static InvalidInputException Unreadable(string path, Exception e) =>

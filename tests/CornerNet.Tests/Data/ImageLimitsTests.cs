@@ -63,4 +63,24 @@ public class ImageLimitsTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Theory]
+    [InlineData("png")]
+    [InlineData("jpeg")]
+    [InlineData("webp")]
+    public void HeaderCheckFindsATruncatedFile(string format)
+    {
+        string dir = Directory.CreateTempSubdirectory("truncated-").FullName;
+        try
+        {
+            var whole = TestImageFiles.Encode(format, 64, 48, seed: 3);
+            string path = Path.Combine(dir, "a." + format);
+            File.WriteAllBytes(path, whole);
+            ImageDecoder.ReadHeader(path);
+            File.WriteAllBytes(path, whole[..(whole.Length * 2 / 3)]);
+            var e = Assert.Throws<InvalidInputException>(() => ImageDecoder.ReadHeader(path));
+            Assert.StartsWith($"{path}: truncated image file", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }
