@@ -123,7 +123,7 @@ public static class TrainCommand
             }
             catch (TrainingDivergedException e)
             {
-                Console.Error.WriteLine($"cornernet: {e.Message}");
+                Console.Error.WriteLine(group.Size > 1 ? $"cornernet: rank {group.Rank} of {group.Size}: {e.Message}" : $"cornernet: {e.Message}");
                 return 1;
             }
         }));
