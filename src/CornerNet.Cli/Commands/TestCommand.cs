@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using CornerNet.Data;
+using CornerNet.Distributed;
 using CornerNet.Evaluation;
 using CornerNet.Inference;
 using Spectre.Console;
@@ -10,6 +11,7 @@ namespace CornerNet.Cli.Commands;
 /// <summary>
 /// <c>cornernet test MODEL --gt GT.json --images DIR [--json OUT.json] [--metrics FILE] [--plot FILE]</c>: detects on every
 /// image of a COCO dataset, writes the results, evaluates them with the pycocotools-exact evaluator and plots PR curves.
+/// Under <c>mpirun</c> the images are shared among the processes; rank 0 gathers the detections and writes everything.
 /// </summary>
 public static class TestCommand
 {
@@ -26,14 +28,20 @@ public static class TestCommand
         var testTime = new TestTimeOptions();
         var command = new Command("test", "Detect on a whole COCO-format dataset, then evaluate with COCO metrics.") { model, gt, images, json, metricsFile, plot, skipBad };
         testTime.AddTo(command);
-        command.SetAction(parse => CommandRunner.Run(() =>
+        command.SetAction(parse => MpiJob.Run(group =>
         {
             var options = testTime.Read(parse);
+            if (group.Size > 1 && parse.GetValue(testTime.Threads) == 0) TorchRuntime.SetThreads(MpiJob.DefaultThreads());
             var dataset = CocoDataset.Open(parse.GetValue(gt)!.FullName, parse.GetValue(images)!.FullName);
             bool skip = parse.GetValue(skipBad);
             var bad = ImagePreflight.Check(Enumerable.Range(0, dataset.Count).Select(dataset.ImagePath).ToArray(), skip, "images");
             using var detector = Detector.Load(parse.GetValue(model)!.FullName, testTime.Engine(parse), options);
-            var (detections, skippedImages, seconds) = DetectAll(detector, dataset, skip, bad);
+            var shard = ShardedDetections.Shard(group, dataset.Count).Where(i => !bad.Contains(i)).ToList();
+            var (mine, seconds) = DetectAll(detector, dataset, shard, skip, showProgress: group.Rank == 0);
+            var gathered = ShardedDetections.Gather(group, mine);
+            if (gathered is not { } result) return 0;
+            var (detections, skippedImages) = result;
+            skippedImages = [.. skippedImages.Concat(bad).Order()];
             int skipped = skippedImages.Count;
             // Skipped images are left out of the evaluation too: their boxes were never looked for.
             dataset = dataset.Without(skippedImages);
@@ -60,10 +68,11 @@ public static class TestCommand
         return command;
     }
 
-    static (List<CocoDetection> Detections, List<int> Skipped, double Seconds) DetectAll(Detector detector, CocoDataset dataset, bool skipBad, IReadOnlySet<int> bad)
+    /// <summary>Detects images <paramref name="indices"/> of <paramref name="dataset"/>: per image its detections, or null when skipped.</summary>
+    static (List<(int Index, IReadOnlyList<CocoDetection>? Detections)> PerImage, double Seconds) DetectAll(
+        Detector detector, CocoDataset dataset, IReadOnlyList<int> indices, bool skipBad, bool showProgress)
     {
-        var detections = new List<CocoDetection>();
-        var skipped = bad.Order().ToList();
+        var perImage = new List<(int, IReadOnlyList<CocoDetection>?)>(indices.Count);
         int downscaled = 0;
         var clock = Stopwatch.StartNew();
         void DetectOne(int i)
@@ -78,20 +87,24 @@ public static class TestCommand
             {
                 // A header that reads well can still hold corrupt pixel data.
                 Console.Error.WriteLine($"warning: skipping {e.Message}");
-                skipped.Add(i);
+                perImage.Add((i, null));
                 return;
             }
             if (detector.Options.DownscaleFactor(image.Width, image.Height) < 1) downscaled++;
             long id = dataset.Annotations.Images[i].Id;
-            detections.AddRange(detector.Detect(image).Select(d => d.ToCoco(id)));
+            perImage.Add((i, detector.Detect(image).Select(d => d.ToCoco(id)).ToList()));
         }
-        if (!Terminal.Interactive)
+        if (!showProgress)
         {
-            int every = Math.Max(1, dataset.Count / 20);
-            for (int i = 0; i < dataset.Count; i++)
+            foreach (int i in indices) DetectOne(i);
+        }
+        else if (!Terminal.Interactive)
+        {
+            int every = Math.Max(1, indices.Count / 20);
+            for (int k = 0; k < indices.Count; k++)
             {
-                DetectOne(i);
-                if ((i + 1) % every == 0 || i + 1 == dataset.Count) Console.WriteLine($"detected {i + 1}/{dataset.Count} images");
+                DetectOne(indices[k]);
+                if ((k + 1) % every == 0 || k + 1 == indices.Count) Console.WriteLine($"detected {k + 1}/{indices.Count} images");
             }
         }
         else
@@ -99,8 +112,8 @@ public static class TestCommand
             Terminal.Current().Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(context =>
                 {
-                    var task = context.AddTask("detecting", maxValue: dataset.Count);
-                    for (int i = 0; i < dataset.Count; i++)
+                    var task = context.AddTask("detecting", maxValue: indices.Count);
+                    foreach (int i in indices)
                     {
                         DetectOne(i);
                         task.Increment(1);
@@ -109,6 +122,6 @@ public static class TestCommand
         }
         if (downscaled > 0)
             Console.Error.WriteLine($"note: {downscaled} image(s) with a side above --max-size {detector.Options.MaxSize} were downscaled for the network; boxes are in the original pixels");
-        return (detections, skipped, clock.Elapsed.TotalSeconds);
+        return (perImage, clock.Elapsed.TotalSeconds);
     }
 }

@@ -22,6 +22,9 @@ public sealed class TestTimeOptions
         DefaultValueFactory = _ => "torch",
     };
 
+    /// <summary>The <c>--threads</c> option (0: one per core).</summary>
+    public Option<int> Threads => _threads;
+
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {

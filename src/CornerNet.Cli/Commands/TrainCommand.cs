@@ -19,7 +19,9 @@ public static class TrainCommand
         var valData = new Option<DirectoryInfo?>("--val-data") { Description = "Validation dataset folder (annotations.json + images/): loss and COCO AP at every --validate-every and at the end." };
         var preset = new Option<string>("--preset") { Description = $"Model preset: {string.Join(", ", ModelPresets.Names)}.", DefaultValueFactory = _ => "tiny" };
         var config = new Option<FileInfo?>("--config") { Description = "Model config JSON (overrides --preset; classes come from the dataset)." };
-        var batch = new Option<int>("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 4 };
+        var batch = new Option<int>("--batch-size") { Description = "Images per batch (under mpirun: the whole job's batch, split across the processes).", DefaultValueFactory = _ => 4 };
+        var chunkSizes = new Option<string?>("--chunk-sizes") { Description = "Under mpirun: images of each batch per process, e.g. 4,5,5 (default: as even as possible)." };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:K (under mpirun, cuda is cuda:<local rank>).", DefaultValueFactory = _ => "cpu" };
         var accumulate = new Option<int>("--accumulate") { Description = "Batches per optimizer step (gradient accumulation).", DefaultValueFactory = _ => 1 };
         var iterations = new Option<int>("--iterations") { Description = "Optimizer steps.", DefaultValueFactory = _ => 1000 };
         var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 2.5e-4 };
@@ -37,24 +39,27 @@ public static class TrainCommand
         var workers = new Option<int>("--workers") { Description = "Loader threads (0: one per core).", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder to create.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"))) };
-        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this folder with its saved options (dataset options must be given again)." };
+        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this folder with its saved options (dataset options must be given again; --iterations may change; --batch-size and --accumulate may change if their product stays the same, e.g. to resume on another number of processes)." };
 
         var command = new Command("train", "Train CornerNet on a COCO-format dataset.")
         {
-            data, annotations, images, valData, preset, config, batch, accumulate, iterations, lr, lrSteps, lrFactor, seed,
+            data, annotations, images, valData, preset, config, batch, chunkSizes, device, accumulate, iterations, lr, lrSteps, lrFactor, seed,
             checkpointEvery, validateEvery, radius, radiusValue, noPenalty, noPooling, noAugment, skipBadImages, workers, threads, output, resume,
         };
         var imageChecks = new ImagePreflight();
         imageChecks.AddTo(command);
-        command.SetAction(parse => CommandRunner.Run(() =>
+        command.SetAction(parse => MpiJob.Run(group =>
         {
-            TorchRuntime.SetThreads(parse.GetValue(threads));
+            bool lead = group.Rank == 0;
+            int threadCount = parse.GetValue(threads);
+            TorchRuntime.SetThreads(threadCount > 0 ? threadCount : MpiJob.DefaultThreads());
             imageChecks.ApplyLimits(parse);
             var train = OpenDataset(parse.GetValue(data), parse.GetValue(annotations), parse.GetValue(images));
             var validationDir = parse.GetValue(valData);
             var validation = validationDir is null ? null : OpenDataset(validationDir, null, null);
-            foreach (var warning in train.Warnings.Concat(validation?.Warnings ?? Array.Empty<string>()))
-                Console.Error.WriteLine($"warning: {warning}");
+            if (lead)
+                foreach (var warning in train.Warnings.Concat(validation?.Warnings ?? Array.Empty<string>()))
+                    Console.Error.WriteLine($"warning: {warning}");
 
             var resumeDir = parse.GetValue(resume);
             TrainOptions options;
@@ -63,6 +68,10 @@ public static class TrainCommand
             {
                 runDirectory = resumeDir.FullName;
                 options = Trainer.ReadOptions(runDirectory);
+                options = WithBatchOverride(options, parse.GetResult(batch) is { Implicit: false } ? parse.GetValue(batch) : null,
+                    parse.GetResult(accumulate) is { Implicit: false } ? parse.GetValue(accumulate) : null);
+                // A resumed run may be extended (or stopped earlier) by giving --iterations again.
+                if (parse.GetResult(iterations) is { Implicit: false }) options = options with { Iterations = parse.GetValue(iterations) };
             }
             else
             {
@@ -91,7 +100,7 @@ public static class TrainCommand
                     SkipBadImages = parse.GetValue(skipBadImages),
                     Workers = parse.GetValue(workers),
                 };
-                if (File.Exists(Path.Combine(runDirectory, "checkpoint.safetensors")))
+                if (lead && File.Exists(Path.Combine(runDirectory, "checkpoint.safetensors")))
                     throw new InvalidInputException(runDirectory, "already holds a training run; use --resume to continue it or choose another --out");
             }
 
@@ -105,26 +114,57 @@ public static class TrainCommand
                 if (validation.Count == 0) throw new InvalidInputException(validation.Annotations.Path, "none of the validation images can be read");
             }
 
-            var trainer = new Trainer(options, train, train.Classes, runDirectory, validation);
+            var trainer = new Trainer(options, train, train.Classes, runDirectory, validation)
+            {
+                Group = group,
+                ChunkSizes = ParseChunkSizes(parse.GetValue(chunkSizes)),
+                Device = MpiJob.ParseDevice(parse.GetValue(device)!, group),
+            };
             using var cancel = new CtrlCCancellation("stopping after this iteration; writing a checkpoint…");
             try
             {
-                trainer.Warning = w => Console.Error.WriteLine($"warning: {w}");
+                trainer.Warning = w => Console.Error.WriteLine(group.Size > 1 ? $"warning: rank {group.Rank}: {w}" : $"warning: {w}");
                 if (validation is not null) trainer.ValidationAP = model => ModelValidation.Evaluate(model, validation).AP;
                 trainer.Validated = v => Console.WriteLine($"validation at {v.Iteration}: loss {v.Loss:F4}" + (v.AP is double ap ? $", AP {ap:F3}" : ""));
-                int done = TrainingProgressDisplay.Run(trainer, options.Iterations, resumeDir is not null, cancel.Token);
-                Console.WriteLine(done == options.Iterations
+                int done = lead
+                    ? TrainingProgressDisplay.Run(trainer, options.Iterations, resumeDir is not null, cancel.Token)
+                    : trainer.Run(resumeDir is not null, cancel.Token);
+                if (lead) Console.WriteLine(done == options.Iterations
                     ? $"done: {trainer.ModelPath}"
                     : $"stopped at iteration {done}; continue with: cornernet train --resume {runDirectory} (plus the dataset options)");
                 return 0;
             }
             catch (TrainingDivergedException e)
             {
-                Console.Error.WriteLine($"cornernet: {e.Message}");
+                Console.Error.WriteLine(group.Size > 1 ? $"cornernet: rank {group.Rank} of {group.Size}: {e.Message}" : $"cornernet: {e.Message}");
                 return 1;
             }
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The saved options with a new batch size and accumulation for a resumed run. Their product, the images per
+    /// optimizer step, must stay the same (so the data order does): 8 images on 2 processes may continue as 4 × 2 on one.
+    /// </summary>
+    static TrainOptions WithBatchOverride(TrainOptions saved, int? batchSize, int? accumulate)
+    {
+        if (batchSize is null && accumulate is null) return saved;
+        var changed = saved with { BatchSize = batchSize ?? saved.BatchSize, Accumulate = accumulate ?? saved.Accumulate };
+        if (changed.BatchSize * changed.Accumulate != saved.BatchSize * saved.Accumulate)
+            throw new InvalidInputException(null, $"the run takes {saved.BatchSize * saved.Accumulate} images per step (--batch-size {saved.BatchSize} --accumulate {saved.Accumulate}); " +
+                $"--batch-size {changed.BatchSize} --accumulate {changed.Accumulate} would take {changed.BatchSize * changed.Accumulate}");
+        return changed;
+    }
+
+    static int[]? ParseChunkSizes(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var sizes = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], out sizes[i])) throw new InvalidInputException(null, $"--chunk-sizes '{text}' is not a comma-separated list of integers");
+        return sizes;
     }
 
     /// <summary>A dataset from a folder (annotations.json + images/) or from an annotation file and an image folder.</summary>

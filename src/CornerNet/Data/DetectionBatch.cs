@@ -27,7 +27,8 @@ public sealed class DetectionBatch : IDisposable
 
     internal DetectionBatch(IReadOnlyList<TrainingSample> samples, IReadOnlyList<int> indices)
     {
-        int width = samples[0].Width, height = samples[0].Height;
+        // An empty batch (a process's empty chunk of a short last batch) has a 0 × 3 × 0 × 0 image tensor.
+        int width = samples.Count > 0 ? samples[0].Width : 0, height = samples.Count > 0 ? samples[0].Height : 0;
         int size = 3 * width * height;
         var values = new float[samples.Count * size];
         for (int i = 0; i < samples.Count; i++) Array.Copy(samples[i].Input, 0, values, i * size, size);

@@ -60,14 +60,24 @@ public sealed class DetectionLoader
         int batchSize = Options.BatchSize;
         // Samples are seeded by (seed, epoch, dataset index), so starting part-way gives the same batches as a full pass.
         var order = Order(epoch)[Math.Min(_source.Count, firstBatch * batchSize)..];
-        using var run = new EpochRun(this, order, epoch);
+        // Each batch's positions in the order this process loads: all of them, or its chunk only.
+        var batches = new List<int[]>();
         for (int start = 0; start < order.Length; start += batchSize)
         {
-            var samples = new List<TrainingSample>(batchSize);
-            var indices = new List<int>(batchSize);
-            for (int p = start; p < Math.Min(order.Length, start + batchSize); p++)
+            int end = Math.Min(order.Length, start + batchSize);
+            if (Options.Chunk is { } chunk) batches.Add(Enumerable.Range(start + chunk.Offset, Math.Max(0, Math.Min(chunk.Count, end - start - chunk.Offset))).ToArray());
+            else batches.Add(Enumerable.Range(start, end - start).ToArray());
+        }
+        var positions = batches.SelectMany(p => p).ToArray();
+        using var run = new EpochRun(this, positions.Select(p => order[p]).ToArray(), epoch);
+        int taken = 0;
+        foreach (var batch in batches)
+        {
+            var samples = new List<TrainingSample>(batch.Length);
+            var indices = new List<int>(batch.Length);
+            foreach (int p in batch)
             {
-                object result = run.Take(p);
+                object result = run.Take(taken++);
                 if (result is TrainingSample sample)
                 {
                     samples.Add(sample);
@@ -82,7 +92,8 @@ public sealed class DetectionLoader
                     ExceptionDispatchInfo.Capture((Exception)result).Throw();
                 }
             }
-            if (samples.Count > 0) yield return new DetectionBatch(samples, indices);
+            // With a chunk every batch is yielded, even empty, so that all processes step through the same batches.
+            if (samples.Count > 0 || Options.Chunk is not null) yield return new DetectionBatch(samples, indices);
         }
     }
 

@@ -23,4 +23,14 @@ public sealed record DetectionLoaderOptions
     /// instead of failing with their <see cref="InvalidInputException"/>.
     /// </summary>
     public bool SkipBadImages { get; init; }
+
+    /// <summary>
+    /// Load only positions <c>Offset…Offset+Count−1</c> of every batch (this process's chunk in data-parallel training).
+    /// Then every batch is yielded, even when its chunk is empty (so that all processes step through the same batches).
+    /// Null: the whole batch.
+    /// </summary>
+    public BatchChunk? Chunk { get; init; }
 }
+
+/// <summary>The positions <see cref="Offset"/>…<see cref="Offset"/>+<see cref="Count"/>−1 of a batch.</summary>
+public readonly record struct BatchChunk(int Offset, int Count);

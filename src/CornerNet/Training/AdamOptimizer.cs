@@ -16,6 +16,9 @@ public sealed class AdamOptimizer : IDisposable
     readonly Dictionary<string, Tensor> _expAvg = new();
     readonly Dictionary<string, Tensor> _expAvgSq = new();
 
+    /// <summary>The optimized parameters, in order.</summary>
+    public IEnumerable<Tensor> Parameters => _parameters.Select(p => p.Param);
+
     /// <summary>Learning rate used by the next <see cref="Step"/>.</summary>
     public double LearningRate { get; set; }
 
@@ -29,7 +32,7 @@ public sealed class AdamOptimizer : IDisposable
     public double Epsilon { get; } = 1e-8;
 
     /// <summary>Number of updates done so far.</summary>
-    public long StepCount { get; private set; }
+    public long StepCount { get; internal set; }
 
     /// <summary>Optimizes the trainable <paramref name="parameters"/> (name, tensor) with learning rate <paramref name="learningRate"/>.</summary>
     public AdamOptimizer(IEnumerable<(string Name, Tensor Param)> parameters, double learningRate)
@@ -86,6 +89,17 @@ public sealed class AdamOptimizer : IDisposable
             using var denom = v.sqrt();
             denom.div_(sqrtBias2).add_(epsilon, KeptScalars.One);
             p.addcdiv_(m, denom, negativeStep);
+        }
+    }
+
+    /// <summary>Creates the (zero) moments of every parameter that has none yet, as the first <see cref="Step"/> would.</summary>
+    internal void CreateState()
+    {
+        foreach (var (name, p) in _parameters)
+        {
+            if (_expAvg.ContainsKey(name)) continue;
+            _expAvg[name] = zeros_like(p).DetachFromDisposeScope();
+            _expAvgSq[name] = zeros_like(p).DetachFromDisposeScope();
         }
     }
 

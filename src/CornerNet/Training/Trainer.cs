@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CornerNet.Data;
+using CornerNet.Distributed;
 using CornerNet.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -13,6 +14,11 @@ namespace CornerNet.Training;
 /// the end, <c>train_options.json</c>, <c>losses.csv</c>, TensorBoard events and <c>loss_curve.png</c>. The data order and
 /// augmentation depend only on the seed and the iteration, so <see cref="Run"/> with <c>resume</c> continues a run
 /// exactly where its checkpoint left it.
+/// <para>Data-parallel (<see cref="Group"/> of several processes): each batch of <see cref="TrainOptions.BatchSize"/>
+/// images is split into <see cref="ChunkSizes"/>, each process loads and runs only its chunk, the gradients are summed
+/// by <see cref="GradientAllReduce"/> after the backward passes, and rank 0 alone writes the run folder. The result is
+/// that of one process with the same batches accumulated chunk by chunk. BatchNorm statistics are per process, as in
+/// the official DataParallel; the saved ones are rank 0's.</para>
 /// </summary>
 public sealed class Trainer
 {
@@ -33,6 +39,15 @@ public sealed class Trainer
 
     /// <summary>Computes COCO AP of a model on the validation set (supplied by the caller, which owns detection).</summary>
     public Func<CornerNetModel, double>? ValidationAP { get; set; }
+
+    /// <summary>The processes this run is spread over (default: this process alone). Rank 0 writes every output.</summary>
+    public IProcessGroup Group { get; init; } = SingleProcess.Instance;
+
+    /// <summary>Images of each batch per process (null: as even as possible); see <see cref="Training.ChunkSizes"/>.</summary>
+    public IReadOnlyList<int>? ChunkSizes { get; init; }
+
+    /// <summary>Where the model runs (default: the CPU). Under MPI, each process is given its own.</summary>
+    public Device? Device { get; init; }
 
     /// <summary>Path of the run's checkpoint.</summary>
     public string CheckpointPath => Path.Combine(_runDirectory, "checkpoint.safetensors");
@@ -68,14 +83,31 @@ public sealed class Trainer
     /// </summary>
     public int Run(bool resume = false, CancellationToken cancel = default)
     {
-        Directory.CreateDirectory(_runDirectory);
-        AtomicFile.WriteAllText(Path.Combine(_runDirectory, "train_options.json"), _options.ToJson());
+        var group = Group;
+        bool lead = group.Rank == 0;
+        var chunks = Training.ChunkSizes.Split(_options.BatchSize, group.Size, ChunkSizes);
+        if (lead)
+        {
+            Directory.CreateDirectory(_runDirectory);
+            AtomicFile.WriteAllText(Path.Combine(_runDirectory, "train_options.json"), _options.ToJson());
+        }
         var config = _options.Model;
+        var device = Device ?? CPU;
 
         manual_seed(_options.Seed);
         using var model = new CornerNetModel(config);
+        model.to(device);
         using var optimizer = new AdamOptimizer(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), _options.LearningRate);
-        int done = resume ? TrainingCheckpoint.Load(CheckpointPath, model, optimizer) : 0;
+        // Only rank 0 reads the checkpoint (other machines need not see the run folder); the state is then broadcast.
+        int done = resume && lead ? TrainingCheckpoint.Load(CheckpointPath, model, optimizer) : 0;
+        using var reduction = group.Size > 1 ? new GradientAllReduce(group, optimizer.Parameters) : null;
+        if (group.Size > 1)
+        {
+            Span<int> start = [done];
+            group.AllReduceMax(start);
+            done = start[0];
+            GradientAllReduce.BroadcastState(group, model, optimizer);
+        }
         model.train();
 
         var schedule = new LearningRateSchedule(_options.LearningRate, _options.LearningRateSteps, _options.LearningRateFactor);
@@ -91,8 +123,9 @@ public sealed class Trainer
             Workers = _options.Workers > 0 ? _options.Workers : Environment.ProcessorCount,
             Seed = _options.Seed,
             SkipBadImages = _options.SkipBadImages,
+            Chunk = group.Size > 1 ? Training.ChunkSizes.ChunkOf(chunks, group.Rank) : null,
         });
-        using var log = new LossLog(_runDirectory, done);
+        using var log = lead ? new LossLog(_runDirectory, done) : null;
         using var batches = BatchStream(loader, (long)done * _options.Accumulate).GetEnumerator();
 
         var clock = Stopwatch.StartNew();
@@ -103,32 +136,57 @@ public sealed class Trainer
         {
             for (int iteration = done + 1; iteration <= _options.Iterations; iteration++)
             {
-                if (cancel.IsCancellationRequested) break;
+                // All processes stop at the same iteration (Ctrl-C may reach only some of them).
+                Span<int> stop = [cancel.IsCancellationRequested ? 1 : 0];
+                group.AllReduceMax(stop);
+                if (stop[0] != 0) break;
                 double rate = schedule.RateAt(iteration);
                 optimizer.LearningRate = rate;
                 optimizer.ZeroGrad();
                 double total = 0, focal = 0, pull = 0, push = 0, offset = 0;
+                long stepImages = 0;
                 for (int a = 0; a < _options.Accumulate; a++)
                 {
                     using var scope = NewDisposeScope();
                     batches.MoveNext();
                     using var batch = batches.Current;
-                    var targets = BuildTargets(batch, targetOptions, ref beyondCap);
-                    var stacks = model.forward(batch.Images);
+                    // Each process weighs its chunk's loss by 1/(accumulate × processes with images), so that the
+                    // summed gradients are the average over chunks, as one process accumulating them gets.
+                    Span<int> active = [batch.Count > 0 ? 1 : 0];
+                    group.AllReduceSum(active);
+                    if (active[0] == 0)
+                    {
+                        // Every image of this batch was skipped: one process would not have seen the batch at all.
+                        a--;
+                        continue;
+                    }
+                    stepImages += batch.Count;
+                    if (batch.Count == 0) continue;
+                    double weight = 1.0 / (_options.Accumulate * active[0]);
+                    var targets = BuildTargets(batch, targetOptions, device, ref beyondCap);
+                    var stacks = model.forward(batch.Images.to(device));
                     var parts = CornerNetLoss.Compute(
                         stacks.Select(h => StackOutputs.FromMaps(h.TlHeats, h.BrHeats, h.TlTags, h.BrTags, h.TlRegrs, h.BrRegrs, targets)).ToList(),
                         targets, _options.PullWeight, _options.PushWeight, _options.OffsetWeight);
                     double value = parts.Total.item<float>();
                     if (!double.IsFinite(value))
                         throw new TrainingDivergedException(iteration, $"focal {parts.Focal.item<float>()}, pull {parts.Pull.item<float>()}, push {parts.Push.item<float>()}, offset {parts.Offset.item<float>()}");
-                    using (var share = (1.0 / _options.Accumulate).ToScalar()) parts.Total.mul(share).backward();
-                    total += value / _options.Accumulate;
-                    focal += parts.Focal.item<float>() / _options.Accumulate;
-                    pull += parts.Pull.item<float>() / _options.Accumulate;
-                    push += parts.Push.item<float>() / _options.Accumulate;
-                    offset += parts.Offset.item<float>() / _options.Accumulate;
-                    images += batch.Count;
+                    using (var share = weight.ToScalar()) parts.Total.mul(share).backward();
+                    total += value * weight;
+                    focal += parts.Focal.item<float>() * weight;
+                    pull += parts.Pull.item<float>() * weight;
+                    push += parts.Push.item<float>() * weight;
+                    offset += parts.Offset.item<float>() * weight;
                 }
+                if (group.Size > 1)
+                {
+                    reduction!.SumGradients();
+                    // The logged losses are the averages over all chunks of the step.
+                    Span<double> sums = [total, focal, pull, push, offset, stepImages];
+                    group.AllReduceSum(sums);
+                    (total, focal, pull, push, offset, stepImages) = (sums[0], sums[1], sums[2], sums[3], sums[4], (long)sums[5]);
+                }
+                images += stepImages;
                 optimizer.Step();
                 done = iteration;
 
@@ -136,31 +194,37 @@ public sealed class Trainer
                 double perIteration = seconds / (iteration - startIteration);
                 var progress = new TrainingProgress(iteration, _options.Iterations, total, focal, pull, push, offset, rate,
                     images / Math.Max(seconds, 1e-9), clock.Elapsed, TimeSpan.FromSeconds(perIteration * (_options.Iterations - iteration)));
-                log.Add(progress);
-                Progress?.Invoke(progress);
+                if (lead)
+                {
+                    log!.Add(progress);
+                    Progress?.Invoke(progress);
+                }
 
                 if (beyondCap > 0)
                 {
                     Warning?.Invoke($"{beyondCap} object(s) beyond the cap of {_options.MaxObjects} per image got no embedding/offset targets");
                     beyondCap = 0;
                 }
-                if (iteration % _options.CheckpointEvery == 0 && iteration < _options.Iterations) SaveCheckpoint(model, optimizer, iteration, log);
-                if (_validation != null && _options.ValidateEvery > 0 && iteration % _options.ValidateEvery == 0 && iteration < _options.Iterations)
-                    Validate(model, targetOptions, iteration, log);
+                if (lead && iteration % _options.CheckpointEvery == 0 && iteration < _options.Iterations) SaveCheckpoint(model, optimizer, iteration, log!);
+                // Validation runs on rank 0 alone; the others wait for it at the next step's first collective.
+                if (lead && _validation != null && _options.ValidateEvery > 0 && iteration % _options.ValidateEvery == 0 && iteration < _options.Iterations)
+                    Validate(model, targetOptions, iteration, log!);
             }
         }
         finally
         {
             // Also on cancellation and on errors other than divergence the progress so far is kept.
-            if (done > startIteration) SaveCheckpoint(model, optimizer, done, log);
+            if (lead && done > startIteration) SaveCheckpoint(model, optimizer, done, log!);
         }
 
-        if (done == _options.Iterations)
+        if (lead && done == _options.Iterations)
         {
-            if (_validation != null) Validate(model, targetOptions, done, log);
+            if (_validation != null) Validate(model, targetOptions, done, log!);
             ModelFile.Save(ModelPath, model, _classes);
-            LossCurvePlot.Save(Path.Combine(_runDirectory, "loss_curve.png"), log.Losses, log.ValidationLosses);
+            LossCurvePlot.Save(Path.Combine(_runDirectory, "loss_curve.png"), log!.Losses, log.ValidationLosses);
         }
+        // The job's processes leave together: rank 0 may still be writing the model when the others finish.
+        group.Barrier();
         if (loader.SkippedImages > 0) Warning?.Invoke($"{loader.SkippedImages} unreadable image(s) were skipped");
         return done;
     }
@@ -193,8 +257,9 @@ public sealed class Trainer
                     using var scope = NewDisposeScope();
                     using (batch)
                     {
-                        var targets = BuildTargets(batch, targetOptions, ref ignored);
-                        var last = model.forward(batch.Images)[^1];
+                        var device = Device ?? CPU;
+                        var targets = BuildTargets(batch, targetOptions, device, ref ignored);
+                        var last = model.forward(batch.Images.to(device))[^1];
                         var parts = CornerNetLoss.Compute(
                             new[] { StackOutputs.FromMaps(last.TlHeats, last.BrHeats, last.TlTags, last.BrTags, last.TlRegrs, last.BrRegrs, targets) },
                             targets, _options.PullWeight, _options.PushWeight, _options.OffsetWeight);
@@ -228,7 +293,7 @@ public sealed class Trainer
         }
     }
 
-    static CornerTargetBatch BuildTargets(DetectionBatch batch, TargetOptions options, ref int beyondCap)
+    static CornerTargetBatch BuildTargets(DetectionBatch batch, TargetOptions options, Device device, ref int beyondCap)
     {
         var perImage = new List<CornerTargets>(batch.Count);
         for (int i = 0; i < batch.Count; i++)
@@ -238,7 +303,7 @@ public sealed class Trainer
             beyondCap += targets.ObjectsBeyondCap;
             perImage.Add(targets);
         }
-        return CornerTargetBatch.Stack(perImage, batch.Images.device);
+        return CornerTargetBatch.Stack(perImage, device);
     }
 
     static AugmentationOptions Augmentation(CornerNetConfig config, bool augment)
