@@ -33,6 +33,7 @@ public sealed class ActivationStatistics
         {
             if (v < lo) lo = v;
             if (v > hi) hi = v;
+            else if (float.IsNaN(v)) throw new InvalidOperationException("calibration saw a NaN activation");
         }
         if (!float.IsFinite(lo) || !float.IsFinite(hi)) throw new InvalidOperationException("calibration saw a NaN or infinite activation");
         Min = Math.Min(Min, lo);

@@ -29,18 +29,52 @@ public static class OnnxQuantizer
         options.Validate();
         if (imagePaths.Count == 0) throw new InvalidInputException(null, "no calibration images");
         var (model, config) = LoadFloatModel(modelPath, options);
-        var plan = QdqRewriter.Choose(model, options.KeepFloat);
-        if (plan.Convolutions.Count == 0) throw new InvalidInputException(modelPath, "no convolution is left to quantize (check --keep-float)");
-
-        Dictionary<string, (float Low, float High)> ranges;
-        using (var calibrator = new ActivationCalibrator(model, plan.Tensors, options.Threads, options.CalibrationMemoryBytes))
+        var (plan, type, choice) = Rewrite(model, options, modelPath, network =>
         {
-            var pipeline = TestPipeline.ForNetwork(calibrator.Forward, config, options.Test);
+            var pipeline = TestPipeline.ForNetwork(network, config, options.Test);
             for (int i = 0; i < imagePaths.Count; i++)
             {
                 pipeline.Detect(ImageDecoder.Decode(imagePaths[i]));
                 progress?.Invoke(i + 1);
             }
+        });
+        model.SetMetadata(OnnxMetadata.QuantizationKey, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["method"] = options.Method.ToString().ToLowerInvariant(),
+            ["percentile"] = options.Percentile,
+            ["activations"] = type.ToString().ToLowerInvariant(),
+            ["weights"] = options.PerChannel ? "int8 per output channel" : "int8 per tensor",
+            ["images"] = imagePaths.Count,
+            ["flip"] = options.Test.Flip,
+            ["quantized_convolutions"] = plan.Convolutions.Count,
+            ["float_convolutions"] = plan.FloatConvolutions,
+        }));
+        byte[] bytes = model.ToBytes();
+        AtomicFile.WriteAllBytes(outputPath, bytes);
+        return new QuantizationReport(imagePaths.Count, plan.Convolutions.Count, plan.FloatConvolutions, type, choice, bytes.LongLength);
+    }
+
+    /// <summary>
+    /// Quantizes a float graph in memory (the benchmark's path): <paramref name="calibrate"/> drives the observing network
+    /// with the calibration batches. Returns the int8 model's bytes.
+    /// </summary>
+    internal static byte[] Quantize(byte[] floatModel, QuantizationOptions options, Action<Func<TorchSharp.torch.Tensor, CornerHeads>> calibrate)
+    {
+        var model = OnnxModel.Read(floatModel, null);
+        Rewrite(model, options, null, calibrate);
+        model.SetMetadata(OnnxMetadata.QuantizationKey, "{}");
+        return model.ToBytes();
+    }
+
+    static (QdqRewriter.Plan Plan, ActivationType Type, string Choice) Rewrite(OnnxModel model, QuantizationOptions options, string? path,
+        Action<Func<TorchSharp.torch.Tensor, CornerHeads>> calibrate)
+    {
+        var plan = QdqRewriter.Choose(model, options.KeepFloat);
+        if (plan.Convolutions.Count == 0) throw new InvalidInputException(path, "no convolution is left to quantize (check --keep-float)");
+        Dictionary<string, (float Low, float High)> ranges;
+        using (var calibrator = new ActivationCalibrator(model, plan.Tensors, options.Threads, options.CalibrationMemoryBytes))
+        {
+            calibrate(calibrator.Forward);
             ranges = calibrator.Ranges(options.Method, options.Percentile);
         }
 
@@ -57,20 +91,7 @@ public static class OnnxQuantizer
             choice = $"measured on this host: uint8 {probe.Uint8Ms:F1} ms, int8 {probe.Int8Ms:F1} ms for the probe graph";
         }
         QdqRewriter.Apply(model, plan, ranges, type, options.PerChannel);
-        model.SetMetadata(OnnxMetadata.QuantizationKey, JsonSerializer.Serialize(new Dictionary<string, object>
-        {
-            ["method"] = options.Method.ToString().ToLowerInvariant(),
-            ["percentile"] = options.Percentile,
-            ["activations"] = type.ToString().ToLowerInvariant(),
-            ["weights"] = options.PerChannel ? "int8 per output channel" : "int8 per tensor",
-            ["images"] = imagePaths.Count,
-            ["flip"] = options.Test.Flip,
-            ["quantized_convolutions"] = plan.Convolutions.Count,
-            ["float_convolutions"] = plan.FloatConvolutions,
-        }));
-        byte[] bytes = model.ToBytes();
-        AtomicFile.WriteAllBytes(outputPath, bytes);
-        return new QuantizationReport(imagePaths.Count, plan.Convolutions.Count, plan.FloatConvolutions, type, choice, bytes.LongLength);
+        return (plan, type, choice);
     }
 
     static (OnnxModel Model, CornerNetConfig Config) LoadFloatModel(string path, QuantizationOptions options)

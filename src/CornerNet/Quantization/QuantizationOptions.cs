@@ -33,7 +33,7 @@ public sealed record QuantizationOptions
     public int MaxInputSide { get; init; } = Onnx.OnnxExportOptions.DefaultMaxInputSide;
 
     /// <summary>Memory the observed tensors of one calibration run may take.</summary>
-    public long CalibrationMemoryBytes { get; init; } = 1L << 30;
+    public long CalibrationMemoryBytes { get; init; } = 2L << 30;
 
     /// <summary>Checks the options; throws <see cref="InvalidInputException"/> naming the problem.</summary>
     public void Validate()
@@ -44,7 +44,7 @@ public sealed record QuantizationOptions
     }
 }
 
-/// <summary>What <see cref="OnnxQuantizer.Quantize"/> did.</summary>
+/// <summary>What <c>OnnxQuantizer.Quantize</c> did.</summary>
 /// <param name="Images">Calibration images run.</param>
 /// <param name="QuantizedConvolutions">Convolutions now int8.</param>
 /// <param name="FloatConvolutions">Convolutions kept in float (layer names).</param>
