@@ -34,7 +34,7 @@ public static class QuantizeCommand
         var activations = new Option<string>("--activations") { Description = "auto (whichever runs faster on this host, measured), uint8 or int8.", DefaultValueFactory = _ => "auto" };
         var keepFloat = new Option<string[]>("--keep-float")
         {
-            Description = "Convolutions kept in float: first, heads, or layer-name prefixes (e.g. tl_cnvs kps.0.low2).",
+            Description = "Convolutions kept in float: first, heads, layer-name prefixes (e.g. tl_cnvs kps.0.low2), or none (default: heads).",
             AllowMultipleArgumentsPerToken = true,
         };
         var noFlip = new Option<bool>("--no-flip") { Description = "Calibrate on the images only (default: image and mirror, as the flip test runs)." };
@@ -66,7 +66,9 @@ public static class QuantizeCommand
                     "int8" => ActivationType.Int8,
                     var other => throw new InvalidInputException(null, $"unknown --activations '{other}' (auto, uint8, int8)"),
                 },
-                KeepFloat = (parse.GetValue(keepFloat) ?? []).SelectMany(k => k.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToArray(),
+                KeepFloat = parse.GetValue(keepFloat) is { Length: > 0 } names
+                    ? names.SelectMany(k => k.Split(',', StringSplitOptions.RemoveEmptyEntries)).Where(k => k != "none").ToArray()
+                    : new QuantizationOptions().KeepFloat,
                 Test = new TestOptions { Flip = !parse.GetValue(noFlip) },
                 Threads = parse.GetValue(threads),
             };
