@@ -61,8 +61,13 @@ public static class OnnxQuantizer
     internal static byte[] Quantize(byte[] floatModel, QuantizationOptions options, Action<Func<TorchSharp.torch.Tensor, CornerHeads>> calibrate)
     {
         var model = OnnxModel.Read(floatModel, null);
-        Rewrite(model, options, null, calibrate);
-        model.SetMetadata(OnnxMetadata.QuantizationKey, "{}");
+        var (plan, type, _) = Rewrite(model, options, null, calibrate);
+        model.SetMetadata(OnnxMetadata.QuantizationKey, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["method"] = options.Method.ToString().ToLowerInvariant(),
+            ["activations"] = type.ToString().ToLowerInvariant(),
+            ["quantized_convolutions"] = plan.Convolutions.Count,
+        }));
         return model.ToBytes();
     }
 
