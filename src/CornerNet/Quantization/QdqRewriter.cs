@@ -20,7 +20,7 @@ internal static class QdqRewriter
     const int AttributeInt = 2;
 
     /// <summary>Weight initializer name of a convolution node (names the layer, e.g. <c>kps.0.up1.0.conv1.weight</c>).</summary>
-    public static string LayerName(OnnxModel model, OnnxModel.Node node)
+    public static string LayerName(OnnxModel.Node node)
     {
         string weight = node.Inputs[1];
         return weight.EndsWith(".weight", StringComparison.Ordinal) ? weight[..^".weight".Length] : weight;
@@ -45,7 +45,7 @@ internal static class QdqRewriter
             var node = model.Nodes[i];
             if (node.OpType != "Conv" || node.Domain is not ("" or "ai.onnx") || node.Inputs.Count < 2) continue;
             if (!model.Initializers.TryGetValue(node.Inputs[1], out var weight) || weight.DataType != OnnxModel.FloatType || weight.Dims.Length != 4) continue;
-            string layer = LayerName(model, node);
+            string layer = LayerName(node);
             bool keep = keepFloat.Any(k => k switch
             {
                 "first" => graphInputs.Contains(node.Inputs[0]),
