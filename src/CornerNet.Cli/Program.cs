@@ -36,6 +36,7 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(QuickstartCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(QuantizeCommand.Create());
         return root;
     }
 }

@@ -13,7 +13,7 @@ namespace CornerNet.Benchmarks;
 /// Measures the figures of the speed table (see <see cref="BenchmarkSuite"/>) on random weights and synthetic inputs,
 /// with libtorch on one thread per core. Every figure is timed after warm-up; every tensor is disposed per run.
 /// </summary>
-public sealed class BenchmarkRunner
+public sealed partial class BenchmarkRunner
 {
     /// <summary>Side of the square fp32 matmul that gives the practical compute peak.</summary>
     public const int MatmulSide = 4096;
@@ -56,6 +56,7 @@ public sealed class BenchmarkRunner
         if (all || suite == BenchmarkSuite.Loader) Loader();
         if (all || suite == BenchmarkSuite.CornerPool) CornerPools();
         if (suite == BenchmarkSuite.Onnx) OnnxForward();
+        if (suite == BenchmarkSuite.Int8) Int8Forward();
         return new BenchmarkReport { Machine = MachineDescription.Current(), Records = _records.ToArray(), Notes = _notes.ToArray() };
     }
 

@@ -25,4 +25,10 @@ public enum BenchmarkSuite
     /// interleaved with the TorchSharp forward (folded BatchNorm, no decode) of the same weights.
     /// </summary>
     Onnx,
+    /// <summary>
+    /// Not part of <see cref="Standard"/>: the forward of an int8 QDQ model (calibrated on one random image, see
+    /// <c>cornernet quantize</c>) with ONNX Runtime, interleaved with the float ONNX Runtime and TorchSharp forwards of the
+    /// same weights; agreement of the int8 and float top heatmap peaks.
+    /// </summary>
+    Int8,
 }

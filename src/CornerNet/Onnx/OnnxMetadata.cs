@@ -21,6 +21,9 @@ public static class OnnxMetadata
     /// <summary>Metadata key of the largest input side the graph's corner pooling covers.</summary>
     public const string MaxInputSideKey = "cornernet.max_input_side";
 
+    /// <summary>Metadata key of an int8 model's quantization settings (JSON; absent in float models).</summary>
+    public const string QuantizationKey = "cornernet.quantization";
+
     /// <summary>The export format version this code writes and reads.</summary>
     public const string FormatVersion = "1";
 }

@@ -33,6 +33,9 @@ public sealed class OnnxRuntimeNetwork : IDisposable
     /// <summary>Largest input side the graph's corner pooling covers (the fixed size's larger side for fixed graphs).</summary>
     public int MaxInputSide { get; }
 
+    /// <summary>The quantization settings (JSON) of an int8 model from <c>cornernet quantize</c>; null for a float model.</summary>
+    public string? Quantization { get; }
+
     /// <summary>ONNX Runtime's version string.</summary>
     public static string RuntimeVersion => OrtEnv.Instance().GetVersionString();
 
@@ -51,6 +54,7 @@ public sealed class OnnxRuntimeNetwork : IDisposable
         if (!int.TryParse(Get(OnnxMetadata.MaxInputSideKey), out int maxSide) || maxSide < 1)
             throw new InvalidInputException(path, "max_input_side metadata is not a positive integer");
         MaxInputSide = maxSide;
+        Quantization = metadata.TryGetValue(OnnxMetadata.QuantizationKey, out var quantization) ? quantization : null;
         if (!session.InputMetadata.TryGetValue(OnnxMetadata.InputName, out var input) || input.Dimensions.Length != 4)
             throw new InvalidInputException(path, $"ONNX model has no 4-D input '{OnnxMetadata.InputName}'");
         _inputShape = input.Dimensions.Select(d => (long)d).ToArray();
@@ -66,16 +70,7 @@ public sealed class OnnxRuntimeNetwork : IDisposable
     public static OnnxRuntimeNetwork Load(string path, int threads = 0)
     {
         if (!File.Exists(path)) throw new InvalidInputException(path, "ONNX model file not found");
-        using var sessionOptions = new SessionOptions
-        {
-            IntraOpNumThreads = threads > 0 ? threads : Environment.ProcessorCount,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        // ONNX Runtime's idle worker threads spin by default, which takes the cores from libtorch's decoding (and from
-        // anything else in the process) between runs.
-        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        using var sessionOptions = CreateSessionOptions(threads);
         InferenceSession session;
         try
         {
@@ -94,6 +89,22 @@ public sealed class OnnxRuntimeNetwork : IDisposable
             session.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The session options of every CornerNet graph (float or int8): <paramref name="threads"/> intra-op threads (0 or less: one per processor).</summary>
+    internal static SessionOptions CreateSessionOptions(int threads)
+    {
+        var sessionOptions = new SessionOptions
+        {
+            IntraOpNumThreads = threads > 0 ? threads : Environment.ProcessorCount,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        // ONNX Runtime's idle worker threads spin by default, which takes the cores from libtorch's decoding (and from
+        // anything else in the process) between runs.
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return sessionOptions;
     }
 
     /// <summary>

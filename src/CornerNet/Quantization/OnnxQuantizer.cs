@@ -1,0 +1,126 @@
+using System.Text.Json;
+using CornerNet.Data;
+using CornerNet.Inference;
+using CornerNet.Model;
+using CornerNet.Onnx;
+
+namespace CornerNet.Quantization;
+
+/// <summary>
+/// Post-training int8 quantization of a CornerNet model for ONNX Runtime: the float network (exported with dynamic
+/// sizes, or an exported .onnx file) runs the test procedure on calibration images while the inputs and outputs of its
+/// convolutions are observed (<see cref="ActivationCalibrator"/>); the graph is then rewritten to the QDQ format
+/// (<see cref="QdqRewriter"/>) with the export's metadata kept, so <see cref="OnnxRuntimeNetwork"/>,
+/// <see cref="Detector"/> and the CLI run the result like any exported model.
+/// </summary>
+public static class OnnxQuantizer
+{
+    /// <summary>
+    /// Calibrates <paramref name="modelPath"/> (.safetensors model file, or a float .onnx from <c>cornernet export
+    /// --dynamic-size</c>) on <paramref name="imagePaths"/> and writes the int8 model to <paramref name="outputPath"/>
+    /// atomically. <paramref name="progress"/> receives the number of images done. Bad input throws
+    /// <see cref="InvalidInputException"/>.
+    /// </summary>
+    public static QuantizationReport Quantize(string modelPath, IReadOnlyList<string> imagePaths, string outputPath,
+        QuantizationOptions? options = null, Action<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(imagePaths);
+        options ??= new QuantizationOptions();
+        options.Validate();
+        if (imagePaths.Count == 0) throw new InvalidInputException(null, "no calibration images");
+        var (model, config) = LoadFloatModel(modelPath, options);
+        var (plan, type, choice) = Rewrite(model, options, modelPath, network =>
+        {
+            var pipeline = TestPipeline.ForNetwork(network, config, options.Test);
+            for (int i = 0; i < imagePaths.Count; i++)
+            {
+                pipeline.Detect(ImageDecoder.Decode(imagePaths[i]));
+                progress?.Invoke(i + 1);
+            }
+        });
+        model.SetMetadata(OnnxMetadata.QuantizationKey, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["method"] = options.Method.ToString().ToLowerInvariant(),
+            ["percentile"] = options.Percentile,
+            ["activations"] = type.ToString().ToLowerInvariant(),
+            ["weights"] = options.PerChannel ? "int8 per output channel" : "int8 per tensor",
+            ["images"] = imagePaths.Count,
+            ["flip"] = options.Test.Flip,
+            ["quantized_convolutions"] = plan.Convolutions.Count,
+            ["float_convolutions"] = plan.FloatConvolutions,
+        }));
+        byte[] bytes = model.ToBytes();
+        AtomicFile.WriteAllBytes(outputPath, bytes);
+        return new QuantizationReport(imagePaths.Count, plan.Convolutions.Count, plan.FloatConvolutions, type, choice, bytes.LongLength);
+    }
+
+    /// <summary>
+    /// Quantizes a float graph in memory (the benchmark's path): <paramref name="calibrate"/> drives the observing network
+    /// with the calibration batches. Returns the int8 model's bytes.
+    /// </summary>
+    internal static byte[] Quantize(byte[] floatModel, QuantizationOptions options, Action<Func<TorchSharp.torch.Tensor, CornerHeads>> calibrate)
+    {
+        var model = OnnxModel.Read(floatModel, null);
+        var (plan, type, _) = Rewrite(model, options, null, calibrate);
+        model.SetMetadata(OnnxMetadata.QuantizationKey, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["method"] = options.Method.ToString().ToLowerInvariant(),
+            ["activations"] = type.ToString().ToLowerInvariant(),
+            ["quantized_convolutions"] = plan.Convolutions.Count,
+        }));
+        return model.ToBytes();
+    }
+
+    static (QdqRewriter.Plan Plan, ActivationType Type, string Choice) Rewrite(OnnxModel model, QuantizationOptions options, string? path,
+        Action<Func<TorchSharp.torch.Tensor, CornerHeads>> calibrate)
+    {
+        var plan = QdqRewriter.Choose(model, options.KeepFloat);
+        if (plan.Convolutions.Count == 0) throw new InvalidInputException(path, "no convolution is left to quantize (check --keep-float)");
+        Dictionary<string, (float Low, float High)> ranges;
+        using (var calibrator = new ActivationCalibrator(model, plan.Tensors, options.Threads, options.CalibrationMemoryBytes))
+        {
+            calibrate(calibrator.Forward);
+            ranges = calibrator.Ranges(options.Method, options.Percentile);
+        }
+
+        ActivationType type;
+        string choice;
+        if (options.Activations is { } requested)
+        {
+            (type, choice) = (requested, "as requested");
+        }
+        else
+        {
+            var probe = ActivationTypeProbe.Fastest(options.Threads);
+            type = probe.Type;
+            choice = $"measured on this host: uint8 {probe.Uint8Ms:F1} ms, int8 {probe.Int8Ms:F1} ms for the probe graph";
+        }
+        QdqRewriter.Apply(model, plan, ranges, type, options.PerChannel);
+        return (plan, type, choice);
+    }
+
+    static (OnnxModel Model, CornerNetConfig Config) LoadFloatModel(string path, QuantizationOptions options)
+    {
+        if (!File.Exists(path)) throw new InvalidInputException(path, "model file not found");
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        if (extension == ".onnx")
+        {
+            using (var network = OnnxRuntimeNetwork.Load(path, 1))
+            {
+                if (network.Quantization is not null) throw new InvalidInputException(path, "the model is already quantized; quantize the float model");
+                if (!network.DynamicSize) throw new InvalidInputException(path, "calibration runs the test procedure's per-image sizes: export with 'cornernet export --dynamic-size'");
+            }
+            var model = OnnxModel.Read(File.ReadAllBytes(path), path);
+            string config = model.Metadata.First(kv => kv.Key == OnnxMetadata.ConfigKey).Value;
+            return (model, CornerNetConfig.FromJson(config, path));
+        }
+        if (extension != ".safetensors") throw new InvalidInputException(path, "expected a model file (.safetensors) or a float ONNX export (.onnx)");
+        var (network2, classes) = ModelFile.Load(path);
+        using (network2)
+        {
+            using var stream = new MemoryStream();
+            OnnxExporter.Export(network2, classes, stream, new OnnxExportOptions { DynamicSize = true, MaxInputSide = options.MaxInputSide });
+            return (OnnxModel.Read(stream.ToArray(), path), network2.Config);
+        }
+    }
+}
