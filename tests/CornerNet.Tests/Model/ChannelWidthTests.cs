@@ -57,6 +57,30 @@ public sealed class ChannelWidthTests : IDisposable
     }
 
     [Fact]
+    public void FoldedInferenceOnEveryPathMatchesTheUnfoldedNetwork()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(8);
+        using var model = new CornerNetModel(OddWidths);
+        model.eval();
+        var image = randn(1, 3, 63, 63);
+        var probe = OneDnnProbe.Run();
+        List<Tensor> expected;
+        using (ConvolutionPaths.Force(new ConvolutionPaths(!probe.ForwardCorrect, false, null, "reference")))
+        using (no_grad())
+            expected = model.forward(image)[^1].Named().Select(kv => kv.Value).ToList();
+        model.FoldBatchNorm();
+        foreach (var paths in GuardedConvolutionTests.AllPaths().Where(p => p.PaddedForward || probe.ForwardCorrect))
+        {
+            using var forced = ConvolutionPaths.Force(paths);
+            using var noGrad = no_grad();
+            var actual = model.forward(image)[^1].Named().Select(kv => kv.Value).ToList();
+            for (int i = 0; i < actual.Count; i++)
+                Assert.True(Relative(actual[i], expected[i]) < 1e-4, $"{paths.Describe()}: head {i} off by {Relative(actual[i], expected[i])}");
+        }
+    }
+
+    [Fact]
     public void OfficialStyleCheckpointWithWidths24_40_56ConvertsAndRuns()
     {
         using var scope = NewDisposeScope();
