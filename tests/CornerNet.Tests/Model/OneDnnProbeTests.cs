@@ -76,10 +76,12 @@ public sealed class OneDnnProbeTests : IDisposable
         File.SetUnixFileMode(readOnly, UnixFileMode.UserRead | UnixFileMode.UserExecute);
         try
         {
-            new OneDnnProbeCache(readOnly).Write("cpu A", Sample);
+            // Root may still write there; either way the decision must follow the probe and say where it came from.
+            var fromReadOnly = ConvolutionPaths.Decide(_ => null, readOnly);
+            Assert.Matches("^probed now, (cached in|not cached)", fromReadOnly.Source);
             var paths = ConvolutionPaths.Decide(_ => null, blocked);
             Assert.NotNull(paths.Probe);
-            Assert.Contains("not cached", paths.Source);
+            Assert.Equal($"probed now, not cached ({blocked} not writable)", paths.Source);
             Assert.Equal(!paths.Probe!.ForwardCorrect, paths.PaddedForward);
             Assert.Equal(!paths.Probe.InputGradientCorrect, paths.InputGradientByForward);
         }
