@@ -27,6 +27,7 @@ public sealed class ChannelWidthTests : IDisposable
         OddWidths.Validate("odd.json");
         var parsed = CornerNetConfig.FromJson(OddWidths.ToJson(), "odd.json");
         Assert.Equal(OddWidths.ToJson(), parsed.ToJson());
+        foreach (string name in ModelPresets.Names) ModelPresets.Get(name).Validate(name);
     }
 
     // The model cannot be moved to float64 (its BatchNorm keeps get-only tensors), so the reference is the plain
