@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Reflection;
+using CornerNet.Model;
 
 namespace CornerNet.Cli.Commands;
 
-/// <summary><c>cornernet --version</c>: tool version, libtorch version, devices and thread count.</summary>
+/// <summary><c>cornernet --version</c>: tool version, libtorch version, devices, thread count, CPU and the convolution paths its oneDNN probe chose.</summary>
 public static class VersionReport
 {
     /// <summary>Replaces the default --version option of <paramref name="root"/> with this fuller report.</summary>
@@ -11,11 +12,11 @@ public static class VersionReport
     {
         for (int i = root.Options.Count - 1; i >= 0; i--)
             if (root.Options[i] is VersionOption) root.Options.RemoveAt(i);
-        var version = new Option<bool>("--version") { Description = "Show version, libtorch, devices and threads." };
+        var version = new Option<bool>("--version") { Description = "Show version, libtorch, devices, threads, CPU and the oneDNN probe's convolution paths." };
         root.Options.Add(version);
         root.SetAction(parse =>
         {
-            if (parse.GetValue(version)) { Print(); return 0; }
+            if (parse.GetValue(version)) return CommandRunner.Run(() => { Print(); return 0; });
             Console.Error.WriteLine("cornernet: no command given; see 'cornernet --help'.");
             return 2;
         });
@@ -24,6 +25,7 @@ public static class VersionReport
     static void Print()
     {
         TorchRuntime.SetThreads(0);
+        var paths = ConvolutionPaths.Active;
         string tool = typeof(VersionReport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?";
         int plus = tool.IndexOf('+');
         if (plus >= 0) tool = tool[..plus];
@@ -32,5 +34,10 @@ public static class VersionReport
         Console.WriteLine($"devices   {string.Join(", ", TorchRuntime.Devices)}");
         Console.WriteLine($"threads   {TorchRuntime.Threads}");
         Console.WriteLine($"oneDNN    ISA cap {Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") ?? "none"}");
+        Console.WriteLine($"cpu       {CpuIdentity.Current.Describe()}");
+        if (paths.Probe is { } probe)
+            Console.WriteLine($"probe     forward {OneDnnProbeResult.Verdict(probe.ForwardCorrect, probe.ForwardError)}, "
+                + $"backward-data {OneDnnProbeResult.Verdict(probe.InputGradientCorrect, probe.InputGradientError)}, took {probe.Seconds:0.00} s");
+        Console.WriteLine($"conv      {paths.Describe()}");
     }
 }

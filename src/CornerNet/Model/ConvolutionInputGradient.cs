@@ -9,11 +9,12 @@ namespace CornerNet.Model;
 /// correlation per phase of the stride). In the forward direction it passes the already computed convolution
 /// output through unchanged; the output gradient goes on to that convolution's own backward, which then computes only
 /// the weight gradient. See <see cref="GuardedConvolution"/> for why.
-/// Arguments of <c>apply</c>: output, input, weight, stride, padding.
+/// Its correlations run channel-padded when the forward kernel is faulty too (<see cref="ChannelPaddedConvolution"/>).
+/// Arguments of <c>apply</c>: output, input, weight, stride, padding, whether to pad channels.
 /// </summary>
 internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<ConvolutionInputGradient>
 {
-    const string StrideKey = "stride", PaddingKey = "padding", HeightKey = "height", WidthKey = "width";
+    const string StrideKey = "stride", PaddingKey = "padding", PaddedKey = "padded", HeightKey = "height", WidthKey = "width";
 
     /// <inheritdoc/>
     public override string Name => nameof(ConvolutionInputGradient);
@@ -26,6 +27,7 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
         ctx.save_for_backward([(Tensor)vars[2]]);
         ctx.save_data(StrideKey, vars[3]);
         ctx.save_data(PaddingKey, vars[4]);
+        ctx.save_data(PaddedKey, vars[5]);
         ctx.save_data(HeightKey, input.shape[2]);
         ctx.save_data(WidthKey, input.shape[3]);
         return output;
@@ -37,21 +39,22 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
         var weight = ctx.get_saved_variables()[0];
         long stride = (long)ctx.get_data(StrideKey), padding = (long)ctx.get_data(PaddingKey);
         long height = (long)ctx.get_data(HeightKey), width = (long)ctx.get_data(WidthKey);
-        var gradInput = stride == 1 ? FullCorrelation(gradOutput, weight, padding) : PhaseCorrelation(gradOutput, weight, stride, padding, height, width);
+        bool padded = (bool)ctx.get_data(PaddedKey);
+        var gradInput = stride == 1 ? FullCorrelation(gradOutput, weight, padding, padded) : PhaseCorrelation(gradOutput, weight, stride, padding, height, width, padded);
         // Held by the node (in an array: the context stores plain objects) until the graph is released: libtorch reads
         // the returned handles after this method returns, and an unreferenced wrapper could be finalized in between.
         ctx.save_data(nameof(gradInput), new[] { gradOutput, gradInput });
-        return [gradOutput, gradInput, null!, null!, null!];
+        return [gradOutput, gradInput, null!, null!, null!, null!];
     }
 
     /// <summary>Stride 1: the output gradient correlated with the flipped, in/out-transposed kernel, padded by k − 1 − p.</summary>
-    static Tensor FullCorrelation(Tensor gradOutput, Tensor weight, long padding)
+    static Tensor FullCorrelation(Tensor gradOutput, Tensor weight, long padding, bool padded)
     {
         long kernel = weight.shape[2];
         using var flipped = weight.flip(2, 3);
         using var transposed = flipped.transpose(0, 1);
         using var kernelT = transposed.contiguous();
-        return nn.functional.conv2d(gradOutput, kernelT, padding: [kernel - 1 - padding, kernel - 1 - padding]);
+        return Correlate(gradOutput, kernelT, kernel - 1 - padding, padded);
     }
 
     /// <summary>
@@ -60,7 +63,7 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
     /// output gradient with those taps — the work of the backward pass itself, where zero-dilating the gradient would
     /// cost s² times as much.
     /// </summary>
-    static Tensor PhaseCorrelation(Tensor gradOutput, Tensor weight, long stride, long padding, long height, long width)
+    static Tensor PhaseCorrelation(Tensor gradOutput, Tensor weight, long stride, long padding, long height, long width, bool padded)
     {
         long kernel = weight.shape[2];
         var gradInput = zeros(gradOutput.shape[0], weight.shape[1], height, width, gradOutput.dtype, gradOutput.device);
@@ -82,7 +85,7 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
                 using var tapsT = taps.transpose(0, 1);
                 using var kernelT = tapsT.contiguous();
                 using var window = Window(gradOutput, rows, columns);
-                using var phase = nn.functional.conv2d(window, kernelT);
+                using var phase = Correlate(window, kernelT, 0, padded);
                 using var slots = gradInput[TensorIndex.Colon, TensorIndex.Colon,
                     TensorIndex.Slice(rowPhase, null, stride), TensorIndex.Slice(columnPhase, null, stride)];
                 slots.copy_(phase);
@@ -90,6 +93,10 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
         }
         return gradInput;
     }
+
+    static Tensor Correlate(Tensor input, Tensor kernel, long padding, bool padded) => padded
+        ? ChannelPaddedConvolution.Forward(input, kernel, null, 1, padding)
+        : nn.functional.conv2d(input, kernel, padding: [padding, padding]);
 
     /// <summary>The output-gradient rows/columns one phase reads, zero outside the output.</summary>
     static Tensor Window(Tensor gradOutput, PhaseTaps rows, PhaseTaps columns)

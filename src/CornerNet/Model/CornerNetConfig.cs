@@ -122,8 +122,6 @@ public sealed record CornerNetConfig
         if (CnvDim <= 0 || PoolDim <= 0) Fail("cnv_dim and pool_dim must be positive");
         int[] widths = [.. Stem, .. Dims, CnvDim, PoolDim];
         if (widths.FirstOrDefault(w => w > MaxWidth) is int wideWidth and > 0) Fail($"channel width {wideWidth} is above the limit of {MaxWidth}");
-        if (widths.FirstOrDefault(w => !GuardedConvolution.IsSafeWidth(w)) is int unsafeWidth and > 0)
-            Fail($"channel width {unsafeWidth} must be at most 16 or a multiple of 16 (oneDNN's AVX-512 convolutions compute other widths wrongly on some CPUs; see GuardedConvolution)");
         if (Classes < 1 || Classes > MaxClasses) Fail($"classes {Classes} is not between 1 and {MaxClasses}");
         if (InputSize is not { Length: 2 } || OutputSize is not { Length: 2 }) Fail("input_size and output_size must be [height, width]");
         if (InputSize!.Any(side => side < 1 || side > MaxInputSide)) Fail($"input_size sides must be between 1 and {MaxInputSide}");

@@ -63,11 +63,11 @@ public sealed class ResidualModule : nn.Module<Tensor, Tensor>
 
     Tensor FoldedForward(Tensor x)
     {
-        // The conv outputs are fresh tensors, so ReLU and the skip sum can work in place.
-        using var c1 = conv1.forward(x);
+        // The conv outputs are fresh tensors (or views of fresh ones), so ReLU and the skip sum can work in place.
+        using var c1 = GuardedConvolution.Forward(conv1, x);
         c1.relu_();
-        var c2 = conv2.forward(c1);
-        using var s = skip is null ? x.alias() : ((Conv2d)skip[0]).forward(x);
+        var c2 = GuardedConvolution.Forward(conv2, c1);
+        using var s = skip is null ? x.alias() : GuardedConvolution.Forward((Conv2d)skip[0], x);
         c2.add_(s, KeptScalars.One).relu_();
         return c2;
     }
