@@ -43,7 +43,7 @@ internal static class OutputCheck
     }
 
     /// <summary>The nearest existing folder on the way to <paramref name="folder"/> accepts a new file (a probe is made and removed).</summary>
-    static void Writable(string folder, string target)
+    internal static void Writable(string folder, string target)
     {
         string existing = folder;
         while (!Directory.Exists(existing))

@@ -25,6 +25,7 @@ internal sealed class RunFolderLock : IDisposable
     public static RunFolderLock Take(string folder)
     {
         string full = Path.GetFullPath(folder);
+        OutputCheck.Writable(full, full);
         bool created = !Directory.Exists(full);
         try
         {
