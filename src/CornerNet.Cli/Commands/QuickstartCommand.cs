@@ -75,10 +75,7 @@ public static class QuickstartCommand
     static QuickStartResult RunWithProgressBars(QuickStartRun run, CancellationToken cancel)
     {
         QuickStartResult? result = null;
-        Terminal.Current().Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(context =>
+        TrainingProgressDisplay.Bars().Start(context =>
             {
                 var data = context.AddTask("generating data");
                 var training = context.AddTask("training", autoStart: false, maxValue: 1);
@@ -92,7 +89,7 @@ public static class QuickstartCommand
                 {
                     if (!training.IsStarted) training.StartTask();
                     training.Value = share;
-                    training.Description = Markup.Escape(Describe(p));
+                    training.Description = TrainingProgressDisplay.Fit($"it {p.Iteration}  loss {p.Loss:F3}  {p.ImagesPerSecond:F1} img/s");
                 };
                 run.Detected = (done, total) =>
                 {

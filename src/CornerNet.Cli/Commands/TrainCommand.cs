@@ -154,7 +154,8 @@ public static class TrainCommand
             try
             {
                 trainer.Warning = w => Console.Error.WriteLine(group.Size > 1 ? $"warning: rank {group.Rank}: {w}" : $"warning: {w}");
-                if (validation is not null) trainer.ValidationAP = model => ModelValidation.Evaluate(model, validation).AP;
+                if (validation is not null) trainer.ValidationAP = model => ModelValidation.Evaluate(model, validation,
+                    progress: (done, total) => trainer.ValidationProgress?.Invoke("validation AP", done, total)).AP;
                 trainer.Validated = v => Console.WriteLine($"validation at {v.Iteration}: loss {v.Loss:F4}" + (v.AP is double ap ? $", AP {ap:F3}" : ""));
                 int done = lead
                     ? TrainingProgressDisplay.Run(trainer, options.Iterations, resumeDir is not null, cancel.Token)
