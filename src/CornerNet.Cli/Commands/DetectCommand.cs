@@ -37,10 +37,12 @@ public static class DetectCommand
             var bad = ImagePreflight.Check(files.Select(f => f.FullName).ToArray(), skip, "images");
 
             using var detector = Detector.Load(modelPath, testTime.Engine(parse), options);
-            if (detector.Classes.Select(c => c.Name).SequenceEqual(SyntheticShapes.ClassNames))
-                Console.Error.WriteLine("note: this model knows only the synthetic shapes (circle, triangle, ring, cross, star, diamond); for the 80 COCO " +
-                    "classes get the official CornerNet_500000.pkl and run 'cornernet convert CornerNet_500000.pkl --out coco.safetensors' (see README)");
             var results = new List<CocoDetection>();
+            // Drawings go to temporary names and are renamed only when every image is done: a failed run replaces nothing.
+            var staged = new List<(string Temporary, string Final)>();
+            bool outDirExisted = outDir is not null && Directory.Exists(outDir.FullName);
+            try
+            {
             for (int i = 0; i < files.Length; i++)
             {
                 if (bad.Contains(i)) continue;
@@ -60,7 +62,11 @@ public static class DetectCommand
                 Console.WriteLine($"{files[i].Name}: {found.Count} object(s)" +
                     (found.Count == 0 ? "" : " — " + string.Join(", ", found.Take(Listed).Select(d => $"{d.ClassName} {d.Score:F2}"))) +
                     (found.Count > Listed ? $", and {found.Count - Listed} more" : ""));
-                if (drawn is not null) DetectionDrawing.Save(image, found, drawn[i]);
+                if (drawn is not null)
+                {
+                    staged.Add(($"{drawn[i]}.tmp-{Environment.ProcessId}", drawn[i]));
+                    DetectionDrawing.Save(image, found, staged[^1].Temporary);
+                }
                 results.AddRange(found.Select(d => d.ToCoco(i + 1)));
             }
             if (jsonFile is not null)
@@ -68,7 +74,19 @@ public static class DetectCommand
                 CocoDetectionsFile.Write(jsonFile.FullName, results);
                 Console.WriteLine($"wrote {results.Count} detection(s) to {jsonFile.FullName}");
             }
+            foreach (var (temporary, final) in staged) File.Move(temporary, final, overwrite: true);
+            }
+            finally
+            {
+                foreach (var (temporary, _) in staged) File.Delete(temporary);
+                if (outDir is not null && !outDirExisted && Directory.Exists(outDir.FullName) && !Directory.EnumerateFileSystemEntries(outDir.FullName).Any())
+                    Directory.Delete(outDir.FullName);
+            }
             if (outDir is not null) Console.WriteLine($"drawn images in {outDir.FullName}");
+            // Last, so it is read after the listing: the shipped model finds shapes in any photo.
+            if (detector.Classes.Select(c => c.Name).SequenceEqual(SyntheticShapes.ClassNames))
+                Console.Error.WriteLine("note: this model knows only the synthetic shapes (circle, triangle, ring, cross, star, diamond); for the 80 COCO " +
+                    "classes get the official CornerNet_500000.pkl and run 'cornernet convert CornerNet_500000.pkl --out coco.safetensors' (see README)");
             return 0;
         }));
         return command;

@@ -51,7 +51,7 @@ internal static class OutputCheck
             if (File.Exists(existing)) throw new InvalidInputException(target, $"cannot be written: {existing} is a file, not a folder");
             existing = Path.GetDirectoryName(existing) ?? throw new InvalidInputException(target, "cannot be written: no existing folder on its path");
         }
-        string probe = Path.Combine(existing, $".cornernet-probe-{Environment.ProcessId}.tmp");
+        string probe = Path.Combine(existing, $".cornernet-probe-{Guid.NewGuid():N}.tmp");
         try
         {
             using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }

@@ -96,6 +96,21 @@ public sealed class OutputSafetyCommandTests : IDisposable
     }
 
     [Fact]
+    public void ADetectThatFailsMidwayReplacesNoDrawing()
+    {
+        MakeModelAndData();
+        Directory.CreateDirectory(P("drawn"));
+        File.WriteAllText(P("drawn", "000001.png"), "an earlier drawing");
+        // A PNG whose header and end are sound (it passes the pre-flight) but whose pixel data is not.
+        var png = File.ReadAllBytes(P("data", "images", "000002.png"));
+        int idat = png.AsSpan().IndexOf("IDAT"u8);
+        for (int k = idat + 8; k < idat + 40; k++) png[k] ^= 0x5A;
+        File.WriteAllBytes(P("bad.png"), png);
+        AssertRefused(P("bad.png"), "detect", P("model.safetensors"), P("data", "images", "000001.png"), P("bad.png"), "--out", P("drawn"), "--overwrite");
+        Assert.Equal("an earlier drawing", File.ReadAllText(P("drawn", "000001.png")));
+    }
+
+    [Fact]
     public void EvaluateRefusesToWriteItsMetricsOverTheGroundTruth()
     {
         MakeModelAndData();
