@@ -11,6 +11,12 @@ public static class Program
     {
         LargeAllocationReuse.Apply();
         var parse = Build().Parse(args);
+        // A mistyped option (--treshold) is named as such, not reported as whatever it displaced (a missing image).
+        if (parse.Tokens.FirstOrDefault(t => t.Type == System.CommandLine.Parsing.TokenType.Argument && LooksLikeAnOption(t.Value))?.Value is string unknown)
+        {
+            Console.Error.WriteLine($"cornernet: unknown option '{unknown}' (see 'cornernet {parse.CommandResult.Command.Name} --help')");
+            return 2;
+        }
         if (parse.Errors.Count > 0)
         {
             // Bad usage is exit code 2 with a one-line message, like bad input (System.CommandLine's default is 1).
@@ -20,10 +26,13 @@ public static class Program
         return parse.Invoke();
     }
 
+    static bool LooksLikeAnOption(string token) => token.Length > 1 && token[0] == '-' && (token[1] == '-' || char.IsLetter(token[1]));
+
     /// <summary>The root command with every subcommand (also used by tests).</summary>
-    public static RootCommand Build()
+    public static Command Build()
     {
-        var root = new RootCommand("CornerNet for .NET: object detection as paired corner keypoints (Law & Deng, ECCV 2018).");
+        // Named here, not by the executable: the installed tool runs as CornerNet.Cli.dll, and help must say 'cornernet'.
+        var root = new Command("cornernet", "CornerNet for .NET: object detection as paired corner keypoints (Law & Deng, ECCV 2018).") { new System.CommandLine.Help.HelpOption() };
         VersionReport.Replace(root);
         // One line per command; each command lives in Commands/<Name>Command.cs.
         root.Subcommands.Add(ConvertCommand.Create());

@@ -19,19 +19,21 @@ public static class BenchCommand
     public static Command Create()
     {
         var preset = new Option<string>("--preset") { Description = $"Architecture ({string.Join(", ", ModelPresets.Names)}), random weights.", DefaultValueFactory = _ => "hourglass104" };
-        var size = new Option<int>("--size") { Description = "Square input side in pixels (128k − 1, e.g. 511).", DefaultValueFactory = _ => 511 };
-        var batch = new Option<int>("--batch") { Description = "Batch size of the training step and the loader.", DefaultValueFactory = _ => 2 };
-        var runs = new Option<int>("--runs") { Description = "Timed runs per figure.", DefaultValueFactory = _ => 3 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up runs per figure.", DefaultValueFactory = _ => 1 };
+        var size = new Option<int>("--size") { Description = "Square input side in pixels (128k − 1, e.g. 511).", DefaultValueFactory = _ => 511 }.InRange(8, 4096);
+        var batch = new Option<int>("--batch") { Description = "Batch size of the training step and the loader.", DefaultValueFactory = _ => 2 }.InRange(1, 256);
+        var runs = new Option<int>("--runs") { Description = "Timed runs per figure.", DefaultValueFactory = _ => 3 }.InRange(1, 10_000);
+        var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up runs per figure.", DefaultValueFactory = _ => 1 }.InRange(0, 10_000);
         var suite = new Option<string>("--suite") { Description = $"What to measure: {string.Join(", ", SuiteNames)}.", DefaultValueFactory = _ => "standard" };
         suite.AcceptOnlyFromAmong(SuiteNames);
         var json = new Option<string?>("--json") { Description = "Also write the records and the machine description as JSON to this file.", HelpName = "FILE" };
+        var overwrite = OutputCheck.OverwriteOption();
         var command = new Command("bench", "Time forward, flip test, decode, training step, evaluation, loader and corner pooling (random weights).")
         {
-            preset, size, batch, runs, warmup, suite, json,
+            preset, size, batch, runs, warmup, suite, json, overwrite,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
+            OutputCheck.Files(parse.GetValue(overwrite), [], parse.GetValue(json));
             string presetName = parse.GetValue(preset)!.ToLowerInvariant();
             var options = new BenchmarkOptions
             {

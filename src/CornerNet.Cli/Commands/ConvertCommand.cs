@@ -12,15 +12,17 @@ public static class ConvertCommand
         var checkpoint = new Argument<FileInfo>("checkpoint") { Description = "Official checkpoint: .pkl (legacy pickle), .pth (zip) or a state-dict .safetensors." };
         var output = new Option<FileInfo>("--out") { Description = "Model file to write (.safetensors).", Required = true };
         var classes = new Option<FileInfo?>("--classes") { Description = "Class names: JSON list of names, list of {id, name}, or a COCO annotation file (default: COCO's 80 classes)." };
+        var overwrite = OutputCheck.OverwriteOption();
         var command = new Command("convert", "Convert an official PyTorch CornerNet checkpoint into a model file (architecture inferred from the weights).")
         {
-            checkpoint, output, classes,
+            checkpoint, output, classes, overwrite,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             string input = parse.GetValue(checkpoint)!.FullName;
             string outPath = parse.GetValue(output)!.FullName;
             var classFile = parse.GetValue(classes);
+            OutputCheck.Files(parse.GetValue(overwrite), [input, classFile?.FullName], outPath);
             var classList = classFile is null ? null : ClassListFile.Read(classFile.FullName);
             var config = CheckpointConverter.Convert(input, outPath, classList);
             Console.WriteLine($"wrote {outPath}");

@@ -15,10 +15,11 @@ public static class DetectCommand
         var images = new Argument<FileInfo[]>("images") { Description = "Image files (JPEG, PNG).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Folder for the images with boxes drawn (PNG)." };
         var json = new Option<FileInfo?>("--json") { Description = "Write the detections as COCO results JSON (image_id = position in the list, from 1)." };
-        var threshold = new Option<float>("--threshold") { Description = "Minimum score of a reported detection.", DefaultValueFactory = _ => 0.3f };
+        var threshold = new Option<float>("--threshold") { Description = "Minimum score of a reported detection.", DefaultValueFactory = _ => 0.3f }.InRange(0, 1);
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Skip missing or unreadable images (listed by name) instead of stopping." };
+        var overwrite = OutputCheck.OverwriteOption("existing drawings and --json");
         var testTime = new TestTimeOptions();
-        var command = new Command("detect", "Detect objects in images with a model file.") { model, images, output, json, threshold, skipBad };
+        var command = new Command("detect", "Detect objects in images with a model file.") { model, images, output, json, threshold, skipBad, overwrite };
         testTime.AddTo(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -28,12 +29,20 @@ public static class DetectCommand
             float minScore = parse.GetValue(threshold);
             var files = parse.GetValue(images)!;
             bool skip = parse.GetValue(skipBad);
+            string modelPath = parse.GetValue(model)!.FullName;
+            string[]? drawn = outDir is null ? null : DrawnNames(files).Select(n => Path.Combine(outDir.FullName, n)).ToArray();
+            // Outputs are checked before any work: never onto an input, never over an existing file without --overwrite.
+            OutputCheck.Files(parse.GetValue(overwrite), [modelPath, .. files.Select(f => f.FullName)], [jsonFile?.FullName, .. drawn ?? []]);
             // Every image is checked before anything is written, so a bad one in the list cannot leave half the drawings.
             var bad = ImagePreflight.Check(files.Select(f => f.FullName).ToArray(), skip, "images");
-            if (outDir is not null) Directory.CreateDirectory(outDir.FullName);
 
-            using var detector = Detector.Load(parse.GetValue(model)!.FullName, testTime.Engine(parse), options);
+            using var detector = Detector.Load(modelPath, testTime.Engine(parse), options);
             var results = new List<CocoDetection>();
+            // Drawings go to temporary names and are renamed only when every image is done: a failed run replaces nothing.
+            var staged = new List<(string Temporary, string Final)>();
+            bool outDirExisted = outDir is not null && Directory.Exists(outDir.FullName);
+            try
+            {
             for (int i = 0; i < files.Length; i++)
             {
                 if (bad.Contains(i)) continue;
@@ -51,9 +60,13 @@ public static class DetectCommand
                 if (TestTimeOptions.DownscaleNotice(files[i].Name, image.Width, image.Height, options) is string notice) Console.Error.WriteLine(notice);
                 var found = detector.Detect(image).Where(d => d.Score >= minScore).ToList();
                 Console.WriteLine($"{files[i].Name}: {found.Count} object(s)" +
-                    (found.Count == 0 ? "" : " — " + string.Join(", ", found.Take(8).Select(d => $"{d.ClassName} {d.Score:F2}"))));
-                if (outDir is not null)
-                    DetectionDrawing.Save(image, found, Path.Combine(outDir.FullName, Path.GetFileNameWithoutExtension(files[i].Name) + ".png"));
+                    (found.Count == 0 ? "" : " — " + string.Join(", ", found.Take(Listed).Select(d => $"{d.ClassName} {d.Score:F2}"))) +
+                    (found.Count > Listed ? $", and {found.Count - Listed} more" : ""));
+                if (drawn is not null)
+                {
+                    staged.Add(($"{drawn[i]}.tmp-{Environment.ProcessId}", drawn[i]));
+                    DetectionDrawing.Save(image, found, staged[^1].Temporary);
+                }
                 results.AddRange(found.Select(d => d.ToCoco(i + 1)));
             }
             if (jsonFile is not null)
@@ -61,9 +74,39 @@ public static class DetectCommand
                 CocoDetectionsFile.Write(jsonFile.FullName, results);
                 Console.WriteLine($"wrote {results.Count} detection(s) to {jsonFile.FullName}");
             }
+            foreach (var (temporary, final) in staged) File.Move(temporary, final, overwrite: true);
+            }
+            finally
+            {
+                foreach (var (temporary, _) in staged) File.Delete(temporary);
+                if (outDir is not null && !outDirExisted && Directory.Exists(outDir.FullName) && !Directory.EnumerateFileSystemEntries(outDir.FullName).Any())
+                    Directory.Delete(outDir.FullName);
+            }
             if (outDir is not null) Console.WriteLine($"drawn images in {outDir.FullName}");
+            // Last, so it is read after the listing: the shipped model finds shapes in any photo.
+            if (detector.Classes.Select(c => c.Name).SequenceEqual(SyntheticShapes.ClassNames))
+                Console.Error.WriteLine("note: this model knows only the synthetic shapes (circle, triangle, ring, cross, star, diamond); for the 80 COCO " +
+                    "classes get the official CornerNet_500000.pkl and run 'cornernet convert CornerNet_500000.pkl --out coco.safetensors' (see README)");
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Detections listed by name per image; the rest are counted.</summary>
+    const int Listed = 8;
+
+    /// <summary>One drawing name per input (NAME.png); inputs with the same name from different folders get NAME-2.png, NAME-3.png, ….</summary>
+    internal static string[] DrawnNames(IReadOnlyList<FileInfo> files)
+    {
+        var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var names = new string[files.Count];
+        for (int i = 0; i < files.Count; i++)
+        {
+            string stem = Path.GetFileNameWithoutExtension(files[i].Name);
+            string name = stem + ".png";
+            for (int k = 2; !used.Add(name); k++) name = $"{stem}-{k}.png";
+            names[i] = name;
+        }
+        return names;
     }
 }

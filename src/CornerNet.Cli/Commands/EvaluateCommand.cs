@@ -14,12 +14,16 @@ public static class EvaluateCommand
         var gt = new Option<string>("--gt") { Description = "COCO ground truth (instances JSON; .json or .json.gz).", Required = true, HelpName = "GT.json" };
         var dets = new Option<string>("--dets") { Description = "COCO results JSON [{image_id, category_id, bbox, score}] (.json or .json.gz).", Required = true, HelpName = "DETS.json" };
         var json = new Option<string?>("--json") { Description = "Also write the metrics as JSON to this file.", HelpName = "OUT.json" };
+        var overwrite = OutputCheck.OverwriteOption();
         var command = new Command("evaluate", "COCO bbox metrics of detections against ground truth (the same numbers as pycocotools).")
         {
-            gt, dets, json,
+            gt, dets, json, overwrite,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
-            Run(parse.GetValue(gt)!, parse.GetValue(dets)!, parse.GetValue(json))));
+        {
+            OutputCheck.Files(parse.GetValue(overwrite), [parse.GetValue(gt), parse.GetValue(dets)], parse.GetValue(json));
+            return Run(parse.GetValue(gt)!, parse.GetValue(dets)!, parse.GetValue(json));
+        }));
         return command;
     }
 

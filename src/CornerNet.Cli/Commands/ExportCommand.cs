@@ -22,18 +22,20 @@ public static class ExportCommand
         {
             Description = $"ONNX opset ({OnnxExportOptions.MinOpset}–{OnnxExportOptions.MaxOpset}).",
             DefaultValueFactory = _ => OnnxExportOptions.DefaultOpset,
-        };
+        }.InRange(OnnxExportOptions.MinOpset, OnnxExportOptions.MaxOpset);
         var dynamicSize = new Option<bool>("--dynamic-size") { Description = "Symbolic batch, height and width (needed by detect/test --engine onnx, whose input size follows each image)." };
         var size = new Option<string?>("--size") { Description = "Fixed input size HxW, e.g. 511x511 (default: the model's input_size); each side 128k − 1 for Hourglass-104." };
-        var maxSize = new Option<int>("--max-size") { Description = "With --dynamic-size: the largest input side the graph accepts (corner pooling is unrolled for it).", DefaultValueFactory = _ => OnnxExportOptions.DefaultMaxInputSide };
+        var maxSize = new Option<int>("--max-size") { Description = "With --dynamic-size: the largest input side the graph accepts (corner pooling is unrolled for it).", DefaultValueFactory = _ => OnnxExportOptions.DefaultMaxInputSide }.InRange(8, 65536);
+        var overwrite = OutputCheck.OverwriteOption();
         var command = new Command("export", "Export a model file as an ONNX model (standard operators only) for ONNX Runtime and other runtimes.")
         {
-            model, output, opset, dynamicSize, size, maxSize,
+            model, output, opset, dynamicSize, size, maxSize, overwrite,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             string input = parse.GetValue(model)!.FullName;
             string outPath = parse.GetValue(output)!.FullName;
+            OutputCheck.Files(parse.GetValue(overwrite), [input], outPath);
             bool dynamic = parse.GetValue(dynamicSize);
             string? sizeText = parse.GetValue(size);
             if (dynamic && sizeText is not null) throw new InvalidInputException(null, "--size and --dynamic-size exclude each other");

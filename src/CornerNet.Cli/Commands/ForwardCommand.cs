@@ -19,13 +19,15 @@ public static class ForwardCommand
         var input = new Option<FileInfo>("--input") { Description = "safetensors file with the tensor 'image' (N×3×H×W, normalized).", Required = true };
         var output = new Option<FileInfo>("--out") { Description = "Where to write tl_heats, br_heats, tl_tags, br_tags, tl_regrs, br_regrs.", Required = true };
         var decode = new Option<bool>("--decode") { Description = "Also write 'detections' (N×1000×8) from the official decoder (K 100, kernel 3, ae_threshold 0.5)." };
-        var command = new Command("forward", "Run a model in eval mode on a tensor and write its raw head outputs.") { model, input, output, decode };
+        var overwrite = OutputCheck.OverwriteOption();
+        var command = new Command("forward", "Run a model in eval mode on a tensor and write its raw head outputs.") { model, input, output, decode, overwrite };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             TorchRuntime.SetThreads(0);
             string modelPath = parse.GetValue(model)!.FullName;
             string inputPath = parse.GetValue(input)!.FullName;
             string outPath = parse.GetValue(output)!.FullName;
+            OutputCheck.Files(parse.GetValue(overwrite), [modelPath, inputPath], outPath);
             var (network, _) = ModelFile.Load(modelPath);
             using (network)
             using (var scope = NewDisposeScope())

@@ -17,11 +17,11 @@ public sealed class ImagePreflight
     /// <summary>Most bad images listed one per line; the rest are counted.</summary>
     const int ListedAtMost = 50;
 
-    readonly Option<double> _maxMegapixels = new("--max-image-megapixels")
+    readonly Option<double> _maxMegapixels = new Option<double>("--max-image-megapixels")
     {
         Description = "Largest image accepted, in megapixels (checked from the file header before decoding).",
         DefaultValueFactory = _ => new InputLimits().MaxImagePixels / 1e6,
-    };
+    }.InRange(0, 1e6, aboveMin: true);
 
     /// <summary>Adds <c>--max-image-megapixels</c> to <paramref name="command"/>.</summary>
     public void AddTo(Command command) => command.Options.Add(_maxMegapixels);
@@ -30,8 +30,6 @@ public sealed class ImagePreflight
     public void ApplyLimits(ParseResult parse)
     {
         double megapixels = parse.GetValue(_maxMegapixels);
-        if (!(megapixels > 0) || megapixels > 1e6)
-            throw new InvalidInputException(null, $"--max-image-megapixels must be between 0 and 1000000, got {megapixels}");
         InputLimits.Default = new InputLimits { MaxImagePixels = (long)(megapixels * 1e6) };
     }
 

@@ -26,9 +26,9 @@ public static class QuantizeCommand
             Required = true,
         };
         var output = new Option<FileInfo>("--out") { Description = "int8 ONNX file to write (e.g. MODEL.int8.onnx).", Required = true };
-        var images = new Option<int>("--images") { Description = "Number of calibration images (the first N, sorted by name).", DefaultValueFactory = _ => 32 };
+        var images = new Option<int>("--images") { Description = "Number of calibration images (the first N, sorted by name).", DefaultValueFactory = _ => 32 }.InRange(1, 100_000);
         var method = new Option<string>("--method") { Description = "Activation ranges: minmax, percentile or entropy.", DefaultValueFactory = _ => "minmax" };
-        var percentile = new Option<double>("--percentile") { Description = "Percentile of |x| kept by --method percentile.", DefaultValueFactory = _ => ActivationStatistics.DefaultPercentile };
+        var percentile = new Option<double>("--percentile") { Description = "Percentile of |x| kept by --method percentile.", DefaultValueFactory = _ => ActivationStatistics.DefaultPercentile }.InRange(0, 100, aboveMin: true);
         var perChannel = new Option<bool>("--per-channel") { Description = "int8 weights with one scale per output channel (the default)." };
         var perTensor = new Option<bool>("--per-tensor") { Description = "int8 weights with one scale per layer instead." };
         var activations = new Option<string>("--activations") { Description = "auto (whichever runs faster on this host, measured), uint8 or int8.", DefaultValueFactory = _ => "auto" };
@@ -38,16 +38,16 @@ public static class QuantizeCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var noFlip = new Option<bool>("--no-flip") { Description = "Calibrate on the images only (default: image and mirror, as the flip test runs)." };
-        var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads (0: one per core).", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
+        var overwrite = OutputCheck.OverwriteOption();
         var command = new Command("quantize", "Calibrate a model on images and write an int8 (QDQ) ONNX model for ONNX Runtime.")
         {
-            model, calibration, output, images, method, percentile, perChannel, perTensor, activations, keepFloat, noFlip, threads,
+            model, calibration, output, images, method, percentile, perChannel, perTensor, activations, keepFloat, noFlip, threads, overwrite,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             if (parse.GetValue(perChannel) && parse.GetValue(perTensor)) throw new InvalidInputException(null, "--per-channel and --per-tensor exclude each other");
             int count = parse.GetValue(images);
-            if (count < 1) throw new InvalidInputException(null, $"--images {count} must be at least 1");
             var options = new QuantizationOptions
             {
                 Method = parse.GetValue(method) switch
@@ -76,6 +76,7 @@ public static class QuantizeCommand
             var paths = CalibrationImages(parse.GetValue(calibration)!, count);
             string modelPath = parse.GetValue(model)!.FullName;
             string outPath = parse.GetValue(output)!.FullName;
+            OutputCheck.Files(parse.GetValue(overwrite), [modelPath, parse.GetValue(calibration)!.FullName, .. paths], outPath);
             var clock = Stopwatch.StartNew();
             QuantizationReport report = null!;
             if (!Terminal.Interactive)

@@ -15,21 +15,21 @@ public static class QuickstartCommand
     public static Command Create()
     {
         var defaults = new QuickStartOptions();
-        var minutes = new Option<double>("--minutes") { Description = "Wall-clock budget of the whole run in minutes (data, training, evaluation).", DefaultValueFactory = _ => defaults.Budget.TotalMinutes };
-        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder (replaced run by run).", DefaultValueFactory = _ => new DirectoryInfo(defaults.OutputDirectory) };
-        var trainImages = new Option<int>("--train-images") { Description = "Synthetic training images (generated in memory).", DefaultValueFactory = _ => defaults.TrainImages };
-        var valImages = new Option<int>("--val-images") { Description = "Held-out synthetic validation images.", DefaultValueFactory = _ => defaults.ValidationImages };
+        var minutes = new Option<double>("--minutes") { Description = "Wall-clock budget of the whole run in minutes (data, training, evaluation).", DefaultValueFactory = _ => defaults.Budget.TotalMinutes }.InRange(0, 7 * 24 * 60, aboveMin: true);
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder (must be empty or absent unless --overwrite).", DefaultValueFactory = _ => new DirectoryInfo(defaults.OutputDirectory) };
+        var trainImages = new Option<int>("--train-images") { Description = "Synthetic training images (generated in memory).", DefaultValueFactory = _ => defaults.TrainImages }.InRange(1, 1_000_000);
+        var valImages = new Option<int>("--val-images") { Description = "Held-out synthetic validation images.", DefaultValueFactory = _ => defaults.ValidationImages }.InRange(1, 100_000);
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation and data order.", DefaultValueFactory = _ => defaults.Seed };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
+        var overwrite = OutputCheck.OverwriteOption("the contents of a non-empty --out folder");
         var command = new Command("quickstart", "Train a tiny CornerNet on synthetic shapes within a time budget, evaluate it and write a report (no downloads).")
         {
-            minutes, output, trainImages, valImages, seed, threads,
+            minutes, output, trainImages, valImages, seed, threads, overwrite,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             TorchRuntime.SetThreads(parse.GetValue(threads));
             double budget = parse.GetValue(minutes);
-            if (!(budget > 0) || budget > 7 * 24 * 60) throw new InvalidInputException(null, $"--minutes must be positive (and under a week), got {budget}");
             var options = defaults with
             {
                 Budget = TimeSpan.FromMinutes(budget),
@@ -38,6 +38,9 @@ public static class QuickstartCommand
                 ValidationImages = parse.GetValue(valImages),
                 Seed = parse.GetValue(seed),
             };
+            // One writer per folder, and what is there is replaced only with --overwrite.
+            using var folderLock = RunFolderLock.Take(options.OutputDirectory);
+            OutputCheck.Folder(options.OutputDirectory, parse.GetValue(overwrite));
             var run = new QuickStartRun(options);
             QuickStartResult result;
             using (var cancel = new CtrlCCancellation("stopping training early; evaluating what was trained…"))
@@ -72,10 +75,7 @@ public static class QuickstartCommand
     static QuickStartResult RunWithProgressBars(QuickStartRun run, CancellationToken cancel)
     {
         QuickStartResult? result = null;
-        Terminal.Current().Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(context =>
+        TrainingProgressDisplay.Bars().Start(context =>
             {
                 var data = context.AddTask("generating data");
                 var training = context.AddTask("training", autoStart: false, maxValue: 1);
@@ -89,7 +89,7 @@ public static class QuickstartCommand
                 {
                     if (!training.IsStarted) training.StartTask();
                     training.Value = share;
-                    training.Description = Markup.Escape(Describe(p));
+                    training.Description = TrainingProgressDisplay.Fit($"it {p.Iteration}  loss {p.Loss:F3}  {p.ImagesPerSecond:F1} img/s");
                 };
                 run.Detected = (done, total) =>
                 {

@@ -11,19 +11,19 @@ public static class SynthCommand
     public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "Output folder (gets images/ and annotations.json).", Required = true };
-        var images = new Option<int>("--images") { Description = "Number of images.", DefaultValueFactory = _ => 1000 };
+        var images = new Option<int>("--images") { Description = "Number of images.", DefaultValueFactory = _ => 1000 }.InRange(1, 10_000_000);
         var seed = new Option<int>("--seed") { Description = "Seed; the same seed writes the same files.", DefaultValueFactory = _ => 0 };
-        var size = new Option<int>("--size") { Description = "Image side in pixels (at least 32).", DefaultValueFactory = _ => 256 };
+        var size = new Option<int>("--size") { Description = "Image side in pixels (at least 32).", DefaultValueFactory = _ => 256 }.InRange(32, 8192);
+        var overwrite = OutputCheck.OverwriteOption("an existing dataset folder");
         var command = new Command("synth", "Write the synthetic shapes dataset (circles, triangles, rings, crosses, stars, diamonds) in COCO format.")
         {
-            output, images, seed, size,
+            output, images, seed, size, overwrite,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             int n = parse.GetValue(images), side = parse.GetValue(size);
-            if (n < 1) throw new InvalidInputException(null, $"--images must be at least 1, got {n}");
-            if (side < 32) throw new InvalidInputException(null, $"--size must be at least 32, got {side}");
             string dir = parse.GetValue(output)!;
+            OutputCheck.Folder(dir, parse.GetValue(overwrite));
             var generator = new SyntheticShapes(side);
             var summary = WithProgress(n, report => SyntheticShapesDataset.Write(dir, n, parse.GetValue(seed), generator, report));
             Console.WriteLine($"wrote {summary.Images} images, {summary.Objects} objects to {Path.GetFullPath(dir)}");

@@ -7,9 +7,9 @@ namespace CornerNet.Cli.Commands;
 public sealed class TestTimeOptions
 {
     readonly Option<bool> _flip = new("--flip") { Description = "Also run the mirrored image and merge (the paper's test procedure)." };
-    readonly Option<double[]> _scales = new("--scales") { Description = "Test scales, e.g. 0.5 0.75 1 1.25 1.5 for the paper's multi-scale result.", AllowMultipleArgumentsPerToken = true };
+    readonly Option<double[]> _scales = new Option<double[]>("--scales") { Description = "Test scales, e.g. 0.5 0.75 1 1.25 1.5 for the paper's multi-scale result.", AllowMultipleArgumentsPerToken = true }.EachInRange(0.05, 4);
     readonly Option<string> _nms = new("--nms") { Description = "soft-gaussian (paper), soft-linear, hard, or none.", DefaultValueFactory = _ => "soft-gaussian" };
-    readonly Option<int> _threads = new("--threads") { Description = "libtorch (or ONNX Runtime) threads (0: one per core).", DefaultValueFactory = _ => 0 };
+    readonly Option<int> _threads = new Option<int>("--threads") { Description = "libtorch (or ONNX Runtime) threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
     readonly Option<int> _maxSize = new("--max-size")
     {
         Description = $"Downscale images whose longest side is above this before the network (boxes are mapped back; 0: never). The default keeps Hourglass-104 with --flip within about 9 GB.",

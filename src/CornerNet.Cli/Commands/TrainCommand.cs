@@ -19,32 +19,33 @@ public static class TrainCommand
         var valData = new Option<DirectoryInfo?>("--val-data") { Description = "Validation dataset folder (annotations.json + images/): loss and COCO AP at every --validate-every and at the end." };
         var preset = new Option<string>("--preset") { Description = $"Model preset: {string.Join(", ", ModelPresets.Names)}.", DefaultValueFactory = _ => "tiny" };
         var config = new Option<FileInfo?>("--config") { Description = "Model config JSON (overrides --preset; classes come from the dataset)." };
-        var batch = new Option<int>("--batch-size") { Description = "Images per batch (under mpirun: the whole job's batch, split across the processes).", DefaultValueFactory = _ => 4 };
+        var batch = new Option<int>("--batch-size") { Description = "Images per batch (under mpirun: the whole job's batch, split across the processes).", DefaultValueFactory = _ => 4 }.InRange(1, 4096);
         var chunkSizes = new Option<string?>("--chunk-sizes") { Description = "Under mpirun: images of each batch per process, e.g. 4,5,5 (default: as even as possible)." };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:K (under mpirun, cuda is cuda:<local rank>).", DefaultValueFactory = _ => "cpu" };
-        var accumulate = new Option<int>("--accumulate") { Description = "Batches per optimizer step (gradient accumulation).", DefaultValueFactory = _ => 1 };
-        var iterations = new Option<int>("--iterations") { Description = "Optimizer steps.", DefaultValueFactory = _ => 1000 };
-        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 2.5e-4 };
-        var lrSteps = new Option<int[]>("--lr-step") { Description = "Iteration(s) after which the learning rate is multiplied by --lr-factor.", AllowMultipleArgumentsPerToken = true };
-        var lrFactor = new Option<double>("--lr-factor") { Description = "Learning-rate decay factor.", DefaultValueFactory = _ => 0.1 };
+        var accumulate = new Option<int>("--accumulate") { Description = "Batches per optimizer step (gradient accumulation).", DefaultValueFactory = _ => 1 }.InRange(1, 4096);
+        var iterations = new Option<int>("--iterations") { Description = "Optimizer steps.", DefaultValueFactory = _ => 1000 }.InRange(1, 100_000_000);
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 2.5e-4 }.InRange(0, 1, aboveMin: true);
+        var lrSteps = new Option<int[]>("--lr-step") { Description = "Iteration(s) after which the learning rate is multiplied by --lr-factor.", AllowMultipleArgumentsPerToken = true }.EachInRange(1, 100_000_000);
+        var lrFactor = new Option<double>("--lr-factor") { Description = "Learning-rate decay factor.", DefaultValueFactory = _ => 0.1 }.InRange(0, 1, aboveMin: true);
         var seed = new Option<int>("--seed") { Description = "Seed for initialisation, data order and augmentation.", DefaultValueFactory = _ => 0 };
-        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Checkpoint interval in iterations.", DefaultValueFactory = _ => 500 };
-        var validateEvery = new Option<int>("--validate-every") { Description = "Validation interval in iterations (0: at the end only).", DefaultValueFactory = _ => 0 };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Checkpoint interval in iterations.", DefaultValueFactory = _ => 500 }.InRange(1, 100_000_000);
+        var validateEvery = new Option<int>("--validate-every") { Description = "Validation interval in iterations (0: at the end only).", DefaultValueFactory = _ => 0 }.InRange(0, 100_000_000);
         var radius = new Option<string>("--radius") { Description = "Heatmap radius rule: official (t = 0.3), legacy2018 (t = 0.7), fixed (2.5).", DefaultValueFactory = _ => "official" };
-        var radiusValue = new Option<double?>("--radius-value") { Description = "IoU threshold for official/legacy2018, or the radius for fixed." };
+        var radiusValue = new Option<double?>("--radius-value") { Description = "IoU threshold for official/legacy2018, or the radius for fixed." }.InRange(0, 1000, aboveMin: true);
         var noPenalty = new Option<bool>("--no-penalty-reduction") { Description = "Ablation: no Gaussian penalty reduction around corners." };
         var noPooling = new Option<bool>("--no-corner-pooling") { Description = "Ablation: corner pooling off (same parameter count)." };
         var noAugment = new Option<bool>("--no-augment") { Description = "No random crop/scale, flip, colour or lighting augmentation." };
         var skipBadImages = new Option<bool>("--skip-bad-images") { Description = "Leave out training images that are missing or corrupt (counted in a warning) instead of stopping." };
-        var workers = new Option<int>("--workers") { Description = "Loader threads (0: one per core).", DefaultValueFactory = _ => 0 };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder to create.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"))) };
-        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this folder with its saved options (dataset options must be given again; --iterations may change; --batch-size and --accumulate may change if their product stays the same, e.g. to resume on another number of processes)." };
+        var workers = new Option<int>("--workers") { Description = "Loader threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
+        var overwrite = OutputCheck.OverwriteOption("the files of a non-empty --out folder");
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder to create (must be empty or absent unless --overwrite).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"))) };
+        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this folder with its saved options (dataset options must be given again; --iterations may change; --batch-size and --accumulate may change if their product stays the same, e.g. to resume on another number of processes; --skip-bad-images, --threads and --workers may change; other options that differ from the run's are refused)." };
 
         var command = new Command("train", "Train CornerNet on a COCO-format dataset.")
         {
             data, annotations, images, valData, preset, config, batch, chunkSizes, device, accumulate, iterations, lr, lrSteps, lrFactor, seed,
-            checkpointEvery, validateEvery, radius, radiusValue, noPenalty, noPooling, noAugment, skipBadImages, workers, threads, output, resume,
+            checkpointEvery, validateEvery, radius, radiusValue, noPenalty, noPooling, noAugment, skipBadImages, workers, threads, output, resume, overwrite,
         };
         var imageChecks = new ImagePreflight();
         imageChecks.AddTo(command);
@@ -68,6 +69,30 @@ public static class TrainCommand
             {
                 runDirectory = resumeDir.FullName;
                 options = Trainer.ReadOptions(runDirectory);
+                var changed = new List<string>();
+                void Compare<T>(Option<T> option, object? saved, Func<T, object?> given)
+                {
+                    if (parse.GetResult(option) is { Implicit: false } && given(parse.GetValue(option)!) is var value && !Equals(value, saved))
+                        changed.Add($"{option.Name}{(value is bool ? "" : $" {value}")} (the run has {saved})");
+                }
+                Compare(lr, options.LearningRate, v => v);
+                Compare(lrSteps, string.Join(" ", options.LearningRateSteps), v => string.Join(" ", v ?? []));
+                Compare(lrFactor, options.LearningRateFactor, v => v);
+                Compare(seed, options.Seed, v => v);
+                Compare(checkpointEvery, options.CheckpointEvery, v => v);
+                Compare(validateEvery, options.ValidateEvery, v => v);
+                Compare(radius, options.RadiusRule, v => v);
+                Compare(radiusValue, options.RadiusValue, v => v);
+                Compare(noPenalty, !options.PenaltyReduction, v => v);
+                Compare(noAugment, !options.Augment, v => v);
+                Compare(noPooling, !options.Model.CornerPooling, v => v);
+                // The architecture and the folder are the run's own: giving them at all conflicts.
+                foreach (var option in new Option[] { preset, config, output })
+                    if (parse.GetResult(option) is { Implicit: false }) changed.Add($"{option.Name} (the run's model and folder are fixed)");
+                if (changed.Count > 0)
+                    throw new InvalidInputException(runDirectory, $"--resume keeps the run's options, and these differ: {string.Join(", ", changed)}; " +
+                        "only --iterations, --skip-bad-images, --threads, --workers, --device, --chunk-sizes and --batch-size/--accumulate (same product) may change");
+                if (parse.GetResult(workers) is { Implicit: false }) options = options with { Workers = parse.GetValue(workers) };
                 options = WithBatchOverride(options, parse.GetResult(batch) is { Implicit: false } ? parse.GetValue(batch) : null,
                     parse.GetResult(accumulate) is { Implicit: false } ? parse.GetValue(accumulate) : null);
                 // A resumed run may be extended (or stopped earlier) by giving --iterations again.
@@ -102,7 +127,12 @@ public static class TrainCommand
                 };
                 if (lead && File.Exists(Path.Combine(runDirectory, "checkpoint.safetensors")))
                     throw new InvalidInputException(runDirectory, "already holds a training run; use --resume to continue it or choose another --out");
+                if (options.RadiusRule != "fixed" && options.RadiusValue >= 1)
+                    throw new InvalidInputException(null, $"--radius-value {options.RadiusValue} is an IoU threshold for --radius {options.RadiusRule}: it must be below 1");
             }
+            // One writer per run folder, and a new run never writes over files that are there (unless --overwrite).
+            using var runLock = lead ? RunFolderLock.Take(runDirectory) : null;
+            if (lead && resumeDir is null) OutputCheck.Folder(runDirectory, parse.GetValue(overwrite));
 
             // Bad images are found before training starts, not hours into it.
             if (parse.GetValue(skipBadImages)) options = options with { SkipBadImages = true };
@@ -124,7 +154,8 @@ public static class TrainCommand
             try
             {
                 trainer.Warning = w => Console.Error.WriteLine(group.Size > 1 ? $"warning: rank {group.Rank}: {w}" : $"warning: {w}");
-                if (validation is not null) trainer.ValidationAP = model => ModelValidation.Evaluate(model, validation).AP;
+                if (validation is not null) trainer.ValidationAP = model => ModelValidation.Evaluate(model, validation,
+                    progress: (done, total) => trainer.ValidationProgress?.Invoke("validation AP", done, total)).AP;
                 trainer.Validated = v => Console.WriteLine($"validation at {v.Iteration}: loss {v.Loss:F4}" + (v.AP is double ap ? $", AP {ap:F3}" : ""));
                 int done = lead
                     ? TrainingProgressDisplay.Run(trainer, options.Iterations, resumeDir is not null, cancel.Token)
@@ -132,7 +163,8 @@ public static class TrainCommand
                 if (lead) Console.WriteLine(done == options.Iterations
                     ? $"done: {trainer.ModelPath}"
                     : $"stopped at iteration {done}; continue with: cornernet train --resume {runDirectory} (plus the dataset options)");
-                return 0;
+                // 130 (128 + SIGINT) tells scripts that training stopped early on Ctrl-C, after saving.
+                return done < options.Iterations && cancel.Token.IsCancellationRequested ? 130 : 0;
             }
             catch (TrainingDivergedException e)
             {

@@ -8,7 +8,7 @@ namespace CornerNet.Cli.Commands;
 public static class VersionReport
 {
     /// <summary>Replaces the default --version option of <paramref name="root"/> with this fuller report.</summary>
-    public static void Replace(RootCommand root)
+    public static void Replace(Command root)
     {
         for (int i = root.Options.Count - 1; i >= 0; i--)
             if (root.Options[i] is VersionOption) root.Options.RemoveAt(i);

@@ -11,8 +11,9 @@ public static class ModelValidation
     /// Runs the test procedure (<paramref name="options"/>, default single scale without flip) on every image of
     /// <paramref name="dataset"/> with <paramref name="model"/> in its current mode and evaluates the detections.
     /// The caller puts the model in eval mode; class index i maps to <c>dataset.Classes[i].Id</c>.
+    /// <paramref name="progress"/> receives images done and the total after each image.
     /// </summary>
-    public static CocoMetrics Evaluate(CornerNetModel model, CocoDataset dataset, TestOptions? options = null)
+    public static CocoMetrics Evaluate(CornerNetModel model, CocoDataset dataset, TestOptions? options = null, Action<int, int>? progress = null)
     {
         var pipeline = TestPipeline.ForModel(model, options ?? new TestOptions { Flip = false });
         var detections = new List<CocoDetection>();
@@ -21,6 +22,7 @@ public static class ModelValidation
             long imageId = dataset.Annotations.Images[i].Id;
             foreach (var d in pipeline.Detect(ImageDecoder.Decode(dataset.ImagePath(i))))
                 detections.Add(new CocoDetection(imageId, dataset.Classes[d.ClassIndex].Id, new CocoBox(d.X1, d.Y1, d.X2 - d.X1, d.Y2 - d.Y1), d.Score));
+            progress?.Invoke(i + 1, dataset.Count);
         }
         return CocoEvaluator.Evaluate(dataset.Annotations, detections);
     }

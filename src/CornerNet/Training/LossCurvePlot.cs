@@ -23,10 +23,14 @@ public static class LossCurvePlot
         {
             var val = plot.Add.ScatterLine(validation.Select(v => (double)v.Iteration).ToArray(), validation.Select(v => v.Loss).ToArray());
             val.LegendText = "validation loss";
+            // Few points on top of many: drawn thick with markers so they stand out from the training curve.
+            val.LineWidth = 2.5f;
+            val.MarkerSize = 8;
         }
         plot.Axes.Bottom.Label.Text = "iteration";
         plot.Axes.Left.Label.Text = "loss (Eq. 8)";
-        plot.ShowLegend();
+        // Beside the data, not over it: inside, the legend hid the validation points in the upper right.
+        plot.ShowLegend(ScottPlot.Edge.Right);
         AtomicFile.WriteAllBytes(path, plot.GetImageBytes(900, 500, ScottPlot.ImageFormat.Png));
     }
 

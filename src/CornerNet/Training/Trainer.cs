@@ -31,6 +31,9 @@ public sealed class Trainer
     /// <summary>Called after every optimizer step.</summary>
     public Action<TrainingProgress>? Progress { get; set; }
 
+    /// <summary>Called during a validation's loss pass with the images done and the total (the caller's AP pass may report here too).</summary>
+    public Action<string, int, int>? ValidationProgress { get; set; }
+
     /// <summary>Called after every validation.</summary>
     public Action<ValidationResult>? Validated { get; set; }
 
@@ -265,6 +268,7 @@ public sealed class Trainer
                             targets, _options.PullWeight, _options.PushWeight, _options.OffsetWeight);
                         sum += parts.Total.item<float>() * batch.Count;
                         count += batch.Count;
+                        ValidationProgress?.Invoke("validation loss", count, _validation!.Count);
                     }
                 }
             }

@@ -37,7 +37,7 @@ public class QuickstartCommandTests
     {
         var (code, _, error) = CliRunner.Run("quickstart", "--minutes", minutes, "--out", Path.Combine(Path.GetTempPath(), "cornernet-never"));
         Assert.Equal(2, code);
-        Assert.Contains("--minutes must be positive", error);
+        Assert.Contains("--minutes must be above 0", error);
         Assert.False(Directory.Exists(Path.Combine(Path.GetTempPath(), "cornernet-never")));
     }
 }
