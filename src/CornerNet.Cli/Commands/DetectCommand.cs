@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace CornerNet.Cli.Commands;
 
-/// <summary><c>cornernet detect MODEL IMAGES… [--out DIR] [--json FILE] [--threshold T] [--flip] [--scales …] [--nms …]</c>.</summary>
+/// <summary><c>cornernet detect MODEL IMAGES… [--out DIR] [--json FILE] [--threshold T] [--flip] [--scales …] [--nms …] [--batch-size N]</c>.</summary>
 public static class DetectCommand
 {
     /// <summary>Creates the command.</summary>
@@ -34,27 +34,34 @@ public static class DetectCommand
 
             using var detector = Detector.Load(parse.GetValue(model)!.FullName, testTime.Engine(parse), options);
             var results = new List<CocoDetection>();
-            for (int i = 0; i < files.Length; i++)
+            int batchSize = testTime.BatchSize(parse);
+            foreach (var chunk in Enumerable.Range(0, files.Length).Where(i => !bad.Contains(i)).Chunk(batchSize))
             {
-                if (bad.Contains(i)) continue;
-                BgrImage image;
-                try
+                var decoded = new List<(int Index, BgrImage Image)>();
+                foreach (int i in chunk)
                 {
-                    image = ImageDecoder.Decode(files[i].FullName);
+                    try
+                    {
+                        decoded.Add((i, ImageDecoder.Decode(files[i].FullName)));
+                    }
+                    catch (InvalidInputException e) when (skip)
+                    {
+                        // A header that reads well can still hold corrupt pixel data.
+                        Console.Error.WriteLine($"warning: skipping {e.Message}");
+                    }
                 }
-                catch (InvalidInputException e) when (skip)
+                var detections = detector.Detect(decoded.Select(d => d.Image).ToList(), batchSize);
+                for (int k = 0; k < decoded.Count; k++)
                 {
-                    // A header that reads well can still hold corrupt pixel data.
-                    Console.Error.WriteLine($"warning: skipping {e.Message}");
-                    continue;
+                    var (i, image) = decoded[k];
+                    if (TestTimeOptions.DownscaleNotice(files[i].Name, image.Width, image.Height, options) is string notice) Console.Error.WriteLine(notice);
+                    var found = detections[k].Where(d => d.Score >= minScore).ToList();
+                    Console.WriteLine($"{files[i].Name}: {found.Count} object(s)" +
+                        (found.Count == 0 ? "" : " — " + string.Join(", ", found.Take(8).Select(d => $"{d.ClassName} {d.Score:F2}"))));
+                    if (outDir is not null)
+                        DetectionDrawing.Save(image, found, Path.Combine(outDir.FullName, Path.GetFileNameWithoutExtension(files[i].Name) + ".png"));
+                    results.AddRange(found.Select(d => d.ToCoco(i + 1)));
                 }
-                if (TestTimeOptions.DownscaleNotice(files[i].Name, image.Width, image.Height, options) is string notice) Console.Error.WriteLine(notice);
-                var found = detector.Detect(image).Where(d => d.Score >= minScore).ToList();
-                Console.WriteLine($"{files[i].Name}: {found.Count} object(s)" +
-                    (found.Count == 0 ? "" : " — " + string.Join(", ", found.Take(8).Select(d => $"{d.ClassName} {d.Score:F2}"))));
-                if (outDir is not null)
-                    DetectionDrawing.Save(image, found, Path.Combine(outDir.FullName, Path.GetFileNameWithoutExtension(files[i].Name) + ".png"));
-                results.AddRange(found.Select(d => d.ToCoco(i + 1)));
             }
             if (jsonFile is not null)
             {

@@ -3,7 +3,7 @@ using CornerNet.Inference;
 
 namespace CornerNet.Cli.Commands;
 
-/// <summary>The test-time options shared by <c>detect</c> and <c>test</c>: flip, scales, NMS, threads, engine.</summary>
+/// <summary>The test-time options shared by <c>detect</c> and <c>test</c>: flip, scales, NMS, threads, engine, batch size.</summary>
 public sealed class TestTimeOptions
 {
     readonly Option<bool> _flip = new("--flip") { Description = "Also run the mirrored image and merge (the paper's test procedure)." };
@@ -14,6 +14,11 @@ public sealed class TestTimeOptions
     {
         Description = $"Downscale images whose longest side is above this before the network (boxes are mapped back; 0: never). The default keeps Hourglass-104 with --flip within about 9 GB.",
         DefaultValueFactory = _ => TestOptions.DefaultMaxSize,
+    };
+    readonly Option<int> _batchSize = new("--batch-size")
+    {
+        Description = "Images per network run; images of the same network size share a batch (results equal batch 1).",
+        DefaultValueFactory = _ => 1,
     };
     readonly ImagePreflight _images = new();
     readonly Option<string> _engine = new("--engine")
@@ -34,6 +39,7 @@ public sealed class TestTimeOptions
         command.Options.Add(_threads);
         command.Options.Add(_engine);
         command.Options.Add(_maxSize);
+        command.Options.Add(_batchSize);
         _images.AddTo(command);
     }
 
@@ -44,6 +50,13 @@ public sealed class TestTimeOptions
         return factor < 1
             ? $"note: {name}: {width}×{height} downscaled to {(int)(width * factor)}×{(int)(height * factor)} for the network (--max-size {options.MaxSize}); boxes are in the original pixels"
             : null;
+    }
+
+    /// <summary>The <c>--batch-size</c> the user asked for (at least 1).</summary>
+    public int BatchSize(ParseResult parse)
+    {
+        int n = parse.GetValue(_batchSize);
+        return n >= 1 ? n : throw new InvalidInputException(null, $"--batch-size must be at least 1, got {n}");
     }
 
     /// <summary>The engine the user asked for.</summary>
