@@ -19,6 +19,7 @@ public sealed class Detector : IDisposable
 {
     readonly IDisposable _network;
     readonly TestPipeline _pipeline;
+    readonly Func<TestOptions, TestPipeline> _pipelineFor;
 
     /// <summary>The model's classes; index = heatmap channel.</summary>
     public IReadOnlyList<ClassInfo> Classes { get; }
@@ -48,7 +49,8 @@ public sealed class Detector : IDisposable
         Classes = classes;
         Config = model.Config;
         Engine = InferenceEngine.Torch;
-        _pipeline = TestPipeline.ForModel(model, options, target);
+        _pipelineFor = o => TestPipeline.ForModel(model, o, target);
+        _pipeline = _pipelineFor(options ?? new TestOptions());
     }
 
     /// <summary>Wraps an ONNX Runtime network (CPU); the detector owns and disposes it.</summary>
@@ -59,7 +61,8 @@ public sealed class Detector : IDisposable
         Classes = network.Classes;
         Config = network.Config;
         Engine = InferenceEngine.OnnxRuntime;
-        _pipeline = network.CreatePipeline(options);
+        _pipelineFor = network.CreatePipeline;
+        _pipeline = _pipelineFor(options ?? new TestOptions());
     }
 
     /// <summary>
@@ -140,11 +143,18 @@ public sealed class Detector : IDisposable
         Detect(bitmaps.Select(ImageEncoder.FromBitmap).ToList(), batchSize);
 
     /// <summary>Detects objects in decoded BGR images, in batches (see the paths overload).</summary>
-    public IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<BgrImage> images, int batchSize = 4)
+    public IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<BgrImage> images, int batchSize = 4) =>
+        Detect(images, batchSize, _pipeline);
+
+    /// <summary>Batched detection with other test-time options for this call (the server's per-request flip).</summary>
+    internal IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<BgrImage> images, int batchSize, TestOptions options) =>
+        Detect(images, batchSize, options == Options ? _pipeline : _pipelineFor(options));
+
+    IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<BgrImage> images, int batchSize, TestPipeline pipeline)
     {
         ArgumentNullException.ThrowIfNull(images);
         var inputs = Config.ChannelOrder == "RGB" ? images.Select(SwapRedBlue).ToList() : images;
-        return _pipeline.Detect(inputs, batchSize)
+        return pipeline.Detect(inputs, batchSize)
             .Select(detections => (IReadOnlyList<DetectedObject>)detections
                 .OrderByDescending(d => d.Score)
                 .Select(d => new DetectedObject(d.ClassIndex, Classes[d.ClassIndex].Id, Classes[d.ClassIndex].Name, d.Score, d.X1, d.Y1, d.X2, d.Y2))
