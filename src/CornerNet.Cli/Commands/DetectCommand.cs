@@ -5,20 +5,24 @@ using Spectre.Console;
 
 namespace CornerNet.Cli.Commands;
 
-/// <summary><c>cornernet detect MODEL IMAGES… [--out DIR] [--json FILE] [--threshold T] [--flip] [--scales …] [--nms …] [--batch-size N]</c>.</summary>
+/// <summary>
+/// <c>cornernet detect MODEL IMAGES… [--out DIR] [--json FILE] [--threshold T] [--flip] [--scales …] [--nms …] [--batch-size N]</c>,
+/// or <c>cornernet detect MODEL VIDEO.mp4 --out ANNOTATED.mp4 [--every N] [--json FILE]</c>.
+/// </summary>
 public static class DetectCommand
 {
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
         var model = new Argument<FileInfo>("model") { Description = "Model file (.safetensors), or an exported .onnx file with --engine onnx." };
-        var images = new Argument<FileInfo[]>("images") { Description = "Image files (JPEG, PNG).", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "Folder for the images with boxes drawn (PNG)." };
+        var images = new Argument<FileInfo[]>("images") { Description = "Image files (JPEG, PNG), or one video file (.mp4, .mkv, .avi, .mov, .webm).", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Folder for the images with boxes drawn (PNG); for a video, the annotated video file (.mp4)." };
         var json = new Option<FileInfo?>("--json") { Description = "Write the detections as COCO results JSON (image_id = position in the list, from 1)." };
         var threshold = new Option<float>("--threshold") { Description = "Minimum score of a reported detection.", DefaultValueFactory = _ => 0.3f };
+        var every = new Option<int>("--every") { Description = "Video: detect in every N-th frame; frames between keep the last boxes.", DefaultValueFactory = _ => 1 };
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Skip missing or unreadable images (listed by name) instead of stopping." };
         var testTime = new TestTimeOptions();
-        var command = new Command("detect", "Detect objects in images with a model file.") { model, images, output, json, threshold, skipBad };
+        var command = new Command("detect", "Detect objects in images with a model file.") { model, images, output, json, threshold, every, skipBad };
         testTime.AddTo(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -28,6 +32,14 @@ public static class DetectCommand
             float minScore = parse.GetValue(threshold);
             var files = parse.GetValue(images)!;
             bool skip = parse.GetValue(skipBad);
+            if (files.Length == 1 && VideoDetection.IsVideo(files[0].Name))
+            {
+                using var videoDetector = Detector.Load(parse.GetValue(model)!.FullName, testTime.Engine(parse), options);
+                // A video's --out names the annotated video file, not a folder.
+                int frames = VideoDetection.Run(videoDetector, files[0].FullName, outDir?.FullName, jsonFile?.FullName, parse.GetValue(every), testTime.BatchSize(parse), minScore);
+                Console.WriteLine($"{files[0].Name}: {frames} frames" + (outDir is null ? "" : $", annotated video {outDir.FullName}") + (jsonFile is null ? "" : $", detections {jsonFile.FullName}"));
+                return 0;
+            }
             // Every image is checked before anything is written, so a bad one in the list cannot leave half the drawings.
             var bad = ImagePreflight.Check(files.Select(f => f.FullName).ToArray(), skip, "images");
             if (outDir is not null) Directory.CreateDirectory(outDir.FullName);
