@@ -13,7 +13,7 @@ namespace CornerNet.Cli.Commands;
 /// </summary>
 public static class BenchCommand
 {
-    static readonly string[] SuiteNames = ["standard", "forward", "decode", "train", "evaluate", "loader", "corner-pool", "onnx", "int8"];
+    static readonly string[] SuiteNames = ["standard", "forward", "decode", "train", "evaluate", "loader", "corner-pool", "onnx", "int8", "batch"];
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
