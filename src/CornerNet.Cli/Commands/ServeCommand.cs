@@ -45,7 +45,16 @@ public static class ServeCommand
             }
             catch (ArgumentOutOfRangeException e)
             {
-                throw new InvalidInputException(null, $"serve option out of range: {e.Message.Split('\n')[0]}");
+                string option = e.ParamName switch
+                {
+                    nameof(ServerOptions.Port) => "--port must be between 0 and 65535",
+                    nameof(ServerOptions.MaxBatch) => "--max-batch must be at least 1",
+                    nameof(ServerOptions.MaxWaitMs) => "--max-wait-ms must be at least 0",
+                    nameof(ServerOptions.MaxQueue) => "--max-queue must be at least 1",
+                    nameof(ServerOptions.MaxBytes) => "--max-bytes must be at least 1",
+                    _ => "--threshold must be between 0 and 1",
+                };
+                throw new InvalidInputException(null, option);
             }
             TorchRuntime.SetThreads(parse.GetValue(threads));
             // Flip and more scales are per request (flip) or not offered: a server answers one scale by default.
@@ -57,7 +66,17 @@ public static class ServeCommand
 
     static async Task<int> Serve(Detector detector, ServerOptions options)
     {
-        await using var server = await DetectionServer.StartAsync(detector, options);
+        DetectionServer server;
+        try
+        {
+            server = await DetectionServer.StartAsync(detector, options);
+        }
+        catch (IOException e)
+        {
+            // Kestrel reports an address in use or not available as an IOException.
+            throw new InvalidInputException(null, $"cannot listen on {options.Host}:{options.Port}: {e.Message}");
+        }
+        await using var _ = server;
         Console.WriteLine($"serving {options.ModelName} ({detector.Classes.Count} classes) at {server.Url} — web page /, API POST /v1/detect, /metrics, /healthz, /openapi/v1.json; Ctrl-C stops");
         await server.WaitForShutdownAsync();
         Console.WriteLine($"stopping: answering the requests in flight ({server.Metrics.Requests} answered so far)");
