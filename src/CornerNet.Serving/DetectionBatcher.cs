@@ -22,7 +22,7 @@ internal sealed class DetectionBatcher : IAsyncDisposable
     readonly ServerOptions _options;
     readonly ServerMetrics _metrics;
     readonly Channel<Job> _queue = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
-    readonly Task _worker;
+    readonly Thread _worker;
     int _queued;
 
     public DetectionBatcher(Detector detector, ServerOptions options, ServerMetrics metrics)
@@ -30,7 +30,9 @@ internal sealed class DetectionBatcher : IAsyncDisposable
         _detector = detector;
         _options = options;
         _metrics = metrics;
-        _worker = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        // One dedicated thread runs the network: libtorch's per-thread state then stays on one thread.
+        _worker = new Thread(Work) { IsBackground = true, Name = "detection batcher" };
+        _worker.Start();
     }
 
     /// <summary>Requests waiting for the network.</summary>
@@ -53,10 +55,10 @@ internal sealed class DetectionBatcher : IAsyncDisposable
         return job.Done.Task;
     }
 
-    async Task RunAsync()
+    void Work()
     {
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             var batch = new List<Job>();
             if (!reader.TryRead(out var first)) continue;
@@ -74,7 +76,7 @@ internal sealed class DetectionBatcher : IAsyncDisposable
                 using var wait = new CancellationTokenSource(remaining);
                 try
                 {
-                    if (!await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false)) break;
+                    if (!reader.WaitToReadAsync(wait.Token).AsTask().GetAwaiter().GetResult()) break;
                 }
                 catch (OperationCanceledException)
                 {
@@ -113,6 +115,6 @@ internal sealed class DetectionBatcher : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _worker.ConfigureAwait(false);
+        await Task.Run(_worker.Join).ConfigureAwait(false);
     }
 }

@@ -190,6 +190,27 @@ public class DetectionServerTests
     }
 
     [Fact]
+    public async Task ResidentMemoryStaysFlatOverManyRequests()
+    {
+        await using var running = await RunningServer.StartAsync(new ServerOptions { MaxBatch = 4, MaxWaitMs = 5 });
+        var bodies = Enumerable.Range(1, 4).Select(n => File.ReadAllBytes(SamplePath(n))).ToList();
+        async Task Round()
+        {
+            var answers = await Task.WhenAll(bodies.Select(b => PostAsync(running.Client, b)));
+            Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        }
+        // Warm-up fills the allocator's and Kestrel's pools; after it, memory must not keep growing.
+        for (int i = 0; i < 40; i++) await Round();
+        GC.Collect();
+        long before = System.Diagnostics.Process.GetCurrentProcess().WorkingSet64;
+        for (int i = 0; i < 100; i++) await Round();
+        GC.Collect();
+        long after = System.Diagnostics.Process.GetCurrentProcess().WorkingSet64;
+        double growth = (after - before) / (double)before;
+        Assert.True(growth < 0.05, $"resident set grew {growth:P1} ({before >> 20} MB → {after >> 20} MB) over 400 requests");
+    }
+
+    [Fact]
     public async Task StoppingAnswersTheRequestsInFlight()
     {
         var running = await RunningServer.StartAsync(new ServerOptions { MaxBatch = 16, MaxWaitMs = 1500 });
