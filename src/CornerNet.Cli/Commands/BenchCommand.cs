@@ -7,13 +7,13 @@ using Spectre.Console;
 namespace CornerNet.Cli.Commands;
 
 /// <summary>
-/// <c>cornernet bench [--preset P] [--size S] [--batch N] [--runs N] [--warmup N] [--suite S] [--json FILE]</c>: times
+/// <c>cornernet bench [--preset P] [--size S] [--batch N] [--runs N] [--warmup N] [--suite S] [--model M] [--json FILE]</c>: times
 /// the figures of the speed table (forward, flip test, decode, training step, evaluation, loader, corner pooling) on
 /// random weights, one libtorch thread per core.
 /// </summary>
 public static class BenchCommand
 {
-    static readonly string[] SuiteNames = ["standard", "forward", "decode", "train", "evaluate", "loader", "corner-pool", "onnx", "int8"];
+    static readonly string[] SuiteNames = ["standard", "forward", "decode", "train", "evaluate", "loader", "corner-pool", "onnx", "int8", "batch", "serve"];
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
@@ -25,15 +25,22 @@ public static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up runs per figure.", DefaultValueFactory = _ => 1 }.InRange(0, 10_000);
         var suite = new Option<string>("--suite") { Description = $"What to measure: {string.Join(", ", SuiteNames)}.", DefaultValueFactory = _ => "standard" };
         suite.AcceptOnlyFromAmong(SuiteNames);
+        var model = new Option<string>("--model") { Description = "serve suite: the model to serve (the samples/images beside its folder are sent).", DefaultValueFactory = _ => Path.Combine("models", "shapes-tiny.safetensors") };
         var json = new Option<string?>("--json") { Description = "Also write the records and the machine description as JSON to this file.", HelpName = "FILE" };
         var overwrite = OutputCheck.OverwriteOption();
         var command = new Command("bench", "Time forward, flip test, decode, training step, evaluation, loader and corner pooling (random weights).")
         {
-            preset, size, batch, runs, warmup, suite, json, overwrite,
+            preset, size, batch, runs, warmup, suite, model, json, overwrite,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             OutputCheck.Files(parse.GetValue(overwrite), [], parse.GetValue(json));
+            if (parse.GetValue(suite) == "serve")
+            {
+                string modelPath = Path.GetFullPath(parse.GetValue(model)!);
+                string samples = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(modelPath)!)!, "samples", "images");
+                return Report(ServeBenchmark.Run(modelPath, samples, Console.WriteLine, r => Console.WriteLine(r.ToString())), parse.GetValue(json));
+            }
             string presetName = parse.GetValue(preset)!.ToLowerInvariant();
             var options = new BenchmarkOptions
             {
@@ -53,12 +60,14 @@ public static class BenchCommand
     static BenchmarkSuite ParseSuite(string name) => name switch
     {
         "corner-pool" => BenchmarkSuite.CornerPool,
+        "serve" => throw new InvalidOperationException("the serve suite runs in the CLI (ServeBenchmark)"),
         _ => Enum.Parse<BenchmarkSuite>(name, ignoreCase: true),
     };
 
-    static int Run(BenchmarkOptions options, string? jsonPath)
+    static int Run(BenchmarkOptions options, string? jsonPath) => Report(Measure(options), jsonPath);
+
+    static int Report(BenchmarkReport report, string? jsonPath)
     {
-        var report = Measure(options);
         var m = report.Machine;
         Console.WriteLine($"machine: {m.Cpu}, {m.Cores} cores, {m.Threads} threads, libtorch {m.LibTorch}, oneDNN cap {m.OneDnnIsaCap ?? "none"}");
         if (jsonPath != null)

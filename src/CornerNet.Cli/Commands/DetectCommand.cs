@@ -5,21 +5,25 @@ using Spectre.Console;
 
 namespace CornerNet.Cli.Commands;
 
-/// <summary><c>cornernet detect MODEL IMAGES… [--out DIR] [--json FILE] [--threshold T] [--flip] [--scales …] [--nms …]</c>.</summary>
+/// <summary>
+/// <c>cornernet detect MODEL IMAGES… [--out DIR] [--json FILE] [--threshold T] [--flip] [--scales …] [--nms …] [--batch-size N]</c>,
+/// or <c>cornernet detect MODEL VIDEO.mp4 --out ANNOTATED.mp4 [--every N] [--json FILE]</c>.
+/// </summary>
 public static class DetectCommand
 {
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
         var model = new Argument<FileInfo>("model") { Description = "Model file (.safetensors), or an exported .onnx file with --engine onnx." };
-        var images = new Argument<FileInfo[]>("images") { Description = "Image files (JPEG, PNG).", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "Folder for the images with boxes drawn (PNG)." };
+        var images = new Argument<FileInfo[]>("images") { Description = "Image files (JPEG, PNG), or one video file (.mp4, .mkv, .avi, .mov, .webm).", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Folder for the images with boxes drawn (PNG); for a video, the annotated video file (.mp4)." };
         var json = new Option<FileInfo?>("--json") { Description = "Write the detections as COCO results JSON (image_id = position in the list, from 1)." };
         var threshold = new Option<float>("--threshold") { Description = "Minimum score of a reported detection.", DefaultValueFactory = _ => 0.3f }.InRange(0, 1);
+        var every = new Option<int>("--every") { Description = "Video: detect in every N-th frame; frames between keep the last boxes.", DefaultValueFactory = _ => 1 }.InRange(1, 1_000_000);
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Skip missing or unreadable images (listed by name) instead of stopping." };
         var overwrite = OutputCheck.OverwriteOption("existing drawings and --json");
         var testTime = new TestTimeOptions();
-        var command = new Command("detect", "Detect objects in images with a model file.") { model, images, output, json, threshold, skipBad, overwrite };
+        var command = new Command("detect", "Detect objects in images with a model file.") { model, images, output, json, threshold, every, skipBad, overwrite };
         testTime.AddTo(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -30,6 +34,15 @@ public static class DetectCommand
             var files = parse.GetValue(images)!;
             bool skip = parse.GetValue(skipBad);
             string modelPath = parse.GetValue(model)!.FullName;
+            if (files.Length == 1 && VideoDetection.IsVideo(files[0].Name))
+            {
+                // A video's --out names the annotated video file, not a folder.
+                OutputCheck.Files(parse.GetValue(overwrite), [modelPath, files[0].FullName], [jsonFile?.FullName, outDir?.FullName]);
+                using var videoDetector = Detector.Load(modelPath, testTime.Engine(parse), options);
+                int frames = VideoDetection.Run(videoDetector, files[0].FullName, outDir?.FullName, jsonFile?.FullName, parse.GetValue(every), testTime.BatchSize(parse), minScore);
+                Console.WriteLine($"{files[0].Name}: {frames} frames" + (outDir is null ? "" : $", annotated video {outDir.FullName}") + (jsonFile is null ? "" : $", detections {jsonFile.FullName}"));
+                return 0;
+            }
             string[]? drawn = outDir is null ? null : DrawnNames(files).Select(n => Path.Combine(outDir.FullName, n)).ToArray();
             // Outputs are checked before any work: never onto an input, never over an existing file without --overwrite.
             OutputCheck.Files(parse.GetValue(overwrite), [modelPath, .. files.Select(f => f.FullName)], [jsonFile?.FullName, .. drawn ?? []]);
@@ -43,31 +56,38 @@ public static class DetectCommand
             bool outDirExisted = outDir is not null && Directory.Exists(outDir.FullName);
             try
             {
-            for (int i = 0; i < files.Length; i++)
+            int batchSize = testTime.BatchSize(parse);
+            foreach (var chunk in Enumerable.Range(0, files.Length).Where(i => !bad.Contains(i)).Chunk(batchSize))
             {
-                if (bad.Contains(i)) continue;
-                BgrImage image;
-                try
+                var decoded = new List<(int Index, BgrImage Image)>();
+                foreach (int i in chunk)
                 {
-                    image = ImageDecoder.Decode(files[i].FullName);
+                    try
+                    {
+                        decoded.Add((i, ImageDecoder.Decode(files[i].FullName)));
+                    }
+                    catch (InvalidInputException e) when (skip)
+                    {
+                        // A header that reads well can still hold corrupt pixel data.
+                        Console.Error.WriteLine($"warning: skipping {e.Message}");
+                    }
                 }
-                catch (InvalidInputException e) when (skip)
+                var detections = detector.Detect(decoded.Select(d => d.Image).ToList(), batchSize);
+                for (int k = 0; k < decoded.Count; k++)
                 {
-                    // A header that reads well can still hold corrupt pixel data.
-                    Console.Error.WriteLine($"warning: skipping {e.Message}");
-                    continue;
+                    var (i, image) = decoded[k];
+                    if (TestTimeOptions.DownscaleNotice(files[i].Name, image.Width, image.Height, options) is string notice) Console.Error.WriteLine(notice);
+                    var found = detections[k].Where(d => d.Score >= minScore).ToList();
+                    Console.WriteLine($"{files[i].Name}: {found.Count} object(s)" +
+                        (found.Count == 0 ? "" : " — " + string.Join(", ", found.Take(Listed).Select(d => $"{d.ClassName} {d.Score:F2}"))) +
+                        (found.Count > Listed ? $", and {found.Count - Listed} more" : ""));
+                    if (drawn is not null)
+                    {
+                        staged.Add(($"{drawn[i]}.tmp-{Environment.ProcessId}", drawn[i]));
+                        DetectionDrawing.Save(image, found, staged[^1].Temporary);
+                    }
+                    results.AddRange(found.Select(d => d.ToCoco(i + 1)));
                 }
-                if (TestTimeOptions.DownscaleNotice(files[i].Name, image.Width, image.Height, options) is string notice) Console.Error.WriteLine(notice);
-                var found = detector.Detect(image).Where(d => d.Score >= minScore).ToList();
-                Console.WriteLine($"{files[i].Name}: {found.Count} object(s)" +
-                    (found.Count == 0 ? "" : " — " + string.Join(", ", found.Take(Listed).Select(d => $"{d.ClassName} {d.Score:F2}"))) +
-                    (found.Count > Listed ? $", and {found.Count - Listed} more" : ""));
-                if (drawn is not null)
-                {
-                    staged.Add(($"{drawn[i]}.tmp-{Environment.ProcessId}", drawn[i]));
-                    DetectionDrawing.Save(image, found, staged[^1].Temporary);
-                }
-                results.AddRange(found.Select(d => d.ToCoco(i + 1)));
             }
             if (jsonFile is not null)
             {

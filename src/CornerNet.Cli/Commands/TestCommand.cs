@@ -41,7 +41,7 @@ public static class TestCommand
             var bad = ImagePreflight.Check(Enumerable.Range(0, dataset.Count).Select(dataset.ImagePath).ToArray(), skip, "images");
             using var detector = Detector.Load(parse.GetValue(model)!.FullName, testTime.Engine(parse), options);
             var shard = ShardedDetections.Shard(group, dataset.Count).Where(i => !bad.Contains(i)).ToList();
-            var (mine, seconds) = DetectAll(detector, dataset, shard, skip, showProgress: group.Rank == 0);
+            var (mine, seconds) = DetectAll(detector, dataset, shard, testTime.BatchSize(parse), skip, showProgress: group.Rank == 0);
             var gathered = ShardedDetections.Gather(group, mine);
             if (gathered is not { } result) return 0;
             var (detections, skippedImages) = result;
@@ -72,42 +72,53 @@ public static class TestCommand
         return command;
     }
 
-    /// <summary>Detects images <paramref name="indices"/> of <paramref name="dataset"/>: per image its detections, or null when skipped.</summary>
+    /// <summary>
+    /// Detects images <paramref name="indices"/> of <paramref name="dataset"/>, <paramref name="batchSize"/> at a time:
+    /// per image its detections, or null when skipped.
+    /// </summary>
     static (List<(int Index, IReadOnlyList<CocoDetection>? Detections)> PerImage, double Seconds) DetectAll(
-        Detector detector, CocoDataset dataset, IReadOnlyList<int> indices, bool skipBad, bool showProgress)
+        Detector detector, CocoDataset dataset, IReadOnlyList<int> indices, int batchSize, bool skipBad, bool showProgress)
     {
         var perImage = new List<(int, IReadOnlyList<CocoDetection>?)>(indices.Count);
         int downscaled = 0;
         var clock = Stopwatch.StartNew();
-        void DetectOne(int i)
+        void DetectChunk(int[] chunk)
         {
-            BgrImage image;
-            try
+            var decoded = new List<(int Index, BgrImage Image)>();
+            foreach (int i in chunk)
             {
-                image = ImageDecoder.Decode(dataset.ImagePath(i));
+                try
+                {
+                    decoded.Add((i, ImageDecoder.Decode(dataset.ImagePath(i))));
+                }
+                catch (InvalidInputException e) when (skipBad)
+                {
+                    // A header that reads well can still hold corrupt pixel data.
+                    Console.Error.WriteLine($"warning: skipping {e.Message}");
+                    perImage.Add((i, null));
+                }
             }
-            catch (InvalidInputException e) when (skipBad)
+            downscaled += decoded.Count(d => detector.Options.DownscaleFactor(d.Image.Width, d.Image.Height) < 1);
+            var detections = detector.Detect(decoded.Select(d => d.Image).ToList(), batchSize);
+            for (int k = 0; k < decoded.Count; k++)
             {
-                // A header that reads well can still hold corrupt pixel data.
-                Console.Error.WriteLine($"warning: skipping {e.Message}");
-                perImage.Add((i, null));
-                return;
+                long id = dataset.Annotations.Images[decoded[k].Index].Id;
+                perImage.Add((decoded[k].Index, detections[k].Select(d => d.ToCoco(id)).ToList()));
             }
-            if (detector.Options.DownscaleFactor(image.Width, image.Height) < 1) downscaled++;
-            long id = dataset.Annotations.Images[i].Id;
-            perImage.Add((i, detector.Detect(image).Select(d => d.ToCoco(id)).ToList()));
         }
+        var chunks = indices.Chunk(batchSize).ToList();
         if (!showProgress)
         {
-            foreach (int i in indices) DetectOne(i);
+            foreach (var chunk in chunks) DetectChunk(chunk);
         }
         else if (!Terminal.Interactive)
         {
-            int every = Math.Max(1, indices.Count / 20);
-            for (int k = 0; k < indices.Count; k++)
+            int every = Math.Max(1, indices.Count / 20), done = 0;
+            foreach (var chunk in chunks)
             {
-                DetectOne(indices[k]);
-                if ((k + 1) % every == 0 || k + 1 == indices.Count) Console.WriteLine($"detected {k + 1}/{indices.Count} images");
+                DetectChunk(chunk);
+                for (int k = 0; k < chunk.Length; k++)
+                    if (++done % every == 0 || done == indices.Count) Console.WriteLine($"detected {done}/{indices.Count} images");
             }
         }
         else
@@ -116,10 +127,10 @@ public static class TestCommand
                 .Start(context =>
                 {
                     var task = context.AddTask("detecting", maxValue: indices.Count);
-                    foreach (int i in indices)
+                    foreach (var chunk in chunks)
                     {
-                        DetectOne(i);
-                        task.Increment(1);
+                        DetectChunk(chunk);
+                        task.Increment(chunk.Length);
                     }
                 });
         }

@@ -3,7 +3,7 @@ using CornerNet.Inference;
 
 namespace CornerNet.Cli.Commands;
 
-/// <summary>The test-time options shared by <c>detect</c> and <c>test</c>: flip, scales, NMS, threads, engine.</summary>
+/// <summary>The test-time options shared by <c>detect</c> and <c>test</c>: flip, scales, NMS, threads, engine, batch size.</summary>
 public sealed class TestTimeOptions
 {
     readonly Option<bool> _flip = new("--flip") { Description = "Also run the mirrored image and merge (the paper's test procedure)." };
@@ -15,6 +15,11 @@ public sealed class TestTimeOptions
         Description = $"Downscale images whose longest side is above this before the network (boxes are mapped back; 0: never). The default keeps Hourglass-104 with --flip within about 9 GB.",
         DefaultValueFactory = _ => TestOptions.DefaultMaxSize,
     };
+    readonly Option<int> _batchSize = new Option<int>("--batch-size")
+    {
+        Description = "Images per network run; images of the same network size share a batch (results equal batch 1).",
+        DefaultValueFactory = _ => 1,
+    }.InRange(1, 256);
     readonly ImagePreflight _images = new();
     readonly Option<string> _engine = new("--engine")
     {
@@ -34,6 +39,7 @@ public sealed class TestTimeOptions
         command.Options.Add(_threads);
         command.Options.Add(_engine);
         command.Options.Add(_maxSize);
+        command.Options.Add(_batchSize);
         _images.AddTo(command);
     }
 
@@ -45,6 +51,9 @@ public sealed class TestTimeOptions
             ? $"note: {name}: {width}×{height} downscaled to {(int)(width * factor)}×{(int)(height * factor)} for the network (--max-size {options.MaxSize}); boxes are in the original pixels"
             : null;
     }
+
+    /// <summary>The <c>--batch-size</c> the user asked for.</summary>
+    public int BatchSize(ParseResult parse) => parse.GetValue(_batchSize);
 
     /// <summary>The engine the user asked for.</summary>
     public InferenceEngine Engine(ParseResult parse) => parse.GetValue(_engine) switch

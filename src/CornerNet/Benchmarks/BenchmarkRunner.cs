@@ -57,6 +57,7 @@ public sealed partial class BenchmarkRunner
         if (all || suite == BenchmarkSuite.CornerPool) CornerPools();
         if (suite == BenchmarkSuite.Onnx) OnnxForward();
         if (suite == BenchmarkSuite.Int8) Int8Forward();
+        if (suite == BenchmarkSuite.Batch) BatchedDetection();
         return new BenchmarkReport { Machine = MachineDescription.Current(), Records = _records.ToArray(), Notes = _notes.ToArray() };
     }
 

@@ -31,4 +31,9 @@ public enum BenchmarkSuite
     /// same weights; agreement of the int8 and float top heatmap peaks.
     /// </summary>
     Int8,
+    /// <summary>
+    /// Not part of <see cref="Standard"/>: the test procedure (no flip) over 8 random images of the bench size at batch
+    /// 1, 2, 4 and 8 (<c>images_per_s</c>).
+    /// </summary>
+    Batch,
 }

@@ -19,6 +19,7 @@ public sealed class Detector : IDisposable
 {
     readonly IDisposable _network;
     readonly TestPipeline _pipeline;
+    readonly Func<TestOptions, TestPipeline> _pipelineFor;
 
     /// <summary>The model's classes; index = heatmap channel.</summary>
     public IReadOnlyList<ClassInfo> Classes { get; }
@@ -48,7 +49,8 @@ public sealed class Detector : IDisposable
         Classes = classes;
         Config = model.Config;
         Engine = InferenceEngine.Torch;
-        _pipeline = TestPipeline.ForModel(model, options, target);
+        _pipelineFor = o => TestPipeline.ForModel(model, o, target);
+        _pipeline = _pipelineFor(options ?? new TestOptions());
     }
 
     /// <summary>Wraps an ONNX Runtime network (CPU); the detector owns and disposes it.</summary>
@@ -59,7 +61,8 @@ public sealed class Detector : IDisposable
         Classes = network.Classes;
         Config = network.Config;
         Engine = InferenceEngine.OnnxRuntime;
-        _pipeline = network.CreatePipeline(options);
+        _pipelineFor = network.CreatePipeline;
+        _pipeline = _pipelineFor(options ?? new TestOptions());
     }
 
     /// <summary>
@@ -111,12 +114,8 @@ public sealed class Detector : IDisposable
     public IReadOnlyList<DetectedObject> Detect(string path) => Detect(ImageDecoder.Decode(path));
 
     /// <summary>Detects objects in an encoded image read from <paramref name="stream"/>; <paramref name="name"/> labels errors.</summary>
-    public IReadOnlyList<DetectedObject> Detect(Stream stream, string name = "stream")
-    {
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return Detect(ImageDecoder.Decode(buffer.ToArray(), name));
-    }
+    public IReadOnlyList<DetectedObject> Detect(Stream stream, string name = "stream") =>
+        Detect(ImageDecoder.Decode(ReadAll(stream), name));
 
     /// <summary>Detects objects in a SkiaSharp bitmap.</summary>
     public IReadOnlyList<DetectedObject> Detect(SKBitmap bitmap) => Detect(ImageEncoder.FromBitmap(bitmap));
@@ -124,11 +123,50 @@ public sealed class Detector : IDisposable
     /// <summary>Detects objects in a decoded BGR image.</summary>
     public IReadOnlyList<DetectedObject> Detect(BgrImage image)
     {
-        var input = Config.ChannelOrder == "RGB" ? SwapRedBlue(image) : image;
-        return _pipeline.Detect(input)
-            .OrderByDescending(d => d.Score)
-            .Select(d => new DetectedObject(d.ClassIndex, Classes[d.ClassIndex].Id, Classes[d.ClassIndex].Name, d.Score, d.X1, d.Y1, d.X2, d.Y2))
+        ArgumentNullException.ThrowIfNull(image);
+        return Detect([image], 1)[0];
+    }
+
+    /// <summary>
+    /// Detects objects in the image files at <paramref name="paths"/>, up to <paramref name="batchSize"/> images per
+    /// network run; results are in input order and equal one-at-a-time results.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<string> paths, int batchSize = 4) =>
+        Detect(paths.Select(p => ImageDecoder.Decode(p)).ToList(), batchSize);
+
+    /// <summary>Detects objects in encoded images read from <paramref name="streams"/>, in batches (see the paths overload).</summary>
+    public IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<Stream> streams, int batchSize = 4) =>
+        Detect(streams.Select((s, i) => ImageDecoder.Decode(ReadAll(s), $"stream {i}")).ToList(), batchSize);
+
+    /// <summary>Detects objects in SkiaSharp bitmaps, in batches (see the paths overload).</summary>
+    public IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<SKBitmap> bitmaps, int batchSize = 4) =>
+        Detect(bitmaps.Select(ImageEncoder.FromBitmap).ToList(), batchSize);
+
+    /// <summary>Detects objects in decoded BGR images, in batches (see the paths overload).</summary>
+    public IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<BgrImage> images, int batchSize = 4) =>
+        Detect(images, batchSize, _pipeline);
+
+    /// <summary>Batched detection with other test-time options for this call (the server's per-request flip).</summary>
+    internal IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<BgrImage> images, int batchSize, TestOptions options) =>
+        Detect(images, batchSize, options == Options ? _pipeline : _pipelineFor(options));
+
+    IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<BgrImage> images, int batchSize, TestPipeline pipeline)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var inputs = Config.ChannelOrder == "RGB" ? images.Select(SwapRedBlue).ToList() : images;
+        return pipeline.Detect(inputs, batchSize)
+            .Select(detections => (IReadOnlyList<DetectedObject>)detections
+                .OrderByDescending(d => d.Score)
+                .Select(d => new DetectedObject(d.ClassIndex, Classes[d.ClassIndex].Id, Classes[d.ClassIndex].Name, d.Score, d.X1, d.Y1, d.X2, d.Y2))
+                .ToList())
             .ToList();
+    }
+
+    static byte[] ReadAll(Stream stream)
+    {
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray();
     }
 
     static BgrImage SwapRedBlue(BgrImage image)

@@ -83,26 +83,60 @@ public sealed class TestPipeline
     public IReadOnlyList<Detection> Detect(BgrImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var scales = new List<(float[] Decoded, int Batch, ScaleGeometry Geometry)>();
-        // An image above MaxSize: every scale shrinks by the same factor; the geometry maps the boxes back to its pixels.
-        double downscale = Options.DownscaleFactor(image.Width, image.Height);
-        if (downscale < 1 && (int)(Math.Min(image.Width, image.Height) * downscale * Options.Scales.Min()) < 1)
-            throw new InvalidInputException(null, $"a {image.Width}×{image.Height} image is too elongated to downscale to a longest side of {Options.MaxSize} pixels");
+        return Detect([image], 1)[0];
+    }
+
+    /// <summary>
+    /// Detections of each of <paramref name="images"/> (in their order), running up to <paramref name="batchSize"/>
+    /// images through the network at once. Only images with the same network canvas share a batch (padding to a common
+    /// canvas is not exact: corner pooling scans whole rows and columns), so the results equal one-at-a-time results.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<BgrImage> images, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1, nameof(batchSize));
+        var downscales = new double[images.Count];
+        var scales = new List<(float[] Decoded, int Batch, ScaleGeometry Geometry)>[images.Count];
+        for (int i = 0; i < images.Count; i++)
+        {
+            var image = images[i] ?? throw new ArgumentException($"image {i} is null", nameof(images));
+            // An image above MaxSize: every scale shrinks by the same factor; the geometry maps the boxes back to its pixels.
+            downscales[i] = Options.DownscaleFactor(image.Width, image.Height);
+            if (downscales[i] < 1 && (int)(Math.Min(image.Width, image.Height) * downscales[i] * Options.Scales.Min()) < 1)
+                throw new InvalidInputException(null, $"a {image.Width}×{image.Height} image is too elongated to downscale to a longest side of {Options.MaxSize} pixels");
+            scales[i] = [];
+        }
+        int perImage = Options.Flip ? 2 : 1;
         using (no_grad())
         {
             foreach (double scale in Options.Scales)
             {
-                using var scope = NewDisposeScope();
-                var (input, geometry) = _preprocessor.Prepare(image, scale * downscale, _device);
-                var batch = Options.Flip ? TestImagePreprocessor.WithMirror(input) : input;
-                var decoded = _decodeBatch(batch);
-                if (decoded.dim() != 3 || decoded.shape[0] != batch.shape[0] || decoded.shape[2] != CornerDecoder.Columns)
-                    throw new InvalidOperationException($"the decoding stage returned shape [{string.Join(", ", decoded.shape)}] for a batch of {batch.shape[0]}");
-                var rows = decoded.to_type(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
-                scales.Add((rows, (int)batch.shape[0], geometry));
+                var groups = Enumerable.Range(0, images.Count)
+                    .GroupBy(i => { var g = ScaleGeometry.For(images[i].Height, images[i].Width, scale * downscales[i]); return (g.InputHeight, g.InputWidth); });
+                foreach (var group in groups)
+                    foreach (var chunk in group.Chunk(batchSize))
+                    {
+                        using var scope = NewDisposeScope();
+                        var inputs = new List<Tensor>();
+                        var geometries = new List<ScaleGeometry>();
+                        foreach (int i in chunk)
+                        {
+                            var (input, geometry) = _preprocessor.Prepare(images[i], scale * downscales[i], _device);
+                            inputs.Add(Options.Flip ? TestImagePreprocessor.WithMirror(input) : input);
+                            geometries.Add(geometry);
+                        }
+                        var batch = inputs.Count == 1 ? inputs[0] : cat(inputs, 0);
+                        var decoded = _decodeBatch(batch);
+                        if (decoded.dim() != 3 || decoded.shape[0] != batch.shape[0] || decoded.shape[2] != CornerDecoder.Columns)
+                            throw new InvalidOperationException($"the decoding stage returned shape [{string.Join(", ", decoded.shape)}] for a batch of {batch.shape[0]}");
+                        var rows = decoded.to_type(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+                        int rowsPerImage = rows.Length / chunk.Length;
+                        for (int k = 0; k < chunk.Length; k++)
+                            scales[chunk[k]].Add((rows[(k * rowsPerImage)..((k + 1) * rowsPerImage)], perImage, geometries[k]));
+                    }
             }
         }
-        return _postProcessor.Process(scales, _classes);
+        return scales.Select(s => _postProcessor.Process(s, _classes)).ToList();
     }
 
     static Func<Tensor, Tensor> DecodeWith(Func<Tensor, CornerHeads> network, int classes, TestOptions options)

@@ -45,6 +45,37 @@ public class DetectAndTestCommandTests
     }
 
     [Fact]
+    public void DetectWithBatchSizeWritesTheSameResultsAsOneAtATime()
+    {
+        string root = Directory.CreateTempSubdirectory("cornernet-detect-batch").FullName;
+        try
+        {
+            string model = MakeFixture(root);
+            var images = Enumerable.Range(1, 3).Select(n => Path.Combine(root, "data", "images", $"{n:D6}.png")).ToArray();
+            string one = Path.Combine(root, "one.json"), batched = Path.Combine(root, "batched.json");
+            var (code, _, error) = CliRunner.Run(["detect", model, .. images, "--json", one, "--threshold", "0"]);
+            Assert.True(code == 0, error);
+            (code, _, error) = CliRunner.Run(["detect", model, .. images, "--json", batched, "--threshold", "0", "--batch-size", "3"]);
+            Assert.True(code == 0, error);
+            var a = CocoDetectionsFile.Read(one).Detections;
+            var b = CocoDetectionsFile.Read(batched).Detections;
+            Assert.NotEmpty(a);
+            Assert.Equal(a.Count, b.Count);
+            for (int i = 0; i < a.Count; i++)
+            {
+                Assert.Equal((a[i].ImageId, a[i].CategoryId), (b[i].ImageId, b[i].CategoryId));
+                Assert.Equal(a[i].Score, b[i].Score, 1e-5);
+                Assert.Equal(a[i].Box.X, b[i].Box.X, 1e-3);
+                Assert.Equal(a[i].Box.Height, b[i].Box.Height, 1e-3);
+            }
+            (code, _, error) = CliRunner.Run(["detect", model, images[0], "--batch-size", "0"]);
+            Assert.Equal(2, code);
+            Assert.Contains("--batch-size", error);
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
     public void TestCommandWritesDetectionsMetricsAndPlot()
     {
         string root = Directory.CreateTempSubdirectory("cornernet-test").FullName;

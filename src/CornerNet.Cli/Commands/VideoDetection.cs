@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using CornerNet.Data;
+using CornerNet.Inference;
+
+namespace CornerNet.Cli.Commands;
+
+/// <summary>
+/// <c>cornernet detect MODEL VIDEO --out ANNOTATED.mp4 [--every N] [--json FILE]</c>: frames decoded by an
+/// <c>ffmpeg</c> subprocess (raw BGR through a pipe) go through batched detection, get their boxes drawn, and are
+/// re-encoded (H.264) at the input's frame rate by a second <c>ffmpeg</c>; the frame count stays the input's.
+/// </summary>
+static class VideoDetection
+{
+    static readonly string[] Extensions = [".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v"];
+
+    /// <summary>Whether <paramref name="path"/> names a video (by extension).</summary>
+    public static bool IsVideo(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
+
+    /// <summary>One frame's objects in the <c>--json</c> file.</summary>
+    sealed record FrameObjects(int frame, double time, IReadOnlyList<FrameObject> objects);
+
+    sealed record FrameObject(int class_id, string class_name, float score, float[] box);
+
+    /// <summary>Detects in every <paramref name="every"/>-th frame (frames between keep the last boxes); returns the frames written.</summary>
+    public static int Run(Detector detector, string input, string? output, string? json, int every, int batchSize, float minScore)
+    {
+        if (every < 1) throw new InvalidInputException(null, $"--every must be at least 1, got {every}");
+        if (output is null && json is null) throw new InvalidInputException(input, "a video needs --out ANNOTATED.mp4 and/or --json FILE");
+        string ffmpeg = Find("ffmpeg"), ffprobe = Find("ffprobe");
+        if (!File.Exists(input)) throw new InvalidInputException(input, "not found");
+        var (width, height, rate) = Probe(ffprobe, input);
+        double fps = Fraction(rate);
+        int frameBytes = checked(width * height * 3);
+
+        using var decoder = Start(ffmpeg, ["-v", "error", "-i", input, "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"]);
+        var decoderErrors = decoder.StandardError.ReadToEndAsync();
+        string? partial = output is null ? null : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, $".{Path.GetFileNameWithoutExtension(output)}.partial{Path.GetExtension(output)}");
+        using var encoder = partial is null ? null : Start(ffmpeg, ["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", $"{width}x{height}",
+            "-framerate", rate, "-i", "pipe:0", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-pix_fmt", "yuv420p", partial]);
+        var encoderErrors = encoder?.StandardError.ReadToEndAsync();
+        var frames = new List<FrameObjects>();
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        IReadOnlyList<DetectedObject> last = [];
+        int written = 0;
+        try
+        {
+            var source = decoder.StandardOutput.BaseStream;
+            while (true)
+            {
+                // A batch of frames; only every N-th one goes through the network.
+                var batch = new List<BgrImage>();
+                while (batch.Count < batchSize * every && ReadFrame(source, frameBytes) is byte[] pixels) batch.Add(new BgrImage(width, height, pixels));
+                if (batch.Count == 0) break;
+                var detected = batch.Where((_, k) => (written + k) % every == 0).ToList();
+                var found = detector.Detect(detected, batchSize);
+                int next = 0;
+                for (int k = 0; k < batch.Count; k++)
+                {
+                    int index = written + k;
+                    if (index % every == 0) last = found[next++].Where(d => d.Score >= minScore).ToList();
+                    frames.Add(new FrameObjects(index, Math.Round(index / fps, 4), last.Select(d => new FrameObject(d.CategoryId, d.ClassName, d.Score, [d.X1, d.Y1, d.X2, d.Y2])).ToList()));
+                    if (encoder is not null)
+                    {
+                        using var drawn = DetectionDrawing.Draw(batch[k], last);
+                        encoder.StandardInput.BaseStream.Write(ImageEncoder.FromBitmap(drawn).Pixels);
+                    }
+                }
+                written += batch.Count;
+                if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
+                {
+                    lastReport = clock.Elapsed;
+                    Console.Error.Write($"\rframe {written}, {written / clock.Elapsed.TotalSeconds:F1} frames/s");
+                }
+            }
+            decoder.WaitForExit();
+            if (decoder.ExitCode != 0) throw new InvalidInputException(input, $"ffmpeg could not decode it: {FirstLine(decoderErrors.Result)}");
+            if (encoder is not null)
+            {
+                encoder.StandardInput.Close();
+                encoder.WaitForExit();
+                if (encoder.ExitCode != 0) throw new InvalidInputException(output, $"ffmpeg could not encode it: {FirstLine(encoderErrors!.Result)}");
+                File.Move(partial!, output!, overwrite: true);
+            }
+        }
+        finally
+        {
+            if (!decoder.HasExited) decoder.Kill();
+            if (encoder is { HasExited: false }) encoder.Kill();
+            if (partial is not null && File.Exists(partial)) File.Delete(partial);
+        }
+        Console.Error.WriteLine($"\r{written} frames in {clock.Elapsed.TotalSeconds:F1} s ({written / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} frames/s)");
+        if (written == 0) throw new InvalidInputException(input, "the video has no frames");
+        if (json is not null) AtomicFile.WriteAllText(json, JsonSerializer.Serialize(frames));
+        return written;
+    }
+
+    static byte[]? ReadFrame(Stream source, int frameBytes)
+    {
+        var pixels = new byte[frameBytes];
+        int read = source.ReadAtLeast(pixels, frameBytes, throwOnEndOfStream: false);
+        return read == frameBytes ? pixels : null;
+    }
+
+    static (int Width, int Height, string Rate) Probe(string ffprobe, string input)
+    {
+        using var probe = Start(ffprobe, ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,r_frame_rate", "-of", "csv=p=0", input]);
+        var errors = probe.StandardError.ReadToEndAsync();
+        string text = probe.StandardOutput.ReadToEnd().Trim();
+        probe.WaitForExit();
+        var fields = text.Split(',');
+        if (probe.ExitCode != 0 || fields.Length < 3 || !int.TryParse(fields[0], out int width) || !int.TryParse(fields[1], out int height) || Fraction(fields[2]) <= 0)
+            throw new InvalidInputException(input, $"not a readable video ({FirstLine(errors.Result) ?? "no video stream"})");
+        return (width, height, fields[2]);
+    }
+
+    static double Fraction(string rate)
+    {
+        var parts = rate.Split('/');
+        double num = double.Parse(parts[0], CultureInfo.InvariantCulture), den = parts.Length > 1 ? double.Parse(parts[1], CultureInfo.InvariantCulture) : 1;
+        return den > 0 ? num / den : 0;
+    }
+
+    static string? FirstLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+
+    static string Find(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists)
+        ?? throw new InvalidInputException(null, $"{program} not found on PATH: install FFmpeg to detect in videos (apt-get install ffmpeg)");
+
+    static Process Start(string program, IEnumerable<string> arguments)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        return Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}");
+    }
+}
