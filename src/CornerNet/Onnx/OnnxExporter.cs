@@ -57,7 +57,7 @@ public static class OnnxExporter
         {
             var size = options.FixedInputSize(config);
             (batch, height, width) = (1L, (long)size[0], (long)size[1]);
-            (mapHeight, mapWidth) = ((long)CornerNetConfig.OutputSizeFor(size[0]), (long)CornerNetConfig.OutputSizeFor(size[1]));
+            (mapHeight, mapWidth) = ((long)config.OutputSizeFor(size[0]), (long)config.OutputSizeFor(size[1]));
         }
         graph.Input(OnnxMetadata.InputName, batch, 3L, height, width);
         writer.Network(OnnxMetadata.InputName);
@@ -179,8 +179,8 @@ public static class OnnxExporter
         string RunningMax(string x, int axis, bool towardEnd)
         {
             int side = options.DynamicSize
-                ? CornerNetConfig.OutputSizeFor(options.MaxInputSide)
-                : CornerNetConfig.OutputSizeFor(options.FixedInputSize(config)[axis - 2]);
+                ? config.OutputSizeFor(options.MaxInputSide)
+                : config.OutputSizeFor(options.FixedInputSize(config)[axis - 2]);
             string negativeInfinity = graph.FloatConstant("negative_infinity", [], float.NegativeInfinity);
             string axes = graph.Int64Constant($"axes_{axis}", axis);
             for (long s = 1; s < side; s *= 2)
