@@ -141,6 +141,7 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
             {
                 case ConvolutionModule convolution: convolution.FoldBatchNorm(); break;
                 case ResidualModule residual: residual.FoldBatchNorm(); break;
+                case FireModule fire: fire.FoldBatchNorm(); break;
                 case CornerPoolModule pool: pool.FoldBatchNorm(); break;
             }
         }

@@ -18,6 +18,7 @@ public sealed class FireModule : nn.Module<Tensor, Tensor>
     readonly Conv2d conv_3x3;
     readonly BatchNorm2dModule bn2;
     readonly bool hasSkip;
+    bool bnFolded;
 
     /// <summary>Creates a fire module from <paramref name="inDim"/> to <paramref name="outDim"/> (even) channels.</summary>
     public FireModule(long inDim, long outDim, int stride = 1) : base("fire_module")
@@ -32,9 +33,23 @@ public sealed class FireModule : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>
+    /// Folds the BatchNorms into their convolutions (inference only; see <see cref="BatchNormFolding"/>): <c>bn1</c>
+    /// into <c>conv1</c>, and each half of <c>bn2</c> into the expand convolution whose channels it normalizes.
+    /// </summary>
+    internal void FoldBatchNorm()
+    {
+        if (bnFolded) return;
+        BatchNormFolding.Fold(conv1, bn1);
+        BatchNormFolding.Fold(conv_1x1, bn2, 0);
+        BatchNormFolding.Fold(conv_3x3, bn2, conv_1x1.weight!.shape[0]);
+        bnFolded = true;
+    }
+
     /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
+        if (bnFolded) return FoldedForward(x);
         using var c1 = GuardedConvolution.Forward(conv1, x);
         using var squeezed = bn1.forward(c1);
         using var expand1 = GuardedConvolution.Forward(conv_1x1, squeezed);
@@ -45,5 +60,16 @@ public sealed class FireModule : nn.Module<Tensor, Tensor>
         if (!hasSkip) return nn.functional.relu(normalized);
         using var sum = normalized.add(x, KeptScalars.One);
         return nn.functional.relu(sum);
+    }
+
+    Tensor FoldedForward(Tensor x)
+    {
+        using var squeezed = conv1.forward(x);
+        using var expand1 = conv_1x1.forward(squeezed);
+        using var expand3 = conv_3x3.forward(squeezed);
+        // The concatenation is a fresh tensor, so the skip sum and ReLU can work in place.
+        var expanded = cat([expand1, expand3], 1);
+        if (hasSkip) expanded.add_(x, KeptScalars.One);
+        return expanded.relu_();
     }
 }

@@ -115,4 +115,22 @@ public class SqueezeParityTests(ITestOutputHelper output)
             DetectionMatching.ValidRows(detections[0]), 1e-3, 1e-5);
         output.WriteLine($"{suffix}: max box deviation {box:E2}, max score deviation {score:E2}");
     }
+
+    [FixtureFact]
+    public void FoldedBatchNormKeepsTheOfficialEvalHeads()
+    {
+        using var scope = NewDisposeScope();
+        using var model = LoadSmallSqueeze();
+        model.FoldBatchNorm();
+        var io = SafeTensorsFile.Read(Path.Combine(Lite, "squeeze_small_io.safetensors"));
+        using var _ = no_grad();
+        var heads = model.forward(io.Load("image_wide"));
+        foreach (var (name, actual) in heads[0].Named())
+        {
+            string liteName = name.Replace("regrs", "offs");
+            double maxDiff = (actual - io.Load(liteName + "_wide")).abs().max().item<float>();
+            output.WriteLine($"folded {liteName}_wide: max |Δ| = {maxDiff:E2}");
+            Assert.True(maxDiff <= (name.EndsWith("heats") ? 1e-3 : 1e-4), $"folded {liteName}_wide: max |Δ| = {maxDiff}");
+        }
+    }
 }
