@@ -9,11 +9,12 @@ namespace CornerNet.Model;
 /// correlation per phase of the stride). In the forward direction it passes the already computed convolution
 /// output through unchanged; the output gradient goes on to that convolution's own backward, which then computes only
 /// the weight gradient. See <see cref="GuardedConvolution"/> for why.
-/// Arguments of <c>apply</c>: output, input, weight, stride, padding.
+/// Depthwise convolutions (groups = channels, weight C × 1 × k × k) correlate each channel with its own flipped kernel.
+/// Arguments of <c>apply</c>: output, input, weight, stride, padding, groups (1 or the channel count).
 /// </summary>
 internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<ConvolutionInputGradient>
 {
-    const string StrideKey = "stride", PaddingKey = "padding", HeightKey = "height", WidthKey = "width";
+    const string StrideKey = "stride", PaddingKey = "padding", GroupsKey = "groups", HeightKey = "height", WidthKey = "width";
 
     /// <inheritdoc/>
     public override string Name => nameof(ConvolutionInputGradient);
@@ -26,6 +27,7 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
         ctx.save_for_backward([(Tensor)vars[2]]);
         ctx.save_data(StrideKey, vars[3]);
         ctx.save_data(PaddingKey, vars[4]);
+        ctx.save_data(GroupsKey, vars[5]);
         ctx.save_data(HeightKey, input.shape[2]);
         ctx.save_data(WidthKey, input.shape[3]);
         return output;
@@ -36,22 +38,22 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
     {
         var weight = ctx.get_saved_variables()[0];
         long stride = (long)ctx.get_data(StrideKey), padding = (long)ctx.get_data(PaddingKey);
-        long height = (long)ctx.get_data(HeightKey), width = (long)ctx.get_data(WidthKey);
-        var gradInput = stride == 1 ? FullCorrelation(gradOutput, weight, padding) : PhaseCorrelation(gradOutput, weight, stride, padding, height, width);
+        long height = (long)ctx.get_data(HeightKey), width = (long)ctx.get_data(WidthKey), groups = (long)ctx.get_data(GroupsKey);
+        var gradInput = stride == 1 ? FullCorrelation(gradOutput, weight, padding, groups) : PhaseCorrelation(gradOutput, weight, stride, padding, groups, height, width);
         // Held by the node (in an array: the context stores plain objects) until the graph is released: libtorch reads
         // the returned handles after this method returns, and an unreferenced wrapper could be finalized in between.
         ctx.save_data(nameof(gradInput), new[] { gradOutput, gradInput });
-        return [gradOutput, gradInput, null!, null!, null!];
+        return [gradOutput, gradInput, null!, null!, null!, null!];
     }
 
     /// <summary>Stride 1: the output gradient correlated with the flipped, in/out-transposed kernel, padded by k − 1 − p.</summary>
-    static Tensor FullCorrelation(Tensor gradOutput, Tensor weight, long padding)
+    static Tensor FullCorrelation(Tensor gradOutput, Tensor weight, long padding, long groups)
     {
         long kernel = weight.shape[2];
         using var flipped = weight.flip(2, 3);
-        using var transposed = flipped.transpose(0, 1);
+        using var transposed = groups == 1 ? flipped.transpose(0, 1) : flipped.alias();
         using var kernelT = transposed.contiguous();
-        return nn.functional.conv2d(gradOutput, kernelT, padding: [kernel - 1 - padding, kernel - 1 - padding]);
+        return nn.functional.conv2d(gradOutput, kernelT, padding: [kernel - 1 - padding, kernel - 1 - padding], groups: groups);
     }
 
     /// <summary>
@@ -60,10 +62,11 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
     /// output gradient with those taps — the work of the backward pass itself, where zero-dilating the gradient would
     /// cost s² times as much.
     /// </summary>
-    static Tensor PhaseCorrelation(Tensor gradOutput, Tensor weight, long stride, long padding, long height, long width)
+    static Tensor PhaseCorrelation(Tensor gradOutput, Tensor weight, long stride, long padding, long groups, long height, long width)
     {
         long kernel = weight.shape[2];
-        var gradInput = zeros(gradOutput.shape[0], weight.shape[1], height, width, gradOutput.dtype, gradOutput.device);
+        long inChannels = groups == 1 ? weight.shape[1] : weight.shape[0];
+        var gradInput = zeros(gradOutput.shape[0], inChannels, height, width, gradOutput.dtype, gradOutput.device);
         var columnPhases = new PhaseTaps[stride];
         for (long columnPhase = 0; columnPhase < stride; columnPhase++)
             columnPhases[columnPhase] = PhaseTaps.For(columnPhase, stride, padding, kernel, width);
@@ -79,10 +82,10 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
                 if (columns.IsEmpty) continue;
                 using var columnIndex = tensor(columns.Taps);
                 using var taps = rowTaps.index_select(3, columnIndex);
-                using var tapsT = taps.transpose(0, 1);
+                using var tapsT = groups == 1 ? taps.transpose(0, 1) : taps.alias();
                 using var kernelT = tapsT.contiguous();
                 using var window = Window(gradOutput, rows, columns);
-                using var phase = nn.functional.conv2d(window, kernelT);
+                using var phase = nn.functional.conv2d(window, kernelT, groups: groups);
                 using var slots = gradInput[TensorIndex.Colon, TensorIndex.Colon,
                     TensorIndex.Slice(rowPhase, null, stride), TensorIndex.Slice(columnPhase, null, stride)];
                 slots.copy_(phase);

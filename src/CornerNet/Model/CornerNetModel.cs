@@ -5,9 +5,10 @@ using static TorchSharp.torch;
 namespace CornerNet.Model;
 
 /// <summary>
-/// The CornerNet network (the official <c>kp</c> class): a stem, stacked hourglasses joined as in §3.5, and per stack
-/// a top-left and a bottom-right prediction module with heatmap, embedding and offset heads. Module and parameter names
-/// are the official state-dict keys (see Model/README.md), so official checkpoints load by name.
+/// The CornerNet network (the official <c>kp</c> class, or CornerNet-Lite's <c>hg_net</c> for the squeeze family of
+/// <see cref="CornerNetConfig.Family"/>): a stem, stacked hourglasses joined as in §3.5, and per stack a top-left and a
+/// bottom-right prediction module with heatmap, embedding and offset heads. Module and parameter names are the
+/// official state-dict keys of the family (see Model/README.md), so official checkpoints load by name.
 /// In training mode <see cref="forward"/> returns the heads of every stack (intermediate supervision); in eval mode only
 /// the last stack's heads are computed, as in the official test path.
 /// </summary>

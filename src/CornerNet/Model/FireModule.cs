@@ -53,8 +53,7 @@ public sealed class FireModule : nn.Module<Tensor, Tensor>
         using var c1 = GuardedConvolution.Forward(conv1, x);
         using var squeezed = bn1.forward(c1);
         using var expand1 = GuardedConvolution.Forward(conv_1x1, squeezed);
-        // Depthwise: libtorch's own kernel, not oneDNN's faulty dense AVX-512 ones (gradients checked against the Lite fixture).
-        using var expand3 = conv_3x3.forward(squeezed);
+        using var expand3 = GuardedConvolution.Forward(conv_3x3, squeezed);
         using var expanded = cat([expand1, expand3], 1);
         using var normalized = bn2.forward(expanded);
         if (!hasSkip) return nn.functional.relu(normalized);

@@ -24,7 +24,8 @@ public static class GuardedConvolution
     /// <paramref name="conv"/> applied to <paramref name="input"/>; when a gradient will flow back into
     /// <paramref name="input"/>, that gradient is computed with a forward convolution. Values equal
     /// <c>conv.forward(input)</c>. Supports the network's convolutions: square kernels, equal strides and paddings,
-    /// no dilation or groups, zero padding (others throw <see cref="ArgumentException"/>).
+    /// no dilation, no groups or depthwise (groups = input = output channels), zero padding (others throw
+    /// <see cref="ArgumentException"/>).
     /// </summary>
     public static Tensor Forward(Conv2d conv, Tensor input)
     {
@@ -32,15 +33,15 @@ public static class GuardedConvolution
         ArgumentNullException.ThrowIfNull(input);
         if (!input.requires_grad || !is_grad_enabled()) return conv.forward(input);
         if (!IsSupported(conv))
-            throw new ArgumentException("guarded convolutions need square kernels, equal strides and paddings, no dilation or groups, zero padding", nameof(conv));
+            throw new ArgumentException("guarded convolutions need square kernels, equal strides and paddings, no dilation, no groups or depthwise groups, zero padding", nameof(conv));
         using var detached = input.detach();
         using var output = conv.forward(detached);
-        return ConvolutionInputGradient.apply(output, input, conv.weight!, conv.stride![0], conv.padding![0]);
+        return ConvolutionInputGradient.apply(output, input, conv.weight!, conv.stride![0], conv.padding![0], conv.groups);
     }
 
     static bool IsSupported(Conv2d conv) =>
         conv.kernel_size![0] == conv.kernel_size[1] && conv.stride![0] == conv.stride[1] && conv.padding![0] == conv.padding[1]
-        && conv.dilation!.All(d => d == 1) && conv.groups == 1 && conv.padding_mode == PaddingModes.Zeros && conv.padding_type is null;
+        && conv.dilation!.All(d => d == 1) && (conv.groups == 1 || conv.groups == conv.in_channels && conv.groups == conv.out_channels) && conv.padding_mode == PaddingModes.Zeros && conv.padding_type is null;
 
     /// <summary>
     /// Whether a k×k (k &gt; 1) convolution may read or write <paramref name="width"/> channels: at most 16, or a multiple

@@ -38,6 +38,15 @@ public class SqueezeModelTests
         foreach (var h in heads) h.Dispose();
     }
 
+    [Theory]
+    [InlineData(511, true)]
+    [InlineData(383, true)]
+    [InlineData(255, true)]
+    [InlineData(447, false)]
+    [InlineData(191, false)]
+    public void SqueezeAcceptsInputSidesWhoseMapHalvesFourTimes(int side, bool accepted) =>
+        Assert.Equal(accepted, ModelPresets.Squeeze.AcceptsInputSide(side));
+
     [FixtureFact]
     public void SmallSqueezeStateDictHasTheOfficialNamesAndShapes()
     {
