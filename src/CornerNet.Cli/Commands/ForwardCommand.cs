@@ -18,7 +18,7 @@ public static class ForwardCommand
         var model = new Option<FileInfo>("--model") { Description = "Model file (.safetensors written by cornernet).", Required = true };
         var input = new Option<FileInfo>("--input") { Description = "safetensors file with the tensor 'image' (N×3×H×W, normalized).", Required = true };
         var output = new Option<FileInfo>("--out") { Description = "Where to write tl_heats, br_heats, tl_tags, br_tags, tl_regrs, br_regrs.", Required = true };
-        var decode = new Option<bool>("--decode") { Description = "Also write 'detections' (N×1000×8) from the official decoder (K 100, kernel 3, ae_threshold 0.5)." };
+        var decode = new Option<bool>("--decode") { Description = "Also write 'detections' from the official decoder with the model family's test settings (CornerNet: K 100, 1000 detections; CornerNet-Squeeze: K 20, 100 detections; kernel 3, ae_threshold 0.5)." };
         var overwrite = OutputCheck.OverwriteOption();
         var command = new Command("forward", "Run a model in eval mode on a tensor and write its raw head outputs.") { model, input, output, decode, overwrite };
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -41,7 +41,7 @@ public static class ForwardCommand
                 var tensors = heads.Named().ToList();
                 if (parse.GetValue(decode))
                 {
-                    var detections = new CornerDecoder().Decode(new CornerHeads(heads.TlHeats, heads.BrHeats, heads.TlTags, heads.BrTags, heads.TlRegrs, heads.BrRegrs));
+                    var detections = new CornerDecoder(DecodeOptions.For(network.Config)).Decode(new CornerHeads(heads.TlHeats, heads.BrHeats, heads.TlTags, heads.BrTags, heads.TlRegrs, heads.BrRegrs));
                     tensors.Add(new("detections", detections));
                 }
                 SafeTensorsFile.Write(outPath, tensors);

@@ -21,10 +21,11 @@ public static class QuickstartCommand
         var valImages = new Option<int>("--val-images") { Description = "Held-out synthetic validation images.", DefaultValueFactory = _ => defaults.ValidationImages }.InRange(1, 100_000);
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation and data order.", DefaultValueFactory = _ => defaults.Seed };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
+        var preset = new Option<string>("--preset") { Description = $"Model preset: {string.Join(", ", QuickStartOptions.PresetNames)}.", DefaultValueFactory = _ => defaults.Preset };
         var overwrite = OutputCheck.OverwriteOption("the contents of a non-empty --out folder");
         var command = new Command("quickstart", "Train a tiny CornerNet on synthetic shapes within a time budget, evaluate it and write a report (no downloads).")
         {
-            minutes, output, trainImages, valImages, seed, threads, overwrite,
+            minutes, output, trainImages, valImages, seed, threads, preset, overwrite,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -37,6 +38,7 @@ public static class QuickstartCommand
                 TrainImages = parse.GetValue(trainImages),
                 ValidationImages = parse.GetValue(valImages),
                 Seed = parse.GetValue(seed),
+                Preset = parse.GetValue(preset)!,
             };
             // One writer per folder, and what is there is replaced only with --overwrite.
             using var folderLock = RunFolderLock.Take(options.OutputDirectory);

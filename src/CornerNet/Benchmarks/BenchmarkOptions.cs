@@ -37,6 +37,6 @@ public sealed record BenchmarkOptions
         if (Batch < 1) throw new InvalidInputException(null, "--batch must be ≥ 1");
         if (Size < 1) throw new InvalidInputException(null, "--size must be ≥ 1");
         if (!Config.AcceptsInputSide(Size))
-            throw new InvalidInputException(null, $"--size {Size} gives a {CornerNetConfig.OutputSizeFor(Size)}-pixel map, which {Config.Levels} hourglass levels cannot halve evenly (use e.g. 128k − 1)");
+            throw new InvalidInputException(null, $"--size {Size} gives a {Config.OutputSizeFor(Size)}-pixel map, which {Config.Levels} hourglass levels cannot halve evenly (use e.g. 128k − 1)");
     }
 }

@@ -110,7 +110,7 @@ public sealed partial class BenchmarkRunner
         using var channelsLast = RandomModel();
         channelsLast.FoldBatchNorm();
         ChannelsLast.Apply(channelsLast);
-        var decoder = new CornerDecoder();
+        var decoder = new CornerDecoder(DecodeOptions.For(_config));
         Action Run(CornerNetModel model, Tensor x) => () =>
         {
             using var scope = NewDisposeScope();

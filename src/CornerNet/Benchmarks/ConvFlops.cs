@@ -4,8 +4,9 @@ namespace CornerNet.Benchmarks;
 
 /// <summary>
 /// Convolution FLOPs of one CornerNet forward, counted analytically from the architecture: every convolution costs
-/// 2·C_in·C_out·k²·H_out·W_out (groups are always 1 here; biases, BatchNorm, ReLU, pooling and upsampling are not
-/// counted). The test path runs the heads of the last stack only; the training path runs the heads of every stack.
+/// 2·C_in·C_out·k²·H_out·W_out / groups (biases, BatchNorm, ReLU, pooling and nearest upsampling are not counted); a
+/// transposed convolution (CornerNet-Squeeze) costs 2·C_in·C_out·k²·H_in·W_in, the multiply-adds it performs. The test
+/// path runs the heads of the last stack only; the training path runs the heads of every stack.
 /// </summary>
 public static class ConvFlops
 {
@@ -19,11 +20,18 @@ public static class ConvFlops
         counter.Conv(3, config.Stem[0], 7, h, w);
         (h, w) = (Strided(h, 3, 2), Strided(w, 3, 2));
         counter.Residual(config.Stem[0], config.Stem[1], h, w, projection: true);
+        if (config.IsSqueeze)
+        {
+            (h, w) = (Strided(h, 3, 2), Strided(w, 3, 2));
+            counter.Residual(config.Stem[1], config.Stem[1], h, w, projection: true);
+        }
+        int headKernel = config.IsSqueeze ? 1 : 3;
 
         int dim = config.Dims[0], cnv = config.CnvDim;
         for (int s = 0; s < config.Stacks; s++)
         {
-            counter.Hourglass(config.Levels, config.Dims, config.Modules, h, w);
+            if (config.IsSqueeze) counter.SqueezeHourglass(config.Levels, config.Dims, config.Modules, h, w);
+            else counter.Hourglass(config.Levels, config.Dims, config.Modules, h, w);
             counter.Conv(dim, cnv, 3, h, w);
             if (trainingPath || s == config.Stacks - 1)
             {
@@ -34,10 +42,10 @@ public static class ConvFlops
                     counter.Conv(config.PoolDim, cnv, 3, h, w);
                     counter.Conv(cnv, cnv, 1, h, w);
                     counter.Conv(cnv, cnv, 3, h, w);
-                    // Heat, tag and offset heads: 3×3 conv to dims[0], then 1×1 to the outputs.
+                    // Heat, tag and offset heads: 3×3 (Squeeze: 1×1) conv to dims[0], then 1×1 to the outputs.
                     foreach (int outputs in new[] { config.Classes, 1, 2 })
                     {
-                        counter.Conv(cnv, dim, 3, h, w);
+                        counter.Conv(cnv, dim, headKernel, h, w);
                         counter.Conv(dim, outputs, 1, h, w);
                     }
                 }
@@ -59,8 +67,34 @@ public static class ConvFlops
     {
         public double Flops;
 
-        public void Conv(long inDim, long outDim, int kernel, int h, int w, int count = 1) =>
-            Flops += count * 2.0 * inDim * outDim * kernel * kernel * h * w;
+        public void Conv(long inDim, long outDim, int kernel, int h, int w, int count = 1, long groups = 1) =>
+            Flops += count * 2.0 * inDim * outDim * kernel * kernel * h * w / groups;
+
+        /// <summary>
+        /// A fire module whose input is <paramref name="inH"/>×<paramref name="inW"/> and output h×w: the squeeze at the
+        /// input resolution, the 1×1 and depthwise 3×3 expands at the output resolution.
+        /// </summary>
+        public void Fire(long inDim, long outDim, int inH, int inW, int h, int w)
+        {
+            Conv(inDim, outDim / 2, 1, inH, inW);
+            Conv(outDim / 2, outDim / 2, 1, h, w);
+            Conv(outDim / 2, outDim / 2, 3, h, w, groups: outDim / 2);
+        }
+
+        public void SqueezeHourglass(int levels, IReadOnlyList<int> dims, IReadOnlyList<int> modules, int h, int w)
+        {
+            int curr = dims[0], next = dims[1], currMod = modules[0], nextMod = modules[1];
+            for (int i = 0; i < currMod; i++) Fire(curr, curr, h, w, h, w);
+            var (lh, lw) = (Strided(h, 3, 2), Strided(w, 3, 2));
+            Fire(curr, next, h, w, lh, lw);
+            for (int i = 1; i < currMod; i++) Fire(next, next, lh, lw, lh, lw);
+            if (levels > 1) SqueezeHourglass(levels - 1, dims.Skip(1).ToArray(), modules.Skip(1).ToArray(), lh, lw);
+            else for (int i = 0; i < nextMod; i++) Fire(next, next, lh, lw, lh, lw);
+            for (int i = 1; i < currMod; i++) Fire(next, next, lh, lw, lh, lw);
+            Fire(next, curr, lh, lw, lh, lw);
+            // The 4×4 stride-2 transposed convolution back to h×w: every input position meets all 16 taps.
+            Conv(curr, curr, 4, lh, lw);
+        }
 
         /// <summary>A residual whose output is h×w (its first conv may have stride 2; the cost counts output positions).</summary>
         public void Residual(long inDim, long outDim, int h, int w, bool projection)

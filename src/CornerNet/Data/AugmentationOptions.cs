@@ -15,6 +15,13 @@ public sealed record AugmentationOptions
     /// <summary>Random scale + crop (official <c>rand_crop</c>); when off, the whole image is padded to a square and resized.</summary>
     public bool RandomCrop { get; init; } = true;
 
+    /// <summary>
+    /// Without random crop: pad the image to a centred square before resizing (true: the original CornerNet's
+    /// <c>_full_image_crop</c>) or resize it straight to the input size, aspect ratio lost (false: the CornerNet-Lite
+    /// sampler).
+    /// </summary>
+    public bool FullImageCrop { get; init; } = true;
+
     /// <summary>Crop scales to choose from: the official <c>np.arange(0.6, 1.4, 0.1)</c> = 0.6, 0.7, …, 1.3.</summary>
     public IReadOnlyList<double> Scales { get; init; } = OfficialScales;
 

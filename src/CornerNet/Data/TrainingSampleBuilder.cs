@@ -2,7 +2,7 @@ namespace CornerNet.Data;
 
 /// <summary>
 /// The official training sampler's image path (<c>sample/coco.py kp_detection</c>), in its order:
-/// random scale + crop (or full-image square crop), resize to the input size, clip boxes, random
+/// random scale + crop (or full-image square crop, or nothing as in the CornerNet-Lite sampler), resize to the input size, clip boxes, random
 /// horizontal flip, /255, colour jitter, PCA lighting, mean/std normalisation. Heatmap, offset and
 /// embedding targets are built from the returned boxes elsewhere.
 /// </summary>
@@ -30,7 +30,7 @@ public sealed class TrainingSampleBuilder
         var o = Options;
         var (cropped, croppedBoxes) = o.RandomCrop
             ? RandomScaleCrop.Apply(image, boxes, o.Scales, o.InputWidth, o.InputHeight, o.Border, random)
-            : FullImageCrop.Apply(image, boxes);
+            : o.FullImageCrop ? FullImageCrop.Apply(image, boxes) : (image, boxes.ToArray());
         var (resized, resizedBoxes) = BoxResize.Apply(cropped, croppedBoxes, o.InputWidth, o.InputHeight);
         var (clipped, keptClasses) = BoxClipping.Apply(resizedBoxes, classes, o.InputWidth, o.InputHeight);
         if (o.Flip && random.NextDouble() > 0.5)

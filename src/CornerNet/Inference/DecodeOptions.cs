@@ -7,6 +7,16 @@ namespace CornerNet.Inference;
 /// <param name="NumDets">How many corner pairs are returned per image, best first (rejected pairs carry score −1).</param>
 public sealed record DecodeOptions(int K = 100, int Kernel = 3, double AeThreshold = 0.5, int NumDets = 1000)
 {
+    /// <summary>
+    /// The official test settings of a model family: K 100 and 1000 detections (config/CornerNet.json), or K 20 and 100
+    /// detections for CornerNet-Squeeze (CornerNet-Lite configs/CornerNet_Squeeze.json).
+    /// </summary>
+    public static DecodeOptions For(Model.CornerNetConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.IsSqueeze ? new DecodeOptions(K: 20, NumDets: 100) : new DecodeOptions();
+    }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when a parameter cannot be used.</summary>
     public void Validate()
     {

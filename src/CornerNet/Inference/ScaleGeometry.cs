@@ -3,11 +3,12 @@ namespace CornerNet.Inference;
 /// <summary>
 /// Where an image lands in the network input at one test scale, and what maps detections back (official
 /// <c>test/coco.py</c>): the image is resized to int(h·s)×int(w·s) and centred in a canvas of (int(h·s) | 127) ×
-/// (int(w·s) | 127); the output maps are ((H + 1)/4)×((W + 1)/4).
+/// (int(w·s) | 127); the output maps are ((H + 1)/stride)×((W + 1)/stride), stride 4 (CornerNet) or 8 (CornerNet-Squeeze,
+/// whose test takes the ratio of the config's input and output sizes, 512 / 64).
 /// </summary>
 public sealed record ScaleGeometry
 {
-    ScaleGeometry(double scale, int imageHeight, int imageWidth)
+    ScaleGeometry(double scale, int imageHeight, int imageWidth, int stride)
     {
         Scale = scale;
         ImageHeight = imageHeight;
@@ -16,8 +17,8 @@ public sealed record ScaleGeometry
         ResizedWidth = (int)(imageWidth * scale);
         InputHeight = ResizedHeight | 127;
         InputWidth = ResizedWidth | 127;
-        OutputHeight = (InputHeight + 1) / 4;
-        OutputWidth = (InputWidth + 1) / 4;
+        OutputHeight = (InputHeight + 1) / stride;
+        OutputWidth = (InputWidth + 1) / stride;
         // The official crop_image: the canvas centre minus the resized image's centre. When the resized side is already
         // of the form 128k − 1 the canvas is no larger and the last row (column) of the resized image falls off it.
         Top = InputHeight / 2 - ResizedHeight / 2;
@@ -26,14 +27,18 @@ public sealed record ScaleGeometry
         Right = Math.Min(InputWidth / 2 + ResizedWidth / 2, ResizedWidth) - ResizedWidth / 2 + InputWidth / 2;
     }
 
-    /// <summary>The geometry of an <paramref name="imageHeight"/>×<paramref name="imageWidth"/> image at <paramref name="scale"/>.</summary>
-    public static ScaleGeometry For(int imageHeight, int imageWidth, double scale)
+    /// <summary>
+    /// The geometry of an <paramref name="imageHeight"/>×<paramref name="imageWidth"/> image at <paramref name="scale"/>
+    /// for a network of output stride <paramref name="stride"/> (<see cref="Model.CornerNetConfig.Stride"/>).
+    /// </summary>
+    public static ScaleGeometry For(int imageHeight, int imageWidth, double scale, int stride = 4)
     {
+        if (stride is not (4 or 8)) throw new ArgumentOutOfRangeException(nameof(stride), stride, "the output stride is 4 or 8");
         ArgumentOutOfRangeException.ThrowIfLessThan(imageHeight, 1, nameof(imageHeight));
         ArgumentOutOfRangeException.ThrowIfLessThan(imageWidth, 1, nameof(imageWidth));
         if (!(scale > 0) || (int)(imageHeight * scale) < 1 || (int)(imageWidth * scale) < 1)
             throw new ArgumentOutOfRangeException(nameof(scale), scale, $"scale {scale} leaves nothing of a {imageHeight}×{imageWidth} image");
-        return new ScaleGeometry(scale, imageHeight, imageWidth);
+        return new ScaleGeometry(scale, imageHeight, imageWidth, stride);
     }
 
     /// <summary>The test scale s.</summary>
@@ -57,10 +62,10 @@ public sealed record ScaleGeometry
     /// <summary>Network input columns: int(w·s) | 127.</summary>
     public int InputWidth { get; }
 
-    /// <summary>Output map rows: (InputHeight + 1)/4.</summary>
+    /// <summary>Output map rows: (InputHeight + 1)/stride.</summary>
     public int OutputHeight { get; }
 
-    /// <summary>Output map columns: (InputWidth + 1)/4.</summary>
+    /// <summary>Output map columns: (InputWidth + 1)/stride.</summary>
     public int OutputWidth { get; }
 
     /// <summary>First canvas row holding the image (official border[0]).</summary>

@@ -20,9 +20,14 @@ public sealed class TestImagePreprocessor
     readonly double[] _mean;
     readonly double[] _std;
 
-    /// <summary>Creates a preprocessor with BGR mean and std (three values each); defaults to the official COCO ones.</summary>
-    public TestImagePreprocessor(IReadOnlyList<float>? meanBgr = null, IReadOnlyList<float>? stdBgr = null)
+    /// <summary>
+    /// Creates a preprocessor with BGR mean and std (three values each; defaults: the official COCO ones) for a network
+    /// of output stride <paramref name="stride"/> (4: CornerNet, 8: CornerNet-Squeeze).
+    /// </summary>
+    public TestImagePreprocessor(IReadOnlyList<float>? meanBgr = null, IReadOnlyList<float>? stdBgr = null, int stride = 4)
     {
+        if (stride is not (4 or 8)) throw new ArgumentOutOfRangeException(nameof(stride), stride, "the output stride is 4 or 8");
+        Stride = stride;
         meanBgr ??= CocoMeanBgr;
         stdBgr ??= CocoStdBgr;
         if (meanBgr.Count != 3 || stdBgr.Count != 3) throw new ArgumentException("mean and std need three values (B, G, R)");
@@ -31,6 +36,9 @@ public sealed class TestImagePreprocessor
         _std = stdBgr.Select(v => (double)v).ToArray();
     }
 
+    /// <summary>The network's output stride, which sets the output map size of <see cref="ScaleGeometry"/>.</summary>
+    public int Stride { get; }
+
     /// <summary>
     /// The normalized 1×3×H×W float32 input of <paramref name="image"/> at <paramref name="scale"/> (on the CPU, or on
     /// <paramref name="device"/>), with the geometry that maps detections back.
@@ -38,7 +46,7 @@ public sealed class TestImagePreprocessor
     public (Tensor Input, ScaleGeometry Geometry) Prepare(BgrImage image, double scale, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var g = ScaleGeometry.For(image.Height, image.Width, scale);
+        var g = ScaleGeometry.For(image.Height, image.Width, scale, Stride);
         var resized = OpenCvResize.Resize(image, g.ResizedWidth, g.ResizedHeight).Pixels;
         var canvas = new byte[g.InputHeight * g.InputWidth * 3];
         int rows = g.Bottom - g.Top, bytesPerRow = (g.Right - g.Left) * 3;

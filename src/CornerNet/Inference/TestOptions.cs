@@ -14,8 +14,8 @@ public sealed record TestOptions
     /// <summary>Also run the left-right mirror of each input and merge its detections (the official test always does).</summary>
     public bool Flip { get; init; } = true;
 
-    /// <summary>Corner decoding parameters.</summary>
-    public DecodeOptions Decode { get; init; } = new();
+    /// <summary>Corner decoding parameters; null: the model family's official ones (<see cref="DecodeOptions.For"/>).</summary>
+    public DecodeOptions? Decode { get; init; }
 
     /// <summary>Suppression of overlapping detections per class.</summary>
     public SoftNmsOptions Nms { get; init; } = new();
@@ -50,6 +50,17 @@ public sealed record TestOptions
     public static TestOptions OfficialSingleScale => new() { Nms = SoftNmsOptions.Official(mergeBoxes: false, weightExp: 8f) };
 
     /// <summary>
+    /// The official CornerNet-Lite configs/CornerNet_Squeeze.json test: scale 1, no flip, K 20, 100 detections, Gaussian
+    /// soft-NMS, all rows kept.
+    /// </summary>
+    public static TestOptions OfficialSqueeze => new()
+    {
+        Flip = false,
+        Decode = new DecodeOptions(K: 20, NumDets: 100),
+        Nms = SoftNmsOptions.Official(mergeBoxes: false, weightExp: 8f),
+    };
+
+    /// <summary>
     /// The official config/CornerNet-multi_scale.json test, bugs included: scales 0.5–1.5, flip, Gaussian
     /// <c>soft_nms_merge</c> with weight exponent 10.
     /// </summary>
@@ -66,8 +77,7 @@ public sealed record TestOptions
             throw new ArgumentException("test scales must be a non-empty list of positive numbers", nameof(Scales));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPerImage, 1, nameof(MaxPerImage));
         if (MaxSize is int max) ArgumentOutOfRangeException.ThrowIfLessThan(max, 8, nameof(MaxSize));
-        ArgumentNullException.ThrowIfNull(Decode, nameof(Decode));
         ArgumentNullException.ThrowIfNull(Nms, nameof(Nms));
-        Decode.Validate();
+        Decode?.Validate();
     }
 }

@@ -39,7 +39,7 @@ public sealed class TestPipeline
     /// the call are disposed by the pipeline. The preprocessor defaults to the official COCO mean/std.
     /// </summary>
     public TestPipeline(Func<Tensor, CornerHeads> network, int classes, TestOptions? options = null, TestImagePreprocessor? preprocessor = null, Device? device = null)
-        : this(DecodeWith(network, classes, options ?? new TestOptions()), classes, options, preprocessor, device)
+        : this(DecodeWith(network, classes, (options ?? new TestOptions()).Decode ?? new DecodeOptions()), classes, options, preprocessor, device)
     {
     }
 
@@ -67,13 +67,16 @@ public sealed class TestPipeline
 
     /// <summary>
     /// A pipeline around any network of the architecture <paramref name="config"/> (e.g. the ONNX Runtime engine): its
-    /// classes, and its mean/std for the input.
+    /// classes, its mean/std and output stride for the input, and its family's decoding settings unless
+    /// <paramref name="options"/> set them (<see cref="DecodeOptions.For"/>).
     /// </summary>
     public static TestPipeline ForNetwork(Func<Tensor, CornerHeads> network, CornerNetConfig config, TestOptions? options = null, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var preprocessor = new TestImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
-        return new TestPipeline(network, config.Classes, options, preprocessor, device);
+        var preprocessor = new TestImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray(), config.Stride);
+        options ??= new TestOptions();
+        options = options with { Decode = options.Decode ?? DecodeOptions.For(config) };
+        return new TestPipeline(DecodeWith(network, config.Classes, options.Decode), config.Classes, options, preprocessor, device);
     }
 
     /// <summary>The test procedure's options.</summary>
@@ -139,10 +142,10 @@ public sealed class TestPipeline
         return scales.Select(s => _postProcessor.Process(s, _classes)).ToList();
     }
 
-    static Func<Tensor, Tensor> DecodeWith(Func<Tensor, CornerHeads> network, int classes, TestOptions options)
+    static Func<Tensor, Tensor> DecodeWith(Func<Tensor, CornerHeads> network, int classes, DecodeOptions decode)
     {
         ArgumentNullException.ThrowIfNull(network);
-        var decoder = new CornerDecoder(options.Decode);
+        var decoder = new CornerDecoder(decode);
         return batch =>
         {
             var heads = network(batch);

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace CornerNet.Model;
 
 /// <summary>
-/// Turns an official CornerNet checkpoint (PyTorch zip <c>.pth</c>, legacy pickle <c>.pkl</c>, or a plain safetensors
+/// Turns an official CornerNet or CornerNet-Lite (Squeeze, or Lite's own CornerNet) checkpoint (PyTorch zip <c>.pth</c>, legacy pickle <c>.pkl</c>, or a plain safetensors
 /// of the state dict) into a model file: reads the tensors without running any code from the file, drops the
 /// <c>module.</c> prefix, infers the architecture from names and shapes, loads strictly, and attaches class names.
 /// </summary>
@@ -20,7 +20,10 @@ public static class CheckpointConverter
         var result = new Dictionary<string, Tensor>();
         foreach (var (name, tensor) in stripped)
             if (!result.TryAdd(name, tensor)) throw new WeightFileException(path, $"tensor '{name}' appears twice");
-        return result;
+        // The Lite repository's CornerNet is the original network under Lite names; CornerNet-Squeeze keeps its own names.
+        return ArchitectureInference.IsLiteLayout(result.Keys) && !ArchitectureInference.IsSqueezeLayout(result.Keys)
+            ? ArchitectureInference.LiteHourglassToOriginalNames(result)
+            : result;
     }
 
     /// <summary>

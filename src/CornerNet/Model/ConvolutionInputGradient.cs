@@ -10,11 +10,12 @@ namespace CornerNet.Model;
 /// output through unchanged; the output gradient goes on to that convolution's own backward, which then computes only
 /// the weight gradient. See <see cref="GuardedConvolution"/> for why.
 /// Its correlations run channel-padded when the forward kernel is faulty too (<see cref="ChannelPaddedConvolution"/>).
-/// Arguments of <c>apply</c>: output, input, weight, stride, padding, whether to pad channels.
+/// Depthwise convolutions (groups = channels, weight C × 1 × k × k) correlate each channel with its own flipped kernel.
+/// Arguments of <c>apply</c>: output, input, weight, stride, padding, whether to pad channels, groups (1 or the channel count).
 /// </summary>
 internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<ConvolutionInputGradient>
 {
-    const string StrideKey = "stride", PaddingKey = "padding", PaddedKey = "padded", HeightKey = "height", WidthKey = "width";
+    const string StrideKey = "stride", PaddingKey = "padding", PaddedKey = "padded", GroupsKey = "groups", HeightKey = "height", WidthKey = "width";
 
     /// <inheritdoc/>
     public override string Name => nameof(ConvolutionInputGradient);
@@ -28,6 +29,7 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
         ctx.save_data(StrideKey, vars[3]);
         ctx.save_data(PaddingKey, vars[4]);
         ctx.save_data(PaddedKey, vars[5]);
+        ctx.save_data(GroupsKey, vars[6]);
         ctx.save_data(HeightKey, input.shape[2]);
         ctx.save_data(WidthKey, input.shape[3]);
         return output;
@@ -38,9 +40,9 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
     {
         var weight = ctx.get_saved_variables()[0];
         long stride = (long)ctx.get_data(StrideKey), padding = (long)ctx.get_data(PaddingKey);
-        long height = (long)ctx.get_data(HeightKey), width = (long)ctx.get_data(WidthKey);
+        long height = (long)ctx.get_data(HeightKey), width = (long)ctx.get_data(WidthKey), groups = (long)ctx.get_data(GroupsKey);
         bool padded = (bool)ctx.get_data(PaddedKey);
-        var gradInput = stride == 1 ? FullCorrelation(gradOutput, weight, padding, padded) : PhaseCorrelation(gradOutput, weight, stride, padding, height, width, padded);
+        var gradInput = stride == 1 ? FullCorrelation(gradOutput, weight, padding, padded, groups) : PhaseCorrelation(gradOutput, weight, stride, padding, groups, height, width, padded);
         // Held by the node (in an array: the context stores plain objects) until the graph is released: libtorch reads
         // the returned handles after this method returns, and an unreferenced wrapper could be finalized in between.
         ctx.save_data(nameof(gradInput), new[] { gradOutput, gradInput });
@@ -48,13 +50,13 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
     }
 
     /// <summary>Stride 1: the output gradient correlated with the flipped, in/out-transposed kernel, padded by k − 1 − p.</summary>
-    static Tensor FullCorrelation(Tensor gradOutput, Tensor weight, long padding, bool padded)
+    static Tensor FullCorrelation(Tensor gradOutput, Tensor weight, long padding, bool padded, long groups)
     {
         long kernel = weight.shape[2];
         using var flipped = weight.flip(2, 3);
-        using var transposed = flipped.transpose(0, 1);
+        using var transposed = groups == 1 ? flipped.transpose(0, 1) : flipped.alias();
         using var kernelT = transposed.contiguous();
-        return Correlate(gradOutput, kernelT, kernel - 1 - padding, padded);
+        return Correlate(gradOutput, kernelT, kernel - 1 - padding, padded, groups);
     }
 
     /// <summary>
@@ -63,10 +65,11 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
     /// output gradient with those taps — the work of the backward pass itself, where zero-dilating the gradient would
     /// cost s² times as much.
     /// </summary>
-    static Tensor PhaseCorrelation(Tensor gradOutput, Tensor weight, long stride, long padding, long height, long width, bool padded)
+    static Tensor PhaseCorrelation(Tensor gradOutput, Tensor weight, long stride, long padding, long groups, long height, long width, bool padded)
     {
         long kernel = weight.shape[2];
-        var gradInput = zeros(gradOutput.shape[0], weight.shape[1], height, width, gradOutput.dtype, gradOutput.device);
+        long inChannels = groups == 1 ? weight.shape[1] : weight.shape[0];
+        var gradInput = zeros(gradOutput.shape[0], inChannels, height, width, gradOutput.dtype, gradOutput.device);
         var columnPhases = new PhaseTaps[stride];
         for (long columnPhase = 0; columnPhase < stride; columnPhase++)
             columnPhases[columnPhase] = PhaseTaps.For(columnPhase, stride, padding, kernel, width);
@@ -82,10 +85,10 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
                 if (columns.IsEmpty) continue;
                 using var columnIndex = tensor(columns.Taps);
                 using var taps = rowTaps.index_select(3, columnIndex);
-                using var tapsT = taps.transpose(0, 1);
+                using var tapsT = groups == 1 ? taps.transpose(0, 1) : taps.alias();
                 using var kernelT = tapsT.contiguous();
                 using var window = Window(gradOutput, rows, columns);
-                using var phase = Correlate(window, kernelT, 0, padded);
+                using var phase = Correlate(window, kernelT, 0, padded, groups);
                 using var slots = gradInput[TensorIndex.Colon, TensorIndex.Colon,
                     TensorIndex.Slice(rowPhase, null, stride), TensorIndex.Slice(columnPhase, null, stride)];
                 slots.copy_(phase);
@@ -94,9 +97,9 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
         return gradInput;
     }
 
-    static Tensor Correlate(Tensor input, Tensor kernel, long padding, bool padded) => padded
+    static Tensor Correlate(Tensor input, Tensor kernel, long padding, bool padded, long groups) => padded && groups == 1
         ? ChannelPaddedConvolution.Forward(input, kernel, null, 1, padding)
-        : nn.functional.conv2d(input, kernel, padding: [padding, padding]);
+        : nn.functional.conv2d(input, kernel, padding: [padding, padding], groups: groups);
 
     /// <summary>The output-gradient rows/columns one phase reads, zero outside the output.</summary>
     static Tensor Window(Tensor gradOutput, PhaseTaps rows, PhaseTaps columns)

@@ -5,9 +5,10 @@ using static TorchSharp.torch;
 namespace CornerNet.Model;
 
 /// <summary>
-/// The CornerNet network (the official <c>kp</c> class): a stem, stacked hourglasses joined as in §3.5, and per stack
-/// a top-left and a bottom-right prediction module with heatmap, embedding and offset heads. Module and parameter names
-/// are the official state-dict keys (see Model/README.md), so official checkpoints load by name.
+/// The CornerNet network (the official <c>kp</c> class, or CornerNet-Lite's <c>hg_net</c> for the squeeze family of
+/// <see cref="CornerNetConfig.Family"/>): a stem, stacked hourglasses joined as in §3.5, and per stack a top-left and a
+/// bottom-right prediction module with heatmap, embedding and offset heads. Module and parameter names are the
+/// official state-dict keys of the family (see Model/README.md), so official checkpoints load by name.
 /// In training mode <see cref="forward"/> returns the heads of every stack (intermediate supervision); in eval mode only
 /// the last stack's heads are computed, as in the official test path.
 /// </summary>
@@ -16,20 +17,33 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
     /// <summary>Initial bias of the heatmap heads' last layer (focal-loss prior, as the official code).</summary>
     public const double HeatBiasInit = -2.19;
 
-    readonly Sequential pre;
-    readonly ModuleList<HourglassModule> kps;
-    readonly ModuleList<ConvolutionModule> cnvs;
-    readonly ModuleList<CornerPoolModule> tl_cnvs;
-    readonly ModuleList<CornerPoolModule> br_cnvs;
+    // Field names are state-dict keys. The hourglass family uses the original names; the squeeze family keeps its
+    // backbone under `hg` and renames the pooling modules and offset heads (Lite names). Null fields are not registered.
+    readonly Sequential? pre;
+    readonly ModuleList<HourglassModule>? kps;
+    readonly ModuleList<ConvolutionModule>? cnvs;
+    readonly SqueezeBackbone? hg;
+    readonly ModuleList<CornerPoolModule>? tl_cnvs;
+    readonly ModuleList<CornerPoolModule>? br_cnvs;
+    readonly ModuleList<CornerPoolModule>? tl_modules;
+    readonly ModuleList<CornerPoolModule>? br_modules;
     readonly ModuleList<Sequential> tl_heats;
     readonly ModuleList<Sequential> br_heats;
     readonly ModuleList<Sequential> tl_tags;
     readonly ModuleList<Sequential> br_tags;
-    readonly ModuleList<ResidualModule> inters;
-    readonly ModuleList<Sequential> inters_;
-    readonly ModuleList<Sequential> cnvs_;
-    readonly ModuleList<Sequential> tl_regrs;
-    readonly ModuleList<Sequential> br_regrs;
+    readonly ModuleList<ResidualModule>? inters;
+    readonly ModuleList<Sequential>? inters_;
+    readonly ModuleList<Sequential>? cnvs_;
+    readonly ModuleList<Sequential>? tl_regrs;
+    readonly ModuleList<Sequential>? br_regrs;
+    readonly ModuleList<Sequential>? tl_offs;
+    readonly ModuleList<Sequential>? br_offs;
+
+    // The same parts whatever their names, in a plain record: module-typed fields would be registered a second time.
+    sealed record Parts(Sequential Stem, IReadOnlyList<nn.Module<Tensor, Tensor>> Hourglasses, ModuleList<ConvolutionModule> StackOutputs,
+        ModuleList<CornerPoolModule> TlPools, ModuleList<CornerPoolModule> BrPools, ModuleList<Sequential> TlOffsets, ModuleList<Sequential> BrOffsets,
+        ModuleList<ResidualModule> JoinResiduals, ModuleList<Sequential> JoinInters, ModuleList<Sequential> JoinCnvs);
+    readonly Parts parts;
 
     /// <summary>True after <see cref="FoldBatchNorm"/>: the network is then for inference only.</summary>
     public bool IsBatchNormFolded { get; private set; }
@@ -44,22 +58,43 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
         Config = config;
         int currDim = config.Dims[0], cnvDim = config.CnvDim, stacks = config.Stacks;
 
-        pre = nn.Sequential(
-            new ConvolutionModule(7, 3, config.Stem[0], stride: 2),
-            new ResidualModule(config.Stem[0], config.Stem[1], stride: 2));
-        kps = Repeat(stacks, () => new HourglassModule(config.Levels, config.Dims, config.Modules));
-        cnvs = Repeat(stacks, () => new ConvolutionModule(3, currDim, cnvDim));
-        tl_cnvs = Repeat(stacks, () => new CornerPoolModule(CornerKind.TopLeft, cnvDim, config.PoolDim, config.CornerPooling));
-        br_cnvs = Repeat(stacks, () => new CornerPoolModule(CornerKind.BottomRight, cnvDim, config.PoolDim, config.CornerPooling));
-        tl_heats = Repeat(stacks, () => Head(cnvDim, currDim, config.Classes));
-        br_heats = Repeat(stacks, () => Head(cnvDim, currDim, config.Classes));
-        tl_tags = Repeat(stacks, () => Head(cnvDim, currDim, 1));
-        br_tags = Repeat(stacks, () => Head(cnvDim, currDim, 1));
-        inters = Repeat(stacks - 1, () => new ResidualModule(currDim, currDim));
-        inters_ = Repeat(stacks - 1, () => ConvBn1x1(currDim, currDim));
-        cnvs_ = Repeat(stacks - 1, () => ConvBn1x1(cnvDim, currDim));
-        tl_regrs = Repeat(stacks, () => Head(cnvDim, currDim, 2));
-        br_regrs = Repeat(stacks, () => Head(cnvDim, currDim, 2));
+        int headKernel = config.IsSqueeze ? 1 : 3;
+        var stem = config.IsSqueeze
+            ? nn.Sequential(
+                new ConvolutionModule(7, 3, config.Stem[0], stride: 2),
+                new ResidualModule(config.Stem[0], config.Stem[1], stride: 2),
+                new ResidualModule(config.Stem[1], config.Stem[1], stride: 2))
+            : nn.Sequential(
+                new ConvolutionModule(7, 3, config.Stem[0], stride: 2),
+                new ResidualModule(config.Stem[0], config.Stem[1], stride: 2));
+        // Construction order = the official one, so that a seed gives the same initial weights as before.
+        ModuleList<SqueezeHourglassModule>? squeezeHourglasses = null;
+        if (config.IsSqueeze) squeezeHourglasses = Repeat(stacks, () => new SqueezeHourglassModule(config.Levels, config.Dims, config.Modules));
+        else kps = Repeat(stacks, () => new HourglassModule(config.Levels, config.Dims, config.Modules));
+        var stackOutputs = Repeat(stacks, () => new ConvolutionModule(3, currDim, cnvDim));
+        var tlPools = Repeat(stacks, () => new CornerPoolModule(CornerKind.TopLeft, cnvDim, config.PoolDim, config.CornerPooling));
+        var brPools = Repeat(stacks, () => new CornerPoolModule(CornerKind.BottomRight, cnvDim, config.PoolDim, config.CornerPooling));
+        tl_heats = Repeat(stacks, () => Head(headKernel, cnvDim, currDim, config.Classes));
+        br_heats = Repeat(stacks, () => Head(headKernel, cnvDim, currDim, config.Classes));
+        tl_tags = Repeat(stacks, () => Head(headKernel, cnvDim, currDim, 1));
+        br_tags = Repeat(stacks, () => Head(headKernel, cnvDim, currDim, 1));
+        var joinResiduals = Repeat(stacks - 1, () => new ResidualModule(currDim, currDim));
+        var joinInters = Repeat(stacks - 1, () => ConvBn1x1(currDim, currDim));
+        var joinCnvs = Repeat(stacks - 1, () => ConvBn1x1(cnvDim, currDim));
+        var tlOffsets = Repeat(stacks, () => Head(headKernel, cnvDim, currDim, 2));
+        var brOffsets = Repeat(stacks, () => Head(headKernel, cnvDim, currDim, 2));
+        if (squeezeHourglasses is not null)
+        {
+            parts = new Parts(stem, squeezeHourglasses.ToArray(), stackOutputs, tlPools, brPools, tlOffsets, brOffsets, joinResiduals, joinInters, joinCnvs);
+            hg = new SqueezeBackbone(stem, squeezeHourglasses, stackOutputs, joinResiduals, joinInters, joinCnvs);
+            (tl_modules, br_modules, tl_offs, br_offs) = (tlPools, brPools, tlOffsets, brOffsets);
+        }
+        else
+        {
+            parts = new Parts(stem, kps!.ToArray(), stackOutputs, tlPools, brPools, tlOffsets, brOffsets, joinResiduals, joinInters, joinCnvs);
+            (pre, cnvs, inters, inters_, cnvs_) = (stem, stackOutputs, joinResiduals, joinInters, joinCnvs);
+            (tl_cnvs, br_cnvs, tl_regrs, br_regrs) = (tlPools, brPools, tlOffsets, brOffsets);
+        }
         RegisterComponents();
 
         // An explicit, held Scalar: an implicitly converted one can be freed by the GC during the call (see KeptScalars).
@@ -79,9 +114,12 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
         return list;
     }
 
-    /// <summary>The official <c>make_kp_layer</c>: 3×3 conv with bias + ReLU, then a 1×1 conv with bias.</summary>
-    static Sequential Head(int cnvDim, int currDim, int outDim) =>
-        nn.Sequential(new ConvolutionModule(3, cnvDim, currDim, withBatchNorm: false), nn.Conv2d(currDim, outDim, 1));
+    /// <summary>
+    /// The official <c>make_kp_layer</c> (k = 3) or the Lite <c>_pred_mod</c> (k = 1): k×k conv with bias + ReLU, then a
+    /// 1×1 conv with bias.
+    /// </summary>
+    static Sequential Head(int kernel, int cnvDim, int currDim, int outDim) =>
+        nn.Sequential(new ConvolutionModule(kernel, cnvDim, currDim, withBatchNorm: false), nn.Conv2d(currDim, outDim, 1));
 
     /// <summary>The 1×1 Conv-BN that joins two stacks (the paper says 3×3; the official code uses 1×1).</summary>
     static Sequential ConvBn1x1(int inDim, int outDim) =>
@@ -104,10 +142,11 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
             {
                 case ConvolutionModule convolution: convolution.FoldBatchNorm(); break;
                 case ResidualModule residual: residual.FoldBatchNorm(); break;
+                case FireModule fire: fire.FoldBatchNorm(); break;
                 case CornerPoolModule pool: pool.FoldBatchNorm(); break;
             }
         }
-        foreach (var pair in inters_.Concat(cnvs_)) BatchNormFolding.Fold((Conv2d)pair[0], (BatchNorm2dModule)pair[1]);
+        foreach (var pair in parts.JoinInters.Concat(parts.JoinCnvs)) BatchNormFolding.Fold((Conv2d)pair[0], (BatchNorm2dModule)pair[1]);
         IsBatchNormFolded = true;
     }
 
@@ -122,29 +161,29 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
     public override IReadOnlyList<HeadOutputs> forward(Tensor image)
     {
         var outputs = new List<HeadOutputs>();
-        Tensor inter = pre.forward(image);
+        Tensor inter = parts.Stem.forward(image);
         try
         {
             for (int s = 0; s < Config.Stacks; s++)
             {
-                using var kp = kps[s].forward(inter);
-                using var cnv = cnvs[s].forward(kp);
+                using var kp = parts.Hourglasses[s].forward(inter);
+                using var cnv = parts.StackOutputs[s].forward(kp);
                 if (training || s == Config.Stacks - 1)
                 {
-                    using var tl = tl_cnvs[s].forward(cnv);
-                    using var br = br_cnvs[s].forward(cnv);
+                    using var tl = parts.TlPools[s].forward(cnv);
+                    using var br = parts.BrPools[s].forward(cnv);
                     outputs.Add(new HeadOutputs(
                         HeadForward(tl_heats[s], tl), HeadForward(br_heats[s], br),
                         HeadForward(tl_tags[s], tl), HeadForward(br_tags[s], br),
-                        HeadForward(tl_regrs[s], tl), HeadForward(br_regrs[s], br)));
+                        HeadForward(parts.TlOffsets[s], tl), HeadForward(parts.BrOffsets[s], br)));
                 }
                 if (s < Config.Stacks - 1)
                 {
-                    using var a = ConvBnForward(inters_[s], inter);
-                    using var b = ConvBnForward(cnvs_[s], cnv);
+                    using var a = ConvBnForward(parts.JoinInters[s], inter);
+                    using var b = ConvBnForward(parts.JoinCnvs[s], cnv);
                     using var sum = a.add(b, KeptScalars.One);
                     using var relu = nn.functional.relu(sum);
-                    var next = inters[s].forward(relu);
+                    var next = parts.JoinResiduals[s].forward(relu);
                     inter.Dispose();
                     inter = next;
                 }
@@ -157,7 +196,7 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
         return outputs;
     }
 
-    /// <summary>A head (<see cref="Head"/>): its 3×3 block, then the 1×1 convolution through <see cref="GuardedConvolution"/>.</summary>
+    /// <summary>A head (<see cref="Head"/>): its k×k block, then the 1×1 convolution through <see cref="GuardedConvolution"/>.</summary>
     static Tensor HeadForward(Sequential head, Tensor x)
     {
         using var hidden = ((ConvolutionModule)head[0]).forward(x);

@@ -59,7 +59,7 @@ public sealed record OnnxExportOptions
         foreach (int side in sides)
         {
             if (!config.AcceptsInputSide(side))
-                throw new InvalidInputException(null, $"input side {side} gives a {CornerNetConfig.OutputSizeFor(side)}-pixel map, which {config.Levels} hourglass levels cannot halve evenly (use 128k − 1, e.g. 511)");
+                throw new InvalidInputException(null, $"input side {side} gives a {config.OutputSizeFor(side)}-pixel map, which {config.Levels} hourglass levels cannot halve evenly (use 128k − 1, e.g. 511)");
         }
     }
 }

@@ -11,6 +11,7 @@ namespace CornerNet.Onnx;
 /// <c>br_heats</c> (logits, before sigmoid), <c>tl_tags</c>, <c>br_tags</c>, <c>tl_regrs</c>, <c>br_regrs</c>, exactly
 /// what <see cref="CornerNetModel.forward"/> returns in eval mode. BatchNorm is folded into the convolutions first.
 /// Only default-domain operators are used: Conv, Relu, Add, Resize (nearest, asymmetric, floor: PyTorch's nearest ×2),
+/// and for CornerNet-Squeeze grouped (depthwise) Conv, Concat and ConvTranspose (4×4, stride 2, pads 1),
 /// and for corner pooling, which has no ONNX operator, a doubling scan: for shifts s = 1, 2, 4, … below the side,
 /// x = Max(x, x shifted by s), the shift being a Pad with −∞ and a Slice. The model's config and class list go into
 /// the metadata (<see cref="OnnxMetadata"/>), so <see cref="OnnxRuntimeNetwork"/> needs nothing else.
@@ -46,7 +47,10 @@ public static class OnnxExporter
         var convolutions = model.named_modules()
             .Where(m => m.module is Conv2d)
             .ToDictionary(m => m.name, m => (Conv2d)m.module);
-        var writer = new NetworkWriter(graph, convolutions, config, options);
+        var transposed = model.named_modules()
+            .Where(m => m.module is ConvTranspose2d)
+            .ToDictionary(m => m.name, m => (ConvTranspose2d)m.module);
+        var writer = new NetworkWriter(graph, convolutions, transposed, config, options);
 
         object batch, height, width, mapHeight, mapWidth;
         if (options.DynamicSize)
@@ -57,7 +61,7 @@ public static class OnnxExporter
         {
             var size = options.FixedInputSize(config);
             (batch, height, width) = (1L, (long)size[0], (long)size[1]);
-            (mapHeight, mapWidth) = ((long)CornerNetConfig.OutputSizeFor(size[0]), (long)CornerNetConfig.OutputSizeFor(size[1]));
+            (mapHeight, mapWidth) = ((long)config.OutputSizeFor(size[0]), (long)config.OutputSizeFor(size[1]));
         }
         graph.Input(OnnxMetadata.InputName, batch, 3L, height, width);
         writer.Network(OnnxMetadata.InputName);
@@ -79,32 +83,77 @@ public static class OnnxExporter
     }
 
     /// <summary>Emits the network's nodes, module by module, in the order of <see cref="CornerNetModel.forward"/> (eval mode).</summary>
-    sealed class NetworkWriter(OnnxGraphBuilder graph, IReadOnlyDictionary<string, Conv2d> convolutions, CornerNetConfig config, OnnxExportOptions options)
+    sealed class NetworkWriter(OnnxGraphBuilder graph, IReadOnlyDictionary<string, Conv2d> convolutions,
+        IReadOnlyDictionary<string, ConvTranspose2d> transposed, CornerNetConfig config, OnnxExportOptions options)
     {
         public void Network(string image)
         {
-            string inter = Residual("pre.1", Convolution("pre.0", image));
+            // Module names of the family (see Model/README.md): the squeeze backbone sits under "hg." with Lite names.
+            bool squeeze = config.IsSqueeze;
+            string trunk = squeeze ? "hg." : "", hourglasses = squeeze ? "hg.hgs" : "kps";
+            string tlPool = squeeze ? "tl_modules" : "tl_cnvs", brPool = squeeze ? "br_modules" : "br_cnvs";
+            string tlOffs = squeeze ? "tl_offs" : "tl_regrs", brOffs = squeeze ? "br_offs" : "br_regrs";
+            string inter = Residual(trunk + "pre.1", Convolution(trunk + "pre.0", image));
+            if (squeeze) inter = Residual(trunk + "pre.2", inter);
             for (int s = 0; s < config.Stacks; s++)
             {
-                string kp = Hourglass($"kps.{s}", config.Levels, config.Modules, inter);
-                string cnv = Convolution($"cnvs.{s}", kp);
+                string kp = squeeze
+                    ? SqueezeHourglass($"{hourglasses}.{s}", config.Levels, config.Modules, inter)
+                    : Hourglass($"{hourglasses}.{s}", config.Levels, config.Modules, inter);
+                string cnv = Convolution($"{trunk}cnvs.{s}", kp);
                 if (s == config.Stacks - 1)
                 {
-                    string tl = CornerPool($"tl_cnvs.{s}", cnv, topLeft: true);
-                    string br = CornerPool($"br_cnvs.{s}", cnv, topLeft: false);
+                    string tl = CornerPool($"{tlPool}.{s}", cnv, topLeft: true);
+                    string br = CornerPool($"{brPool}.{s}", cnv, topLeft: false);
                     Head($"tl_heats.{s}", tl, "tl_heats");
                     Head($"br_heats.{s}", br, "br_heats");
                     Head($"tl_tags.{s}", tl, "tl_tags");
                     Head($"br_tags.{s}", br, "br_tags");
-                    Head($"tl_regrs.{s}", tl, "tl_regrs");
-                    Head($"br_regrs.{s}", br, "br_regrs");
+                    Head($"{tlOffs}.{s}", tl, "tl_regrs");
+                    Head($"{brOffs}.{s}", br, "br_regrs");
                 }
                 else
                 {
-                    string sum = graph.Node("Add", [Conv($"inters_.{s}.0", inter), Conv($"cnvs_.{s}.0", cnv)]);
-                    inter = Residual($"inters.{s}", graph.Node("Relu", [sum]));
+                    string sum = graph.Node("Add", [Conv($"{trunk}inters_.{s}.0", inter), Conv($"{trunk}cnvs_.{s}.0", cnv)]);
+                    inter = Residual($"{trunk}inters.{s}", graph.Node("Relu", [sum]));
                 }
             }
+        }
+
+        /// <summary>A <see cref="FireModule"/> (BatchNorm folded): squeeze, the two expands concatenated, the skip when it has one, ReLU.</summary>
+        string Fire(string module, string x)
+        {
+            string squeezed = Conv(module + ".conv1", x);
+            string expanded = graph.Node("Concat", [Conv(module + ".conv_1x1", squeezed), Conv(module + ".conv_3x3", squeezed)], null,
+                OnnxGraphBuilder.IntAttribute("axis", 1));
+            var expand1 = convolutions[module + ".conv_1x1"];
+            bool skip = expand1.stride![0] == 1 && convolutions[module + ".conv1"].in_channels == 2 * expand1.out_channels;
+            return graph.Node("Relu", [skip ? graph.Node("Add", [expanded, x]) : expanded]);
+        }
+
+        string Fires(string module, int count, string x)
+        {
+            for (int i = 0; i < count; i++) x = Fire($"{module}.{i}", x);
+            return x;
+        }
+
+        /// <summary>A <see cref="SqueezeHourglassModule"/> with <paramref name="levels"/> levels: fire modules, ConvTranspose up.</summary>
+        string SqueezeHourglass(string module, int levels, IReadOnlyList<int> modules, string x)
+        {
+            string up = Fires(module + ".up1", modules[0], x);
+            string low1 = Fires(module + ".low1", modules[0], x);
+            string low2 = levels > 1
+                ? SqueezeHourglass(module + ".low2", levels - 1, modules.Skip(1).ToArray(), low1)
+                : Fires(module + ".low2", modules[1], low1);
+            string low3 = Fires(module + ".low3", modules[0], low2);
+            if (!transposed.TryGetValue(module + ".up2", out var up2))
+                throw new InvalidOperationException($"the network has no transposed convolution '{module}.up2'");
+            string upsampled = graph.Node("ConvTranspose",
+                [low3, graph.FloatInitializer(module + ".up2.weight", up2.weight!), graph.FloatInitializer(module + ".up2.bias", up2.bias!)], null,
+                OnnxGraphBuilder.IntsAttribute("kernel_shape", up2.kernel_size),
+                OnnxGraphBuilder.IntsAttribute("strides", up2.stride),
+                OnnxGraphBuilder.IntsAttribute("pads", up2.padding![0], up2.padding[1], up2.padding[0], up2.padding[1]));
+            return graph.Node("Add", [up, upsampled]);
         }
 
         /// <summary>One folded convolution: weight and bias from the module named <paramref name="module"/>.</summary>
@@ -116,10 +165,14 @@ public static class OnnxExporter
             string bias = graph.FloatInitializer(module + ".bias", conv.bias ?? throw new InvalidOperationException($"'{module}' has no bias after folding"));
             var kernel = conv.kernel_size;
             var padding = conv.padding ?? throw new InvalidOperationException($"'{module}' has no explicit padding");
-            return graph.Node("Conv", [x, weight, bias], output,
+            var attributes = new List<ProtobufMessage>
+            {
                 OnnxGraphBuilder.IntsAttribute("kernel_shape", kernel),
                 OnnxGraphBuilder.IntsAttribute("strides", conv.stride),
-                OnnxGraphBuilder.IntsAttribute("pads", padding[0], padding[1], padding[0], padding[1]));
+                OnnxGraphBuilder.IntsAttribute("pads", padding[0], padding[1], padding[0], padding[1]),
+            };
+            if (conv.groups != 1) attributes.Add(OnnxGraphBuilder.IntAttribute("group", conv.groups));
+            return graph.Node("Conv", [x, weight, bias], output, [.. attributes]);
         }
 
         /// <summary>A <see cref="ConvolutionModule"/>: convolution (BatchNorm folded) and ReLU.</summary>
@@ -179,8 +232,8 @@ public static class OnnxExporter
         string RunningMax(string x, int axis, bool towardEnd)
         {
             int side = options.DynamicSize
-                ? CornerNetConfig.OutputSizeFor(options.MaxInputSide)
-                : CornerNetConfig.OutputSizeFor(options.FixedInputSize(config)[axis - 2]);
+                ? config.OutputSizeFor(options.MaxInputSide)
+                : config.OutputSizeFor(options.FixedInputSize(config)[axis - 2]);
             string negativeInfinity = graph.FloatConstant("negative_infinity", [], float.NegativeInfinity);
             string axes = graph.Int64Constant($"axes_{axis}", axis);
             for (long s = 1; s < side; s *= 2)
@@ -197,7 +250,7 @@ public static class OnnxExporter
             return x;
         }
 
-        /// <summary>A head (<c>make_kp_layer</c>): 3×3 conv with bias and ReLU, then a 1×1 conv whose output is <paramref name="output"/>.</summary>
+        /// <summary>A head (<c>make_kp_layer</c> / Lite <c>_pred_mod</c>): 3×3 (1×1 for Squeeze) conv with bias and ReLU, then a 1×1 conv whose output is <paramref name="output"/>.</summary>
         void Head(string module, string x, string output) => Conv(module + ".1", Convolution(module + ".0", x), output);
     }
 }

@@ -15,7 +15,7 @@ namespace CornerNet.Onnx;
 internal sealed class OnnxGraphBuilder
 {
     const int FloatType = 1, Int64Type = 7;
-    const int AttributeString = 3, AttributeInts = 7;
+    const int AttributeInt = 2, AttributeString = 3, AttributeInts = 7;
 
     readonly List<ProtobufMessage> _nodes = new();
     readonly List<ProtobufMessage> _initializers = new();
@@ -81,6 +81,10 @@ internal sealed class OnnxGraphBuilder
     /// <summary>An ints attribute.</summary>
     public static ProtobufMessage IntsAttribute(string name, params long[] values) =>
         new ProtobufMessage().String(1, name).Varint(20, AttributeInts).PackedVarints(8, values);
+
+    /// <summary>An int attribute.</summary>
+    public static ProtobufMessage IntAttribute(string name, long value) =>
+        new ProtobufMessage().String(1, name).Varint(20, AttributeInt).Varint(3, value);
 
     /// <summary>A string attribute.</summary>
     public static ProtobufMessage StringAttribute(string name, string value) =>

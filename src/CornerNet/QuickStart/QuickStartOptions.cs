@@ -28,6 +28,12 @@ public sealed record QuickStartOptions
     /// <summary>Side of the square synthetic images; also the network input (the tiny preset's 127).</summary>
     public int ImageSize { get; init; } = 127;
 
+    /// <summary>The model preset trained: "tiny" (the recipe's) or "squeeze-tiny" (CornerNet-Squeeze, stride 8).</summary>
+    public string Preset { get; init; } = "tiny";
+
+    /// <summary>Presets <see cref="Preset"/> accepts: the ones that train on two CPU cores.</summary>
+    public static IReadOnlyList<string> PresetNames { get; } = ["tiny", "squeeze-tiny"];
+
     /// <summary>Most objects per synthetic image.</summary>
     public int MaxObjects { get; init; } = 6;
 
@@ -54,6 +60,7 @@ public sealed record QuickStartOptions
     {
         if (Budget < TimeSpan.FromSeconds(10)) throw new InvalidInputException(null, $"--minutes must give at least 10 seconds, got {Budget.TotalMinutes:G3}");
         if (TrainImages < BatchSize) throw new InvalidInputException(null, $"--train-images must be at least the batch size ({BatchSize}), got {TrainImages}");
+        if (!PresetNames.Contains(Preset)) throw new InvalidInputException(null, $"--preset must be one of {string.Join(", ", PresetNames)}, got '{Preset}'");
         if (ValidationImages < 1) throw new InvalidInputException(null, $"--val-images must be at least 1, got {ValidationImages}");
         if (BatchSize < 1) throw new InvalidInputException(null, $"--batch-size must be at least 1, got {BatchSize}");
         if (!(LearningRate > 0)) throw new InvalidInputException(null, $"--lr must be positive, got {LearningRate}");

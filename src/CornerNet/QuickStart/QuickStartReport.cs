@@ -22,7 +22,7 @@ public static class QuickStartReport
         text.AppendLine("## What ran");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"- Data: synthetic shapes ({string.Join(", ", result.Classes.Select(c => c.Name))}), {options.ImageSize}×{options.ImageSize} px, at most {options.MaxObjects} per image; {options.TrainImages} training images (seed {options.TrainSeed}, in memory), {options.ValidationImages} held-out validation images (seed {options.ValidationSeed}, `validation/`).");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- Model: the `tiny` preset ({config.Stacks} stack, {config.Levels} levels, dims {string.Join('-', config.Dims)}), input {config.InputSize[0]}, heatmaps {config.OutputSize[0]}×{config.OutputSize[1]}.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- Model: the `{options.Preset}` preset ({config.Family} family, {config.Stacks} stack, {config.Levels} levels, dims {string.Join('-', config.Dims)}), input {config.InputSize[0]}, heatmaps {config.OutputSize[0]}×{config.OutputSize[1]}.");
         string drop = result.DropAfter is int d ? $"×0.1 after iteration {d}" : "no drop (training ended first)";
         text.AppendLine(CultureInfo.InvariantCulture, $"- Training: Adam, learning rate {options.LearningRate:G3} ({drop}), batch {options.BatchSize}, no augmentation, seed {options.Seed}: {result.Iterations} iterations, {result.ImagesSeen} images, {Minutes(result.TrainSeconds)} min ({result.ImagesSeen / Math.Max(result.TrainSeconds, 1e-9):F1} images/s).");
         text.AppendLine("- Test: single scale with horizontal flip, soft-NMS, 100 detections per image (the official single-scale procedure with its soft-NMS bugs fixed).");

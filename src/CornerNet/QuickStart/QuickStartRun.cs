@@ -36,9 +36,9 @@ public sealed class QuickStartRun
     /// <summary>Detection progress on the validation split: (done, total).</summary>
     public Action<int, int>? Detected { get; set; }
 
-    /// <summary>The model configuration the quick start trains: the tiny preset for the six shape classes.</summary>
+    /// <summary>The model configuration the quick start trains: its preset for the six shape classes.</summary>
     public CornerNetConfig ModelConfig =>
-        (ModelPresets.Tiny with { Classes = SyntheticShapes.ClassNames.Count }).WithSquareInput(_options.ImageSize);
+        (ModelPresets.Get(_options.Preset) with { Classes = SyntheticShapes.ClassNames.Count }).WithSquareInput(_options.ImageSize);
 
     /// <summary>Runs everything; <paramref name="cancel"/> (Ctrl-C) ends training early and still evaluates and writes.</summary>
     public QuickStartResult Run(CancellationToken cancel = default)
@@ -76,7 +76,7 @@ public sealed class QuickStartRun
             Augment = false,
             Workers = 1,
         };
-        Status?.Invoke($"training the tiny preset ({config.Classes} classes, batch {_options.BatchSize}, lr {_options.LearningRate:G3} → ×0.1 after {_options.DropFraction:P0} of the time) for {trainBudget.TotalMinutes:F1} min");
+        Status?.Invoke($"training the {_options.Preset} preset ({config.Classes} classes, batch {_options.BatchSize}, lr {_options.LearningRate:G3} → ×0.1 after {_options.DropFraction:P0} of the time) for {trainBudget.TotalMinutes:F1} min");
         var trainClock = Stopwatch.StartNew();
         var training = new TimeBudgetTraining(options, o => new Trainer(o, train, classes, runDirectory)
         {

@@ -13,4 +13,12 @@ public class ConvFlopsTests
         double gflop = ConvFlops.Count(ModelPresets.Hourglass104, 511, 511, trainingPath) / 1e9;
         Assert.InRange(gflop, expectedGflop - 0.05, expectedGflop + 0.05);
     }
+
+    /// <summary>fixtures/lite/README.md, measured with hooks on the official code: 96.3 GFLOP Conv2d + 6.1 ConvTranspose2d = 102.5.</summary>
+    [Fact]
+    public void SqueezeAt511MatchesTheOfficialCount()
+    {
+        double gflop = ConvFlops.Count(ModelPresets.Squeeze, 511, 511) / 1e9;
+        Assert.InRange(gflop, 102.4, 102.6);
+    }
 }

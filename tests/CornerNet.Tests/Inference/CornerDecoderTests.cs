@@ -47,8 +47,8 @@ public class CornerDecoderTests(ITestOutputHelper output)
         Assert.Equal(expected.shape, detections.shape);
         for (int i = 0; i < validRows.Length; i++)
         {
-            var exp = ValidRows(expected[i]);
-            var act = ValidRows(detections[i]);
+            var exp = DetectionMatching.ValidRows(expected[i]);
+            var act = DetectionMatching.ValidRows(detections[i]);
             Assert.Equal(validRows[i], exp.Count);
             var (box, score) = DetectionMatching.AssertOneToOne(exp, act, 1e-3, 1e-5);
             output.WriteLine($"image {i}{suffix}: {act.Count} valid rows, max box deviation {box:E2}, max score deviation {score:E2}");
@@ -95,18 +95,5 @@ public class CornerDecoderTests(ITestOutputHelper output)
         var pooled = nn.functional.max_pool2d(heat, kernel, stride: 1, padding: (kernel - 1) / 2);
         var expected = heat * pooled.eq(heat).to_type(ScalarType.Float32);
         Assert.True(expected.Equals(CornerDecoder.SuppressNonPeaks(heat, kernel)));
-    }
-
-    static List<DetectionMatching.Row> ValidRows(Tensor dets)
-    {
-        var d = dets.contiguous().data<float>().ToArray();
-        var rows = new List<DetectionMatching.Row>();
-        for (int r = 0; r < d.Length / 8; r++)
-        {
-            int o = r * 8;
-            if (d[o + 4] == -1f) continue;
-            rows.Add(new((int)d[o + 7], d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4]));
-        }
-        return rows;
     }
 }

@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace CornerNet.Tests.Inference;
 
 /// <summary>One-to-one matching of detection rows by equal class, box and score within tolerances (README rule).</summary>
@@ -41,5 +43,19 @@ static class DetectionMatching
             maxScore = Math.Max(maxScore, bestScore);
         }
         return (maxBox, maxScore);
+    }
+
+    /// <summary>The rows of one image's decoded detections (rows × 8) whose score is not −1.</summary>
+    public static List<Row> ValidRows(Tensor dets)
+    {
+        var d = dets.contiguous().data<float>().ToArray();
+        var rows = new List<DetectionMatching.Row>();
+        for (int r = 0; r < d.Length / 8; r++)
+        {
+            int o = r * 8;
+            if (d[o + 4] == -1f) continue;
+            rows.Add(new((int)d[o + 7], d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4]));
+        }
+        return rows;
     }
 }

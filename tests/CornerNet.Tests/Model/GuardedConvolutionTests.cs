@@ -81,6 +81,39 @@ public class GuardedConvolutionTests
             || (!paths.InputGradientByForward && !probe.InputGradientCorrect && kernel > 1);
     }
 
+    // Depthwise (the fire modules' 3×3 expand): widths that are and are not multiples of 16, stride 1 and 2.
+    [Theory]
+    [InlineData(24, 1, 16, 2)]
+    [InlineData(24, 2, 16, 2)]
+    [InlineData(64, 2, 15, 1)]
+    [InlineData(128, 1, 8, 2)]
+    public void DepthwiseGradientsAgreeWithFloat64(int channels, int stride, int size, int batch)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(9);
+        var conv = nn.Conv2d(channels, channels, 3, stride: stride, padding: 1, groups: channels, bias: false);
+        var input = randn(batch, channels, size, size);
+        var outputGrad = randn(conv.forward(input).shape);
+        var reference = nn.Conv2d(channels, channels, 3, stride: stride, padding: 1, groups: channels, bias: false);
+        reference.to(float64);
+        using (no_grad()) reference.weight!.copy_(conv.weight!);
+        var x64 = input.to(float64).requires_grad_(true);
+        reference.forward(x64).backward([outputGrad.to(float64)]);
+
+        foreach (var paths in AllPaths())
+        {
+            using var forced = ConvolutionPaths.Force(paths);
+            if (Faulty(paths, 1, 1, 3)) continue;
+            conv.zero_grad();
+            var x = input.detach().clone().requires_grad_(true);
+            var output = GuardedConvolution.Forward(conv, x);
+            Assert.True(output.detach().Equals(conv.forward(input)), $"{paths.Describe()}: guarded values differ from the plain depthwise convolution");
+            output.backward([outputGrad]);
+            Assert.True(Relative(x.grad!, x64.grad!) < 1e-5, $"{paths.Describe()}: input gradient off by {Relative(x.grad!, x64.grad!)}");
+            Assert.True(Relative(conv.weight!.grad!, reference.weight!.grad!) < 1e-5, $"{paths.Describe()}: weight gradient off");
+        }
+    }
+
     [Fact]
     public void ValuesEqualThePlainConvolution()
     {

@@ -113,6 +113,49 @@ public class OnnxExportTests(ITestOutputHelper output)
         finally { Directory.Delete(root, true); }
     }
 
+    [Fact]
+    public void SqueezeTinyExportMatchesTorchSharpFixedAndDynamic()
+    {
+        using var scope = NewDisposeScope();
+        string root = Directory.CreateTempSubdirectory("cornernet-onnx").FullName;
+        try
+        {
+            manual_seed(8);
+            using var model = new CornerNetModel(ModelPresets.SqueezeTiny);
+            model.eval();
+            manual_seed(14);
+            var square = randn(1, 3, 255, 255);
+            var wide = randn(1, 3, 127, 383);
+            var expectedSquare = TorchHeads(model, square);
+            var expectedWide = TorchHeads(model, wide);
+            using (var fixedNetwork = OnnxRuntimeNetwork.Load(Export(model, root, new OnnxExportOptions()), threads: 2))
+                AssertHeadsMatch(expectedSquare, OnnxHeads(fixedNetwork, square), "squeeze-tiny fixed 255×255");
+            using var network = OnnxRuntimeNetwork.Load(Export(model, root, new OnnxExportOptions { DynamicSize = true, MaxInputSide = 511 }), threads: 2);
+            AssertHeadsMatch(expectedSquare, OnnxHeads(network, square), "squeeze-tiny dynamic 255×255");
+            AssertHeadsMatch(expectedWide, OnnxHeads(network, wide), "squeeze-tiny dynamic 127×383");
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [FixtureFact]
+    public void SmallSqueezeExportMatchesTheOfficialHeads()
+    {
+        using var scope = NewDisposeScope();
+        string root = Directory.CreateTempSubdirectory("cornernet-onnx").FullName;
+        try
+        {
+            var io = SafeTensorsFile.Read(Path.Combine(Fixtures.Shared, "fixtures", "lite", "squeeze_small_io.safetensors"));
+            using var model = CornerNet.Tests.Model.SqueezeParityTests.LoadSmallSqueeze();
+            using var network = OnnxRuntimeNetwork.Load(Export(model, root, new OnnxExportOptions { DynamicSize = true, MaxInputSide = 511 }), threads: 2);
+            foreach (var suffix in new[] { "", "_wide" })
+            {
+                var official = OnnxMetadata.OutputNames.ToDictionary(n => n, n => io.Load(n.Replace("regrs", "offs") + suffix));
+                AssertHeadsMatch(official, OnnxHeads(network, io.Load("image" + suffix)), $"small squeeze ONNX vs official{suffix}");
+            }
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
     [FixtureFact]
     public void SmallReferenceModelMatchesTorchSharpAndTheOfficialHeads()
     {
