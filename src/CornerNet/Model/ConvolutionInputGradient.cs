@@ -46,7 +46,7 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
         // Held by the node (in an array: the context stores plain objects) until the graph is released: libtorch reads
         // the returned handles after this method returns, and an unreferenced wrapper could be finalized in between.
         ctx.save_data(nameof(gradInput), new[] { gradOutput, gradInput });
-        return [gradOutput, gradInput, null!, null!, null!, null!];
+        return [gradOutput, gradInput, null!, null!, null!, null!, null!];
     }
 
     /// <summary>Stride 1: the output gradient correlated with the flipped, in/out-transposed kernel, padded by k − 1 − p.</summary>
