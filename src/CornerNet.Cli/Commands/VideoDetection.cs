@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using CornerNet.Data;
 using CornerNet.Inference;
+using Spectre.Console;
 
 namespace CornerNet.Cli.Commands;
 
@@ -30,7 +31,7 @@ static class VideoDetection
         if (output is null && json is null) throw new InvalidInputException(input, "a video needs --out ANNOTATED.mp4 and/or --json FILE");
         string ffmpeg = Find("ffmpeg"), ffprobe = Find("ffprobe");
         if (!File.Exists(input)) throw new InvalidInputException(input, "not found");
-        var (width, height, rate) = Probe(ffprobe, input);
+        var (width, height, rate, expectedFrames) = Probe(ffprobe, input);
         double fps = Fraction(rate);
         int frameBytes = checked(width * height * 3);
 
@@ -45,34 +46,56 @@ static class VideoDetection
         var lastReport = TimeSpan.Zero;
         IReadOnlyList<DetectedObject> last = [];
         int written = 0;
+        var source = decoder.StandardOutput.BaseStream;
+        // One batch of frames (only every N-th one goes through the network); false at the end of the video.
+        bool Step()
+        {
+            var batch = new List<BgrImage>();
+            while (batch.Count < batchSize * every && ReadFrame(source, frameBytes) is byte[] pixels) batch.Add(new BgrImage(width, height, pixels));
+            if (batch.Count == 0) return false;
+            var detected = batch.Where((_, k) => (written + k) % every == 0).ToList();
+            var found = detector.Detect(detected, batchSize);
+            int next = 0;
+            for (int k = 0; k < batch.Count; k++)
+            {
+                int index = written + k;
+                if (index % every == 0) last = found[next++].Where(d => d.Score >= minScore).ToList();
+                frames.Add(new FrameObjects(index, Math.Round(index / fps, 4), last.Select(d => new FrameObject(d.CategoryId, d.ClassName, d.Score, [d.X1, d.Y1, d.X2, d.Y2])).ToList()));
+                if (encoder is not null)
+                {
+                    // The encoder was told the input's frame size.
+                    using var drawn = DetectionDrawing.Draw(batch[k], last, keepSize: true);
+                    encoder.StandardInput.BaseStream.Write(ImageEncoder.FromBitmap(drawn).Pixels);
+                }
+            }
+            written += batch.Count;
+            return true;
+        }
+        string Rate() => $"{written / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} frames/s";
         try
         {
-            var source = decoder.StandardOutput.BaseStream;
-            while (true)
+            if (Terminal.Interactive)
             {
-                // A batch of frames; only every N-th one goes through the network.
-                var batch = new List<BgrImage>();
-                while (batch.Count < batchSize * every && ReadFrame(source, frameBytes) is byte[] pixels) batch.Add(new BgrImage(width, height, pixels));
-                if (batch.Count == 0) break;
-                var detected = batch.Where((_, k) => (written + k) % every == 0).ToList();
-                var found = detector.Detect(detected, batchSize);
-                int next = 0;
-                for (int k = 0; k < batch.Count; k++)
-                {
-                    int index = written + k;
-                    if (index % every == 0) last = found[next++].Where(d => d.Score >= minScore).ToList();
-                    frames.Add(new FrameObjects(index, Math.Round(index / fps, 4), last.Select(d => new FrameObject(d.CategoryId, d.ClassName, d.Score, [d.X1, d.Y1, d.X2, d.Y2])).ToList()));
-                    if (encoder is not null)
+                Terminal.Current().Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .Start(context =>
                     {
-                        using var drawn = DetectionDrawing.Draw(batch[k], last);
-                        encoder.StandardInput.BaseStream.Write(ImageEncoder.FromBitmap(drawn).Pixels);
-                    }
-                }
-                written += batch.Count;
-                if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
+                        var task = context.AddTask("video", maxValue: Math.Max(expectedFrames, 1));
+                        task.IsIndeterminate = expectedFrames <= 0;
+                        while (Step())
+                        {
+                            task.Value = Math.Min(written, task.MaxValue);
+                            task.Description = $"video, {Rate()}";
+                        }
+                        task.Value = task.MaxValue;
+                    });
+            }
+            else
+            {
+                while (Step())
                 {
+                    if (clock.Elapsed - lastReport <= TimeSpan.FromSeconds(5)) continue;
                     lastReport = clock.Elapsed;
-                    Console.Error.Write($"\rframe {written}, {written / clock.Elapsed.TotalSeconds:F1} frames/s");
+                    Console.Error.WriteLine($"frame {written}" + (expectedFrames > 0 ? $"/{expectedFrames}" : "") + $", {Rate()}");
                 }
             }
             decoder.WaitForExit();
@@ -91,7 +114,7 @@ static class VideoDetection
             if (encoder is { HasExited: false }) encoder.Kill();
             if (partial is not null && File.Exists(partial)) File.Delete(partial);
         }
-        Console.Error.WriteLine($"\r{written} frames in {clock.Elapsed.TotalSeconds:F1} s ({written / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} frames/s)");
+        Console.Error.WriteLine($"{written} frames in {clock.Elapsed.TotalSeconds:F1} s ({written / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} frames/s)");
         if (written == 0) throw new InvalidInputException(input, "the video has no frames");
         if (json is not null) AtomicFile.WriteAllText(json, JsonSerializer.Serialize(frames));
         return written;
@@ -104,16 +127,19 @@ static class VideoDetection
         return read == frameBytes ? pixels : null;
     }
 
-    static (int Width, int Height, string Rate) Probe(string ffprobe, string input)
+    /// <summary>Size, frame rate and frame count (0 when the container does not say) of the first video stream.</summary>
+    static (int Width, int Height, string Rate, int Frames) Probe(string ffprobe, string input)
     {
-        using var probe = Start(ffprobe, ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,r_frame_rate", "-of", "csv=p=0", input]);
+        // ffprobe prints the fields in its own order: width, height, r_frame_rate, nb_frames.
+        using var probe = Start(ffprobe, ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,r_frame_rate,nb_frames", "-of", "csv=p=0", input]);
         var errors = probe.StandardError.ReadToEndAsync();
         string text = probe.StandardOutput.ReadToEnd().Trim();
         probe.WaitForExit();
         var fields = text.Split(',');
         if (probe.ExitCode != 0 || fields.Length < 3 || !int.TryParse(fields[0], out int width) || !int.TryParse(fields[1], out int height) || Fraction(fields[2]) <= 0)
             throw new InvalidInputException(input, $"not a readable video ({FirstLine(errors.Result) ?? "no video stream"})");
-        return (width, height, fields[2]);
+        int frames = fields.Length > 3 && int.TryParse(fields[3], out int n) ? n : 0;
+        return (width, height, fields[2], frames);
     }
 
     static double Fraction(string rate)

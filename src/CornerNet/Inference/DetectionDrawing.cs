@@ -21,11 +21,12 @@ public static class DetectionDrawing
 
     /// <summary>
     /// A bitmap of <paramref name="image"/> with <paramref name="detections"/> drawn on it (caller disposes); enlarged by
-    /// a whole factor when the image is small, so the bitmap may be larger than the image.
+    /// a whole factor when the image is small, so the bitmap may be larger than the image; with
+    /// <paramref name="keepSize"/> (video frames) it is always the image's size.
     /// </summary>
-    public static SKBitmap Draw(BgrImage image, IEnumerable<DetectedObject> detections)
+    public static SKBitmap Draw(BgrImage image, IEnumerable<DetectedObject> detections, bool keepSize = false)
     {
-        int scale = Math.Clamp((int)Math.Ceiling((double)ReadableSide / Math.Max(1, Math.Min(image.Width, image.Height))), 1, 8);
+        int scale = keepSize ? 1 : Math.Clamp((int)Math.Ceiling((double)ReadableSide / Math.Max(1, Math.Min(image.Width, image.Height))), 1, 8);
         using var original = ImageEncoder.ToBitmap(image);
         var bitmap = new SKBitmap(image.Width * scale, image.Height * scale);
         using var canvas = new SKCanvas(bitmap);

@@ -73,7 +73,8 @@ public class SqueezeCommandTests
             Assert.All(losses, l => Assert.True(double.IsFinite(l) && l > 0, $"loss {l}"));
 
             (code, output, error) = CliRunner.Run("test", model, "--gt", Path.Combine(root, "data", "annotations.json"),
-                "--images", Path.Combine(root, "data", "images"), "--json", Path.Combine(root, "dets.json"));
+                "--images", Path.Combine(root, "data", "images"), "--json", Path.Combine(root, "dets.json"),
+                "--metrics", Path.Combine(root, "metrics.json"), "--plot", Path.Combine(root, "pr.png"));
             Assert.True(code == 0, error);
             Assert.Contains("Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ]", output);
         }

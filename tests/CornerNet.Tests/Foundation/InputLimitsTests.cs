@@ -62,7 +62,8 @@ public class InputLimitsTests
         var wide = ModelPresets.Hourglass104 with { Stem = [128, 8192], Dims = [8192, 8192, 8192, 8192, 8192, 8192] };
         Assert.Contains("billion weights", Assert.Throws<InvalidInputException>(() => wide.Validate("cfg.json")).Message);
         var unknown = Assert.Throws<InvalidInputException>(() => CornerNetConfig.FromJson("{\"stacks\": 1, \"cnv\": 256}", "cfg.json"));
-        Assert.StartsWith("cfg.json: model config: unknown key 'cnv' (known keys: stem, stacks,", unknown.Message);
+        Assert.StartsWith("cfg.json: model config: unknown key 'cnv' (known keys: ", unknown.Message);
+        Assert.Contains("stacks", unknown.Message);
     }
 
     [Fact]
