@@ -19,8 +19,23 @@ public sealed record AutoPrecision(Precision Chosen, BFloat16ProbeResult? Probe,
 
     static readonly Lazy<AutoPrecision> Decided = new(() => Decide(CpuIdentity.Current.Flags, OneDnnProbeCache.DefaultDirectory));
 
+    static readonly AsyncLocal<AutoPrecision?> Forced = new();
+
     /// <summary>The decision on this host (measured, or read from the cache, on first use).</summary>
-    public static AutoPrecision Active => Decided.Value;
+    public static AutoPrecision Active => Forced.Value ?? Decided.Value;
+
+    /// <summary>Test hook: <paramref name="decision"/> is in force on this flow of execution until the result is disposed.</summary>
+    internal static IDisposable Force(AutoPrecision decision)
+    {
+        var previous = Forced.Value;
+        Forced.Value = decision;
+        return new Restore(() => Forced.Value = previous);
+    }
+
+    sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
 
     /// <summary><paramref name="precision"/> with <see cref="Precision.Auto"/> replaced by this host's choice.</summary>
     public static Precision Resolve(Precision precision) => precision == Precision.Auto ? Active.Chosen : precision;

@@ -61,8 +61,7 @@ public sealed class Detector : IDisposable
     public Detector(OnnxRuntimeNetwork network, TestOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        if (options?.Precision == Precision.Bf16)
-            throw new InvalidInputException(null, "the onnx engine runs float32 only; bf16 precision needs a .safetensors model on the torch engine (use --precision fp32 or auto)");
+        RejectBFloat16OnOnnx(options);
         _network = network;
         Classes = network.Classes;
         Config = network.Config;
@@ -93,6 +92,7 @@ public sealed class Detector : IDisposable
         {
             if (device is not null && device.type != DeviceType.CPU)
                 throw new ArgumentException("the ONNX Runtime engine runs on the CPU", nameof(device));
+            RejectBFloat16OnOnnx(options);
             var network = OnnxRuntimeNetwork.Load(modelPath, TorchRuntime.Threads);
             try
             {
@@ -185,6 +185,12 @@ public sealed class Detector : IDisposable
         var pixels = (byte[])image.Pixels.Clone();
         for (int i = 0; i < pixels.Length; i += 3) (pixels[i], pixels[i + 2]) = (pixels[i + 2], pixels[i]);
         return new BgrImage(image.Width, image.Height, pixels);
+    }
+
+    static void RejectBFloat16OnOnnx(TestOptions? options)
+    {
+        if (options?.Precision == Precision.Bf16)
+            throw new InvalidInputException(null, "the onnx engine runs float32 only; bf16 precision needs a .safetensors model on the torch engine (use --precision fp32 or auto)");
     }
 
     static InferenceEngine EngineFor(string modelPath) =>
