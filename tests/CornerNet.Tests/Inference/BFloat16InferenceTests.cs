@@ -131,6 +131,17 @@ public sealed class BFloat16InferenceTests(ITestOutputHelper output) : IDisposab
     }
 
     [Fact]
+    public void OtherNetworksRunFp32UnderAutoAndRefuseBf16()
+    {
+        // An outside network (e.g. ONNX Runtime) runs in its own precision: auto means fp32 there, bf16 is refused.
+        static CornerHeads Network(Tensor batch) => throw new InvalidOperationException("not run");
+        var config = ModelPresets.Tiny;
+        Assert.Equal(Precision.Fp32, TestPipeline.ForNetwork(Network, config, new TestOptions { Precision = Precision.Auto }).Options.Precision);
+        var error = Assert.Throws<InvalidInputException>(() => TestPipeline.ForNetwork(Network, config, new TestOptions { Precision = Precision.Bf16 }));
+        Assert.Contains("bf16 precision runs TorchSharp models only", error.Message);
+    }
+
+    [Fact]
     public void UnknownPrecisionIsExitTwo()
     {
         var (code, _, error) = CliRunner.Run("detect", Path.Combine(Fixtures.RepoRoot, "models", "shapes-tiny.safetensors"),
