@@ -56,13 +56,15 @@ public sealed class TestPipeline
     /// A pipeline around <paramref name="model"/> (the caller chooses train/eval mode and folding): the model's
     /// last-stack heads, and its config's mean/std for the input. The model is converted in place to the precision of
     /// <paramref name="options"/> (<see cref="TestOptions.Precision"/>; auto resolved for this host, see
-    /// <see cref="AutoPrecision"/>): in bfloat16 the input is cast to bfloat16 and the heads back to float32.
+    /// <see cref="AutoPrecision"/>; float32 off the CPU): in bfloat16 the input is cast to bfloat16 and the heads back to float32.
     /// </summary>
     public static TestPipeline ForModel(CornerNetModel model, TestOptions? options = null, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new TestOptions();
-        options = options with { Precision = AutoPrecision.Resolve(options.Precision) };
+        // Auto is measured on the CPU; on another device it means float32.
+        bool onCpu = device is null || device.type == DeviceType.CPU;
+        options = options with { Precision = options.Precision == Precision.Auto && !onCpu ? Precision.Fp32 : AutoPrecision.Resolve(options.Precision) };
         var dtype = options.Precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         if (model.parameters().First().dtype != dtype) model.to(dtype);
         return Create(batch =>
