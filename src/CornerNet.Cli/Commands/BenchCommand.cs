@@ -28,9 +28,11 @@ public static class BenchCommand
         var model = new Option<string>("--model") { Description = "serve suite: the model to serve (the samples/images beside its folder are sent).", DefaultValueFactory = _ => Path.Combine("models", "shapes-tiny.safetensors") };
         var json = new Option<string?>("--json") { Description = "Also write the records and the machine description as JSON to this file.", HelpName = "FILE" };
         var overwrite = OutputCheck.OverwriteOption();
+        var precision = TestTimeOptions.NewPrecisionOption();
+        precision.Description = "Network precision of the batch and serve suites (fp32, bf16, auto); the forward suite records fp32 and bf16 (forward_…_bf16) either way.";
         var command = new Command("bench", "Time forward, flip test, decode, training step, evaluation, loader and corner pooling (random weights).")
         {
-            preset, size, batch, runs, warmup, suite, model, json, overwrite,
+            preset, size, batch, runs, warmup, suite, model, json, overwrite, precision,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -39,7 +41,7 @@ public static class BenchCommand
             {
                 string modelPath = Path.GetFullPath(parse.GetValue(model)!);
                 string samples = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(modelPath)!)!, "samples", "images");
-                return Report(ServeBenchmark.Run(modelPath, samples, Console.WriteLine, r => Console.WriteLine(r.ToString())), parse.GetValue(json));
+                return Report(ServeBenchmark.Run(modelPath, samples, TestTimeOptions.ParsePrecision(parse.GetValue(precision)), Console.WriteLine, r => Console.WriteLine(r.ToString())), parse.GetValue(json));
             }
             string presetName = parse.GetValue(preset)!.ToLowerInvariant();
             var options = new BenchmarkOptions
@@ -51,6 +53,7 @@ public static class BenchCommand
                 Runs = parse.GetValue(runs),
                 Warmup = parse.GetValue(warmup),
                 Suite = ParseSuite(parse.GetValue(suite)!),
+                Precision = TestTimeOptions.ParsePrecision(parse.GetValue(precision)),
             };
             return Run(options, parse.GetValue(json));
         }));

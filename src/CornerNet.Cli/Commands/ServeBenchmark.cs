@@ -15,14 +15,14 @@ static class ServeBenchmark
 {
     const int Requests = 200, Clients = 8;
 
-    public static BenchmarkReport Run(string modelPath, string imageFolder, Action<string> status, Action<BenchmarkRecord> measured)
+    public static BenchmarkReport Run(string modelPath, string imageFolder, Precision precision, Action<string> status, Action<BenchmarkRecord> measured)
     {
         var images = Directory.Exists(imageFolder)
             ? Directory.GetFiles(imageFolder, "*.png").Order().Select(File.ReadAllBytes).ToList()
             : [];
         if (images.Count == 0) throw new InvalidInputException(imageFolder, "no .png images to send (the serve suite sends the committed samples/images)");
         var records = new List<BenchmarkRecord>();
-        using var detector = Detector.Load(modelPath, new TestOptions { Flip = false });
+        using var detector = Detector.Load(modelPath, new TestOptions { Flip = false, Precision = precision });
         foreach (var (name, maxBatch, maxWait) in new[] { ("serve_batching_on", 8, 10), ("serve_batching_off", 1, 0) })
         {
             status($"measuring {name}: {Requests} requests from {Clients} clients");

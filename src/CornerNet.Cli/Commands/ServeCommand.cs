@@ -24,8 +24,9 @@ public static class ServeCommand
         var maxBytes = new Option<long>("--max-bytes") { Description = "Largest request body in bytes; larger ones get 413.", DefaultValueFactory = _ => defaults.MaxBytes };
         var threads = new Option<int>("--threads") { Description = "libtorch (or ONNX Runtime) threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
         var threshold = new Option<float>("--threshold") { Description = "Default minimum score of a returned object (a request's threshold overrides it).", DefaultValueFactory = _ => defaults.Threshold }.InRange(0, 1);
+        var precision = TestTimeOptions.NewPrecisionOption();
         var command = new Command("serve", "Serve detection over HTTP: POST /v1/detect, a web page at /, /healthz, /metrics, /openapi/v1.json.")
-            { model, port, host, maxBatch, maxWait, maxQueue, maxBytes, threads, threshold };
+            { model, port, host, maxBatch, maxWait, maxQueue, maxBytes, threads, threshold, precision };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             var options = new ServerOptions
@@ -58,7 +59,7 @@ public static class ServeCommand
             }
             TorchRuntime.SetThreads(parse.GetValue(threads));
             // Flip and more scales are per request (flip) or not offered: a server answers one scale by default.
-            using var detector = Detector.Load(parse.GetValue(model)!.FullName, new TestOptions { Flip = false });
+            using var detector = Detector.Load(parse.GetValue(model)!.FullName, new TestOptions { Flip = false, Precision = TestTimeOptions.ParsePrecision(parse.GetValue(precision)) });
             return Serve(detector, options).GetAwaiter().GetResult();
         }));
         return command;

@@ -3,7 +3,7 @@ using CornerNet.Inference;
 
 namespace CornerNet.Cli.Commands;
 
-/// <summary>The test-time options shared by <c>detect</c> and <c>test</c>: flip, scales, NMS, threads, engine, batch size.</summary>
+/// <summary>The test-time options shared by <c>detect</c> and <c>test</c>: flip, scales, NMS, threads, engine, precision, batch size.</summary>
 public sealed class TestTimeOptions
 {
     readonly Option<bool> _flip = new("--flip") { Description = "Also run the mirrored image and merge (the paper's test procedure)." };
@@ -27,6 +27,24 @@ public sealed class TestTimeOptions
         DefaultValueFactory = _ => "torch",
     };
 
+    readonly Option<string> _precision = NewPrecisionOption();
+
+    /// <summary>A new <c>--precision</c> option (detect, test, serve and bench share it).</summary>
+    public static Option<string> NewPrecisionOption() => new("--precision")
+    {
+        Description = "Network number format: fp32, bf16 (convolutions in bfloat16, heads and decoding in float32; torch engine only), or auto (bf16 where this CPU runs it natively and measurably faster, see 'cornernet --version').",
+        DefaultValueFactory = _ => "fp32",
+    };
+
+    /// <summary>The precision named by a <c>--precision</c> value.</summary>
+    public static Precision ParsePrecision(string? value) => value switch
+    {
+        "fp32" => Precision.Fp32,
+        "bf16" => Precision.Bf16,
+        "auto" => Precision.Auto,
+        var other => throw new InvalidInputException(null, $"unknown --precision '{other}' (fp32, bf16, auto)"),
+    };
+
     /// <summary>The <c>--threads</c> option (0: one per core).</summary>
     public Option<int> Threads => _threads;
 
@@ -38,6 +56,7 @@ public sealed class TestTimeOptions
         command.Options.Add(_nms);
         command.Options.Add(_threads);
         command.Options.Add(_engine);
+        command.Options.Add(_precision);
         command.Options.Add(_maxSize);
         command.Options.Add(_batchSize);
         _images.AddTo(command);
@@ -87,6 +106,7 @@ public sealed class TestTimeOptions
             Scales = scales is { Length: > 0 } ? scales : new[] { 1.0 },
             Nms = new SoftNmsOptions { Method = method },
             MaxSize = maxSize == 0 ? null : maxSize,
+            Precision = ParsePrecision(parse.GetValue(_precision)),
         };
         if (options.Scales.Count > 1) options = options with { Nms = options.Nms with { MergeBoxes = true } };
         return options;

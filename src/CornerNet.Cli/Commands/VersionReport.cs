@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Reflection;
+using CornerNet.Inference;
 using CornerNet.Model;
 
 namespace CornerNet.Cli.Commands;
 
-/// <summary><c>cornernet --version</c>: tool version, libtorch version, devices, thread count, CPU and the convolution paths its oneDNN probe chose.</summary>
+/// <summary><c>cornernet --version</c>: tool version, libtorch version, devices, thread count, CPU, the convolution paths its oneDNN probe chose and what --precision auto runs.</summary>
 public static class VersionReport
 {
     /// <summary>Replaces the default --version option of <paramref name="root"/> with this fuller report.</summary>
@@ -12,7 +13,7 @@ public static class VersionReport
     {
         for (int i = root.Options.Count - 1; i >= 0; i--)
             if (root.Options[i] is VersionOption) root.Options.RemoveAt(i);
-        var version = new Option<bool>("--version") { Description = "Show version, libtorch, devices, threads, CPU and the oneDNN probe's convolution paths." };
+        var version = new Option<bool>("--version") { Description = "Show version, libtorch, devices, threads, CPU, the oneDNN probe's convolution paths and the --precision auto choice." };
         root.Options.Add(version);
         root.SetAction(parse =>
         {
@@ -39,5 +40,6 @@ public static class VersionReport
             Console.WriteLine($"probe     forward {OneDnnProbeResult.Verdict(probe.ForwardCorrect, probe.ForwardError)}, "
                 + $"backward-data {OneDnnProbeResult.Verdict(probe.InputGradientCorrect, probe.InputGradientError)}, took {probe.Seconds:0.00} s");
         Console.WriteLine($"conv      {paths.Describe()}");
+        Console.WriteLine($"precision {AutoPrecision.Active.Describe()}");
     }
 }

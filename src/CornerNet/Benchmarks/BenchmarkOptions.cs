@@ -26,6 +26,12 @@ public sealed record BenchmarkOptions
     /// <summary>Which figures to measure.</summary>
     public BenchmarkSuite Suite { get; init; } = BenchmarkSuite.Standard;
 
+    /// <summary>
+    /// The network precision of the detection suites (batch, serve). The forward suite always records both: float32
+    /// under the plain names and bfloat16 as <c>forward_…_bf16</c>.
+    /// </summary>
+    public Inference.Precision Precision { get; init; } = Inference.Precision.Fp32;
+
     /// <summary>Folder of the <c>big</c> COCO evaluation case (<c>gt.json.gz</c>, <c>dets.json.gz</c>).</summary>
     public string EvaluateCase { get; init; } = Path.Combine("..", "shared", "fixtures", "cocoeval", "big");
 

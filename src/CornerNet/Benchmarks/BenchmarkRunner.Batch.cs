@@ -16,7 +16,7 @@ public sealed partial class BenchmarkRunner
     {
         using var model = RandomModel();
         model.FoldBatchNorm();
-        var pipeline = TestPipeline.ForModel(model, new TestOptions { Flip = false });
+        var pipeline = TestPipeline.ForModel(model, new TestOptions { Flip = false, Precision = _options.Precision });
         var random = new Random(0);
         var images = Enumerable.Range(0, BatchSuiteImages).Select(_ =>
         {
@@ -30,6 +30,7 @@ public sealed partial class BenchmarkRunner
             // Images per second from the fastest run: the run least disturbed by other load on the machine.
             record.Extra["images"] = BatchSuiteImages;
             record.Extra["batch"] = batch;
+            record.Extra["precision"] = pipeline.Options.Precision.ToString().ToLowerInvariant();
             record.Extra["images_per_s"] = BatchSuiteImages / (record.MinMs / 1000);
             Add(record);
         }

@@ -110,6 +110,9 @@ public sealed partial class BenchmarkRunner
         using var channelsLast = RandomModel();
         channelsLast.FoldBatchNorm();
         ChannelsLast.Apply(channelsLast);
+        using var bfloat16 = RandomModel();
+        bfloat16.FoldBatchNorm();
+        bfloat16.to(ScalarType.BFloat16);
         var decoder = new CornerDecoder(DecodeOptions.For(_config));
         Action Run(CornerNetModel model, Tensor x) => () =>
         {
@@ -117,6 +120,15 @@ public sealed partial class BenchmarkRunner
             using var _ = no_grad();
             var heads = model.forward(x)[^1];
             decoder.Decode(new CornerHeads(heads.TlHeats, heads.BrHeats, heads.TlTags, heads.BrTags, heads.TlRegrs, heads.BrRegrs));
+        };
+        // As TestPipeline runs bf16: the input cast to bfloat16, the heads back to float32 before decoding.
+        Action RunBFloat16(CornerNetModel model, Tensor x) => () =>
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var heads = model.forward(x.to(ScalarType.BFloat16))[^1];
+            decoder.Decode(new CornerHeads(heads.TlHeats.to(ScalarType.Float32), heads.BrHeats.to(ScalarType.Float32), heads.TlTags.to(ScalarType.Float32),
+                heads.BrTags.to(ScalarType.Float32), heads.TlRegrs.to(ScalarType.Float32), heads.BrRegrs.to(ScalarType.Float32)));
         };
         double gflop = ConvFlops.Count(_config, _options.Size, _options.Size) / 1e9;
         void AddForward(BenchmarkRecord record, int batch, bool batchNormFolded)
@@ -134,16 +146,19 @@ public sealed partial class BenchmarkRunner
         using var image = randn(1, 3, _options.Size, _options.Size);
         using var imageChannelsLast = ChannelsLast.Of(image);
         string name = $"forward_{Tag}";
-        _status($"measuring {name}: folded BatchNorm, unfolded and channels-last interleaved ({_options.Warmup} warm-up, {_options.Runs} runs)");
+        _status($"measuring {name}: folded BatchNorm, unfolded, channels-last and bfloat16 interleaved ({_options.Warmup} warm-up, {_options.Runs} runs)");
         var records = BenchmarkTimer.Interleaved(new[]
         {
             (name, Run(folded, image)),
             (name + "_unfolded", Run(unfolded, image)),
             (name + "_channels_last", Run(channelsLast, imageChannelsLast)),
+            (name + "_bf16", RunBFloat16(bfloat16, image)),
         }, _options.Warmup, _options.Runs);
         AddForward(records[0], 1, true);
         AddForward(records[1], 1, false);
         AddForward(records[2], 1, true);
+        records[3].Extra["precision"] = "bf16";
+        AddForward(records[3], 1, true);
 
         // The flip test: the image and its mirror in one batch of two.
         using var mirror = image.flip(3);

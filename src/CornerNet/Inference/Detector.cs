@@ -34,8 +34,9 @@ public sealed class Detector : IDisposable
     public TestOptions Options => _pipeline.Options;
 
     /// <summary>
-    /// Wraps a loaded network with its classes. The detector owns and disposes the network and folds its BatchNorm
-    /// layers into the convolutions (inference only: it can no longer be trained or saved).
+    /// Wraps a loaded network with its classes. The detector owns and disposes the network, folds its BatchNorm
+    /// layers into the convolutions (inference only: it can no longer be trained or saved) and converts it to the
+    /// precision of <paramref name="options"/> (see <see cref="TestOptions.Precision"/>).
     /// </summary>
     public Detector(CornerNetModel model, IReadOnlyList<ClassInfo> classes, TestOptions? options = null, Device? device = null)
     {
@@ -53,10 +54,14 @@ public sealed class Detector : IDisposable
         _pipeline = _pipelineFor(options ?? new TestOptions());
     }
 
-    /// <summary>Wraps an ONNX Runtime network (CPU); the detector owns and disposes it.</summary>
+    /// <summary>
+    /// Wraps an ONNX Runtime network (CPU); the detector owns and disposes it. It runs float32: precision auto means
+    /// float32, bf16 throws <see cref="InvalidInputException"/>.
+    /// </summary>
     public Detector(OnnxRuntimeNetwork network, TestOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
+        RejectBFloat16OnOnnx(options);
         _network = network;
         Classes = network.Classes;
         Config = network.Config;
@@ -87,6 +92,7 @@ public sealed class Detector : IDisposable
         {
             if (device is not null && device.type != DeviceType.CPU)
                 throw new ArgumentException("the ONNX Runtime engine runs on the CPU", nameof(device));
+            RejectBFloat16OnOnnx(options);
             var network = OnnxRuntimeNetwork.Load(modelPath, TorchRuntime.Threads);
             try
             {
@@ -147,8 +153,13 @@ public sealed class Detector : IDisposable
         Detect(images, batchSize, _pipeline);
 
     /// <summary>Batched detection with other test-time options for this call (the server's per-request flip).</summary>
-    internal IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<BgrImage> images, int batchSize, TestOptions options) =>
-        Detect(images, batchSize, options == Options ? _pipeline : _pipelineFor(options));
+    internal IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<BgrImage> images, int batchSize, TestOptions options)
+    {
+        // The network was converted once; switching precision per call would round float32 weights through bfloat16.
+        if (AutoPrecision.Resolve(options.Precision) != AutoPrecision.Resolve(Options.Precision) && Engine == InferenceEngine.Torch)
+            throw new ArgumentException($"this detector runs {Options.Precision}; its precision cannot change per call", nameof(options));
+        return Detect(images, batchSize, options == Options ? _pipeline : _pipelineFor(options));
+    }
 
     IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<BgrImage> images, int batchSize, TestPipeline pipeline)
     {
@@ -174,6 +185,12 @@ public sealed class Detector : IDisposable
         var pixels = (byte[])image.Pixels.Clone();
         for (int i = 0; i < pixels.Length; i += 3) (pixels[i], pixels[i + 2]) = (pixels[i + 2], pixels[i]);
         return new BgrImage(image.Width, image.Height, pixels);
+    }
+
+    static void RejectBFloat16OnOnnx(TestOptions? options)
+    {
+        if (options?.Precision == Precision.Bf16)
+            throw new InvalidInputException(null, "the onnx engine runs float32 only; bf16 precision needs a .safetensors model on the torch engine (use --precision fp32 or auto)");
     }
 
     static InferenceEngine EngineFor(string modelPath) =>

@@ -1,5 +1,6 @@
 using CornerNet.Data;
 using CornerNet.Model;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CornerNet.Inference;
@@ -52,29 +53,48 @@ public sealed class TestPipeline
         => new(decodeBatch, classes, options, preprocessor, device);
 
     /// <summary>
-    /// A pipeline around <paramref name="model"/> as it is (the caller chooses train/eval mode and folding): the
-    /// model's last-stack heads, and its config's mean/std for the input.
+    /// A pipeline around <paramref name="model"/> (the caller chooses train/eval mode and folding): the model's
+    /// last-stack heads, and its config's mean/std for the input. The model is converted in place to the precision of
+    /// <paramref name="options"/> (<see cref="TestOptions.Precision"/>; auto resolved for this host, see
+    /// <see cref="AutoPrecision"/>; float32 off the CPU): in bfloat16 the input is cast to bfloat16 and the heads back to float32.
     /// </summary>
     public static TestPipeline ForModel(CornerNetModel model, TestOptions? options = null, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return ForNetwork(batch =>
+        options ??= new TestOptions();
+        // Auto is measured on the CPU; on another device it means float32.
+        bool onCpu = device is null || device.type == DeviceType.CPU;
+        options = options with { Precision = options.Precision == Precision.Auto && !onCpu ? Precision.Fp32 : AutoPrecision.Resolve(options.Precision) };
+        var dtype = options.Precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        if (model.parameters().First().dtype != dtype) model.to(dtype);
+        return Create(batch =>
         {
-            var last = model.forward(batch)[^1];
-            return new CornerHeads(last.TlHeats, last.BrHeats, last.TlTags, last.BrTags, last.TlRegrs, last.BrRegrs);
+            var last = model.forward(dtype == ScalarType.Float32 ? batch : batch.to(dtype))[^1];
+            return dtype == ScalarType.Float32
+                ? new CornerHeads(last.TlHeats, last.BrHeats, last.TlTags, last.BrTags, last.TlRegrs, last.BrRegrs)
+                : new CornerHeads(last.TlHeats.to(ScalarType.Float32), last.BrHeats.to(ScalarType.Float32), last.TlTags.to(ScalarType.Float32),
+                    last.BrTags.to(ScalarType.Float32), last.TlRegrs.to(ScalarType.Float32), last.BrRegrs.to(ScalarType.Float32));
         }, model.Config, options, device);
     }
 
     /// <summary>
     /// A pipeline around any network of the architecture <paramref name="config"/> (e.g. the ONNX Runtime engine): its
     /// classes, its mean/std and output stride for the input, and its family's decoding settings unless
-    /// <paramref name="options"/> set them (<see cref="DecodeOptions.For"/>).
+    /// <paramref name="options"/> set them (<see cref="DecodeOptions.For"/>). Such a network runs in its own precision:
+    /// <see cref="Precision.Bf16"/> throws <see cref="InvalidInputException"/>, <see cref="Precision.Auto"/> means float32.
     /// </summary>
     public static TestPipeline ForNetwork(Func<Tensor, CornerHeads> network, CornerNetConfig config, TestOptions? options = null, Device? device = null)
     {
+        options ??= new TestOptions();
+        if (options.Precision == Precision.Bf16)
+            throw new InvalidInputException(null, "bf16 precision runs TorchSharp models only; this network runs float32 (use fp32 or auto)");
+        return Create(network, config, options with { Precision = Precision.Fp32 }, device);
+    }
+
+    static TestPipeline Create(Func<Tensor, CornerHeads> network, CornerNetConfig config, TestOptions options, Device? device)
+    {
         ArgumentNullException.ThrowIfNull(config);
         var preprocessor = new TestImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray(), config.Stride);
-        options ??= new TestOptions();
         options = options with { Decode = options.Decode ?? DecodeOptions.For(config) };
         return new TestPipeline(DecodeWith(network, config.Classes, options.Decode), config.Classes, options, preprocessor, device);
     }

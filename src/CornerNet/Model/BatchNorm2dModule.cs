@@ -13,20 +13,22 @@ namespace CornerNet.Model;
 /// </summary>
 public sealed class BatchNorm2dModule : nn.Module<Tensor, Tensor>
 {
+    // Private setters: Module.to(dtype or device) replaces registered tensors through their properties.
+
     /// <summary>Scale γ.</summary>
-    public Parameter weight { get; }
+    public Parameter weight { get; private set; }
 
     /// <summary>Shift β.</summary>
-    public Parameter bias { get; }
+    public Parameter bias { get; private set; }
 
     /// <summary>Running mean used in eval mode.</summary>
-    public Tensor running_mean { get; }
+    public Tensor running_mean { get; private set; }
 
     /// <summary>Running (unbiased) variance used in eval mode.</summary>
-    public Tensor running_var { get; }
+    public Tensor running_var { get; private set; }
 
     /// <summary>Number of training batches seen (int64 scalar).</summary>
-    public Tensor num_batches_tracked { get; }
+    public Tensor num_batches_tracked { get; private set; }
 
     /// <summary>Added to the variance before the square root.</summary>
     public double eps { get; } = 1e-5;

@@ -64,8 +64,8 @@ public sealed record ConvolutionPaths(bool PaddedForward, bool InputGradientByFo
     /// <summary>The probe's result from the cache, or from running it (then cached when the folder is writable).</summary>
     static (OneDnnProbeResult? Probe, string Source) ProbeOrCached(OneDnnProbeCache? cache)
     {
-        string key = OneDnnProbeCache.HostKey;
-        if (cache?.Read(key) is OneDnnProbeResult cached) return (cached, $"probe cached in {cache.PathFor(key)}");
+        string key = OneDnnProbeCache.HostKey(OneDnnProbe.Version);
+        if (cache?.Read<OneDnnProbeResult>(key) is OneDnnProbeResult cached) return (cached, $"probe cached in {cache.PathFor(key)}");
         OneDnnProbeResult probe;
         try { probe = OneDnnProbe.Run(); }
         catch (Exception e) when (e is ExternalException or InvalidOperationException) { return (null, $"probe failed ({e.Message.Split('\n')[0]}); both fallbacks on"); }

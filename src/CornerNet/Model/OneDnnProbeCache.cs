@@ -6,12 +6,18 @@ using System.Text.Json.Serialization;
 namespace CornerNet.Model;
 
 /// <summary>
-/// Keeps <see cref="OneDnnProbe"/> results on disk, one small JSON file per key (CPU identity, libtorch version, probe
-/// version), so the probe runs once per host. Any problem — missing, corrupt or foreign file, unreadable or unwritable
+/// Keeps the results of a oneDNN probe (<see cref="OneDnnProbe"/>, <see cref="BFloat16Probe"/>) on disk, one small JSON
+/// file per probe and key (CPU identity, libtorch version, probe version), so each probe runs once per host. Any problem — missing, corrupt or foreign file, unreadable or unwritable
 /// folder — means "no cached result": the caller probes again, nothing throws.
 /// </summary>
-internal sealed class OneDnnProbeCache(string directory)
+internal sealed class OneDnnProbeCache(string directory, string probe = OneDnnProbeCache.ConvolutionCorrectness)
 {
+    /// <summary>The probe name of <see cref="OneDnnProbe"/> (convolution correctness).</summary>
+    public const string ConvolutionCorrectness = "onednn-probe";
+
+    /// <summary>The probe name of <see cref="BFloat16Probe"/> (bfloat16 speed).</summary>
+    public const string BFloat16Speed = "bf16-probe";
+
     /// <summary>The folder the files live in.</summary>
     public string Directory { get; } = directory;
 
@@ -31,35 +37,35 @@ internal sealed class OneDnnProbeCache(string directory)
         }
     }
 
-    /// <summary>The key of this host: CPU, libtorch version and probe version.</summary>
-    public static string HostKey => $"{CpuIdentity.Current.Key}|libtorch {TorchRuntime.LibTorchVersion}|probe {OneDnnProbe.Version}";
+    /// <summary>The key of this host for a probe: CPU, libtorch version and the probe's version.</summary>
+    public static string HostKey(int probeVersion) => $"{CpuIdentity.Current.Key}|libtorch {TorchRuntime.LibTorchVersion}|probe {probeVersion}";
 
     /// <summary>The file that holds the result for <paramref name="key"/>.</summary>
     public string PathFor(string key) =>
-        Path.Combine(Directory, $"onednn-probe-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16]}.json");
+        Path.Combine(Directory, $"{probe}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16]}.json");
 
     /// <summary>The cached result for <paramref name="key"/>, or null when there is none that can be trusted.</summary>
-    public OneDnnProbeResult? Read(string key)
+    public TResult? Read<TResult>(string key) where TResult : class
     {
         try
         {
-            var entry = JsonSerializer.Deserialize<Entry>(File.ReadAllText(PathFor(key)));
+            var entry = JsonSerializer.Deserialize<Entry<TResult>>(File.ReadAllText(PathFor(key)));
             return entry?.Key == key ? entry.Result : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException) { return null; }
     }
 
     /// <summary>Stores <paramref name="result"/> atomically; returns false (and changes nothing) when the folder is not writable.</summary>
-    public bool Write(string key, OneDnnProbeResult result)
+    public bool Write<TResult>(string key, TResult result) where TResult : class
     {
         try
         {
-            AtomicFile.WriteAllText(PathFor(key), JsonSerializer.Serialize(new Entry(key, result)));
+            AtomicFile.WriteAllText(PathFor(key), JsonSerializer.Serialize(new Entry<TResult>(key, result)));
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
     /// <summary>The file's content: the full key (a hash collision or an edited file must not be trusted) and the result.</summary>
-    sealed record Entry([property: JsonPropertyName("key")] string Key, [property: JsonPropertyName("result")] OneDnnProbeResult? Result);
+    sealed record Entry<TResult>([property: JsonPropertyName("key")] string Key, [property: JsonPropertyName("result")] TResult? Result) where TResult : class;
 }

@@ -27,6 +27,9 @@ public class BenchCommandTests
             var records = json.RootElement.GetProperty("records").EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!);
             Assert.Contains("matmul_4096", records.Keys);
             Assert.Contains("forward_flip_tiny_127", records.Keys);
+            // bfloat16 beside the default (float32) record.
+            Assert.Equal("bf16", records["forward_tiny_127_bf16"].GetProperty("precision").GetString());
+            Assert.False(records["forward_tiny_127"].TryGetProperty("precision", out _));
             var forward = records["forward_tiny_127"];
             Assert.Equal("ms", forward.GetProperty("unit").GetString());
             Assert.Equal(1, forward.GetProperty("runs").GetInt32());

@@ -39,10 +39,10 @@ public sealed class OneDnnProbeTests : IDisposable
     public void CacheRoundTripsAResultUnderItsKey()
     {
         var cache = new OneDnnProbeCache(Path.Combine(_dir, "nested"));
-        Assert.Null(cache.Read("cpu A"));
+        Assert.Null(cache.Read<OneDnnProbeResult>("cpu A"));
         Assert.True(cache.Write("cpu A", Sample));
-        Assert.Equal(Sample, cache.Read("cpu A"));
-        Assert.Null(cache.Read("cpu B"));
+        Assert.Equal(Sample, cache.Read<OneDnnProbeResult>("cpu A"));
+        Assert.Null(cache.Read<OneDnnProbeResult>("cpu B"));
         Assert.Empty(Directory.GetFiles(cache.Directory, "*.tmp-*"));
     }
 
@@ -56,9 +56,9 @@ public sealed class OneDnnProbeTests : IDisposable
     {
         var cache = new OneDnnProbeCache(_dir);
         File.WriteAllText(cache.PathFor("cpu A"), content);
-        Assert.Null(cache.Read("cpu A"));
+        Assert.Null(cache.Read<OneDnnProbeResult>("cpu A"));
         Assert.True(cache.Write("cpu A", Sample));
-        Assert.Equal(Sample, cache.Read("cpu A"));
+        Assert.Equal(Sample, cache.Read<OneDnnProbeResult>("cpu A"));
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class OneDnnProbeTests : IDisposable
         string blocked = Path.Combine(_dir, "blocked");
         File.WriteAllText(blocked, "");
         Assert.False(new OneDnnProbeCache(blocked).Write("cpu A", Sample));
-        Assert.Null(new OneDnnProbeCache(blocked).Read("cpu A"));
+        Assert.Null(new OneDnnProbeCache(blocked).Read<OneDnnProbeResult>("cpu A"));
 
         string readOnly = Path.Combine(_dir, "read-only");
         Directory.CreateDirectory(readOnly);

@@ -1,0 +1,71 @@
+using System.Runtime.InteropServices;
+using CornerNet.Model;
+
+namespace CornerNet.Inference;
+
+/// <summary>
+/// What <see cref="Precision.Auto"/> means on this host, and why: bfloat16 only when the CPU runs it natively (flag
+/// avx512_bf16 or amx_bf16) and <see cref="BFloat16Probe"/> measures it at least <see cref="RequiredSpeedup"/> times
+/// faster than float32; else float32. The measurement is cached per CPU and libtorch beside the oneDNN probe
+/// (<see cref="OneDnnProbeCache.DefaultDirectory"/>).
+/// </summary>
+/// <param name="Chosen">The precision auto runs: <see cref="Precision.Bf16"/> or <see cref="Precision.Fp32"/>.</param>
+/// <param name="Probe">The measurement, when one was made or cached (null on CPUs without native bfloat16).</param>
+/// <param name="Source">Where the decision came from, for <c>cornernet --version</c>.</param>
+public sealed record AutoPrecision(Precision Chosen, BFloat16ProbeResult? Probe, string Source)
+{
+    /// <summary>The least bfloat16 speed-up (float32 time over bfloat16 time) for which auto picks bfloat16.</summary>
+    public const double RequiredSpeedup = 1.2;
+
+    static readonly Lazy<AutoPrecision> Decided = new(() => Decide(CpuIdentity.Current.Flags, OneDnnProbeCache.DefaultDirectory));
+
+    static readonly AsyncLocal<AutoPrecision?> Forced = new();
+
+    /// <summary>The decision on this host (measured, or read from the cache, on first use).</summary>
+    public static AutoPrecision Active => Forced.Value ?? Decided.Value;
+
+    /// <summary>Test hook: <paramref name="decision"/> is in force on this flow of execution until the result is disposed.</summary>
+    internal static IDisposable Force(AutoPrecision decision)
+    {
+        var previous = Forced.Value;
+        Forced.Value = decision;
+        return new Restore(() => Forced.Value = previous);
+    }
+
+    sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
+
+    /// <summary><paramref name="precision"/> with <see cref="Precision.Auto"/> replaced by this host's choice.</summary>
+    public static Precision Resolve(Precision precision) => precision == Precision.Auto ? Active.Chosen : precision;
+
+    /// <summary>The decision and why, on one line.</summary>
+    public string Describe() =>
+        $"auto = {(Chosen == Precision.Bf16 ? "bf16" : "fp32")} ({(Probe is { } p ? $"bf16 {p.Speedup:0.00}× fp32 speed, needs {RequiredSpeedup:0.0}×; " : "")}{Source})";
+
+    /// <summary>The decision for CPU flags <paramref name="cpuFlags"/> and a cache folder (null: none).</summary>
+    internal static AutoPrecision Decide(string cpuFlags, string? cacheDirectory)
+    {
+        var flags = cpuFlags.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (!flags.Contains("avx512_bf16") && !flags.Contains("amx_bf16"))
+            return new AutoPrecision(Precision.Fp32, null, "no native bfloat16: cpu flags lack avx512_bf16 and amx_bf16");
+        var cache = cacheDirectory is null ? null : new OneDnnProbeCache(cacheDirectory, OneDnnProbeCache.BFloat16Speed);
+        string key = OneDnnProbeCache.HostKey(BFloat16Probe.Version);
+        BFloat16ProbeResult probe;
+        string source;
+        if (cache?.Read<BFloat16ProbeResult>(key) is BFloat16ProbeResult cached && cached.Fp32Seconds > 0 && cached.Bf16Seconds > 0)
+            (probe, source) = (cached, $"measured earlier, cached in {cache.PathFor(key)}");
+        else
+        {
+            try { probe = BFloat16Probe.Run(); }
+            catch (Exception e) when (e is ExternalException or InvalidOperationException)
+            {
+                return new AutoPrecision(Precision.Fp32, null, $"bfloat16 measurement failed ({e.Message.Split('\n')[0]})");
+            }
+            bool stored = cache?.Write(key, probe) ?? false;
+            source = stored ? $"measured now, cached in {cache!.PathFor(key)}" : cache is null ? "measured now, not cached (no cache folder)" : $"measured now, not cached ({cache.Directory} not writable)";
+        }
+        return new AutoPrecision(probe.Speedup >= RequiredSpeedup ? Precision.Bf16 : Precision.Fp32, probe, source);
+    }
+}
