@@ -97,6 +97,35 @@ public class DetectionServerTests
     }
 
     [Fact]
+    public async Task DetectionsEqualTheCliDetectJsonForTheSameImage()
+    {
+        string dir = Directory.CreateTempSubdirectory("serve-vs-detect-").FullName;
+        try
+        {
+            string json = Path.Combine(dir, "dets.json");
+            var (code, _, error) = CornerNet.Tests.Cli.CliRunner.Run("detect", ModelPath, SamplePath(3), "--json", json, "--threshold", "0.3");
+            Assert.True(code == 0, error);
+            var fromCli = JsonDocument.Parse(File.ReadAllText(json)).RootElement.EnumerateArray().ToList();
+            Assert.NotEmpty(fromCli);
+
+            await using var running = await RunningServer.StartAsync();
+            var (status, answer, _) = await PostAsync(running.Client, File.ReadAllBytes(SamplePath(3)), "?threshold=0.3");
+            Assert.Equal(HttpStatusCode.OK, status);
+            var objects = answer.GetProperty("objects").EnumerateArray().ToList();
+            Assert.Equal(fromCli.Count, objects.Count);
+            for (int i = 0; i < objects.Count; i++)
+            {
+                Assert.Equal(fromCli[i].GetProperty("category_id").GetInt32(), objects[i].GetProperty("class_id").GetInt32());
+                Assert.Equal(fromCli[i].GetProperty("score").GetSingle(), objects[i].GetProperty("score").GetSingle(), 1e-5);
+                var bbox = fromCli[i].GetProperty("bbox").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+                var box = objects[i].GetProperty("box").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+                Assert.Equal(new[] { bbox[0], bbox[1], bbox[0] + bbox[2], bbox[1] + bbox[3] }, box, (a, b) => Math.Abs(a - b) <= 1e-3);
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public async Task BadRequestsGetOneLineJsonErrorsAndTheServerKeepsServing()
     {
         await using var running = await RunningServer.StartAsync(new ServerOptions { MaxBytes = 20_000 });
