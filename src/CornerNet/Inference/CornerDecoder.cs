@@ -39,8 +39,8 @@ public sealed class CornerDecoder
         int k = (int)Math.Min(Options.K, c * h * w);
         int numDets = (int)Math.Min(Options.NumDets, (long)k * k);
 
-        var tl = TopK(SuppressNonPeaks(heads.TlHeats.sigmoid(), Options.Kernel), k);
-        var br = TopK(SuppressNonPeaks(heads.BrHeats.sigmoid(), Options.Kernel), k);
+        var tl = TopK(SigmoidPeaks(heads.TlHeats, Options.Kernel), k);
+        var br = TopK(SigmoidPeaks(heads.BrHeats, Options.Kernel), k);
 
         // Scalars are explicit and held to the end of the call: TorchSharp's implicit ones (also the hidden alpha of
         // Tensor + Tensor) can be freed by the GC while libtorch reads them (see KeptScalars).
@@ -91,14 +91,32 @@ public sealed class CornerDecoder
     {
         ArgumentNullException.ThrowIfNull(heat);
         using var scope = NewDisposeScope();
-        long h = heat.shape[2], w = heat.shape[3];
         int pad = (kernel - 1) / 2;
         var padded = nn.functional.pad(heat, [pad, pad, pad, pad], value: double.NegativeInfinity);
-        var rows = padded.narrow(3, 0, w);
-        for (int i = 1; i < kernel; i++) rows = maximum(rows, padded.narrow(3, i, w));
-        var pooled = rows.narrow(2, 0, h);
-        for (int i = 1; i < kernel; i++) pooled = maximum(pooled, rows.narrow(2, i, h));
-        return (heat * pooled.eq(heat).to_type(heat.dtype)).MoveToOuterDisposeScope();
+        return KeepPeaks(padded, heat, kernel).MoveToOuterDisposeScope();
+    }
+
+    // SuppressNonPeaks(logits.sigmoid()) with one map-sized copy fewer: the logits are padded, then the sigmoid is
+    // taken in place; the border becomes 0 instead of −∞, which changes no result because every sigmoid is ≥ 0.
+    static Tensor SigmoidPeaks(Tensor logits, int kernel)
+    {
+        using var scope = NewDisposeScope();
+        long h = logits.shape[2], w = logits.shape[3];
+        int pad = (kernel - 1) / 2;
+        var padded = nn.functional.pad(logits, [pad, pad, pad, pad], value: double.NegativeInfinity).sigmoid_();
+        var heat = padded.narrow(2, pad, h).narrow(3, pad, w);
+        return KeepPeaks(padded, heat, kernel).MoveToOuterDisposeScope();
+    }
+
+    // heat where it equals the kernel×kernel window maximum of padded (heat's map with a (kernel − 1)/2 border), else 0.
+    static Tensor KeepPeaks(Tensor padded, Tensor heat, int kernel)
+    {
+        long h = heat.shape[2], w = heat.shape[3];
+        var rows = maximum(padded.narrow(3, 0, w), padded.narrow(3, 1, w));
+        for (int i = 2; i < kernel; i++) rows = maximum(rows, padded.narrow(3, i, w));
+        var pooled = maximum(rows.narrow(2, 0, h), rows.narrow(2, 1, h));
+        for (int i = 2; i < kernel; i++) pooled = maximum(pooled, rows.narrow(2, i, h));
+        return heat * pooled.eq_(heat);
     }
 
     /// <summary>The official <c>_topk</c>: the <paramref name="k"/> largest values of N×C×H×W scores over C·H·W jointly.</summary>
