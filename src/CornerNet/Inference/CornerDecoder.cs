@@ -116,7 +116,7 @@ public sealed class CornerDecoder
         for (int i = 2; i < kernel; i++) rows = maximum(rows, padded.narrow(3, i, w));
         var pooled = maximum(rows.narrow(2, 0, h), rows.narrow(2, 1, h));
         for (int i = 2; i < kernel; i++) pooled = maximum(pooled, rows.narrow(2, i, h));
-        return heat * pooled.eq_(heat);
+        return pooled.eq_(heat).mul_(heat);
     }
 
     /// <summary>The official <c>_topk</c>: the <paramref name="k"/> largest values of N×C×H×W scores over C·H·W jointly.</summary>
