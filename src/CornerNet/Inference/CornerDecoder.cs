@@ -128,13 +128,45 @@ public sealed class CornerDecoder
         // Explicit, held Scalars (see KeptScalars).
         using var area = (h * w).ToScalar();
         using var width = w.ToScalar();
-        var (values, flat) = scores.reshape(n, -1).topk(k, dim: 1);
+        var (values, flat) = LargestK(scores, k);
         var classes = flat.div(area, RoundingMode.floor);
         var inds = flat.remainder(area);
         var ys = inds.div(width, RoundingMode.floor).to_type(ScalarType.Float32);
         var xs = inds.remainder(width).to_type(ScalarType.Float32);
         return new TopCorners(values.MoveToOuterDisposeScope(), inds.MoveToOuterDisposeScope(), classes.MoveToOuterDisposeScope(),
             ys.MoveToOuterDisposeScope(), xs.MoveToOuterDisposeScope());
+    }
+
+    // topk(k) of each image's scores flattened over C·H·W, found among a few candidates when that provably gives
+    // topk's own answer: libtorch's full CPU topk copies and partially sorts every element, which dominates decoding.
+    // The candidates are the elements not below the (k+1)-th largest row maximum (so at least k+1 of them); their top
+    // k+1 values, when strictly decreasing, are the row's unique top k+1 in topk's order. Otherwise (ties, NaN) full topk.
+    static (Tensor Values, Tensor Indices) LargestK(Tensor scores, int k)
+    {
+        long n = scores.shape[0], c = scores.shape[1], h = scores.shape[2];
+        var rows = scores.reshape(n, -1);
+        if (c * h < k + 1 || rows.shape[1] < 64L * (k + 1)) return FullTopK(rows, k);
+        var thresholds = scores.amax(3).reshape(n, -1).topk(k + 1, dim: 1).values.select(1, k);
+        var values = new Tensor[n];
+        var indices = new Tensor[n];
+        for (long b = 0; b < n; b++)
+        {
+            var row = rows[b];
+            // "not below" rather than "at least" keeps NaN, which then fails the strictness test below.
+            var candidates = row.lt(thresholds[b]).logical_not_().nonzero().view(-1);
+            if (candidates.shape[0] < k + 1) return FullTopK(rows, k);
+            var (top, at) = row.index_select(0, candidates).topk(k + 1);
+            if (!top.narrow(0, 0, k).gt(top.narrow(0, 1, k)).all().item<bool>()) return FullTopK(rows, k);
+            values[b] = top.narrow(0, 0, k);
+            indices[b] = candidates.index_select(0, at.narrow(0, 0, k));
+        }
+        return (stack(values), stack(indices));
+    }
+
+    static (Tensor Values, Tensor Indices) FullTopK(Tensor rows, int k)
+    {
+        var (values, indices) = rows.topk(k, dim: 1);
+        return (values, indices);
     }
 
     // N×D×H×W map, N×K flat positions → N×D×K values at those positions.
