@@ -143,22 +143,28 @@ public sealed class CornerDecoder
     // k+1 values, when strictly decreasing, are the row's unique top k+1 in topk's order. Otherwise (ties, NaN) full topk.
     static (Tensor Values, Tensor Indices) LargestK(Tensor scores, int k)
     {
-        long n = scores.shape[0], c = scores.shape[1], h = scores.shape[2];
+        long n = scores.shape[0], c = scores.shape[1], h = scores.shape[2], w = scores.shape[3];
         var rows = scores.reshape(n, -1);
         if (c * h < k + 1 || rows.shape[1] < 64L * (k + 1)) return FullTopK(rows, k);
-        var thresholds = scores.amax(3).reshape(n, -1).topk(k + 1, dim: 1).values.select(1, k);
+        // Explicit, held Scalars (see KeptScalars).
+        using var width = w.ToScalar();
+        var lines = scores.reshape(n, c * h, w);
+        var lineMaxima = scores.amax(3).reshape(n, -1);
+        var thresholds = lineMaxima.topk(k + 1, dim: 1).values.select(1, k);
         var values = new Tensor[n];
         var indices = new Tensor[n];
         for (long b = 0; b < n; b++)
         {
-            var row = rows[b];
-            // "not below" rather than "at least" keeps NaN, which then fails the strictness test below.
-            var candidates = row.lt(thresholds[b]).logical_not_().nonzero().view(-1);
-            if (candidates.shape[0] < k + 1) return FullTopK(rows, k);
-            var (top, at) = row.index_select(0, candidates).topk(k + 1);
+            // "Not below" rather than "at least" keeps NaN, which then fails the strictness test below.
+            var lineIds = lineMaxima[b].lt(thresholds[b]).logical_not_().nonzero().view(-1);
+            var candidateLines = lines[b].index_select(0, lineIds);
+            var at = candidateLines.lt(thresholds[b]).logical_not_().nonzero();
+            if (at.shape[0] < k + 1) return FullTopK(rows, k);
+            var (top, which) = candidateLines.reshape(-1).index_select(0, at.select(1, 0).mul(width).add_(at.select(1, 1), KeptScalars.One)).topk(k + 1);
             if (!top.narrow(0, 0, k).gt(top.narrow(0, 1, k)).all().item<bool>()) return FullTopK(rows, k);
+            var flat = lineIds.index_select(0, at.select(1, 0)).mul(width).add_(at.select(1, 1), KeptScalars.One);
             values[b] = top.narrow(0, 0, k);
-            indices[b] = candidates.index_select(0, at.narrow(0, 0, k));
+            indices[b] = flat.index_select(0, which.narrow(0, 0, k));
         }
         return (stack(values), stack(indices));
     }

@@ -96,4 +96,23 @@ public class CornerDecoderTests(ITestOutputHelper output)
         var expected = heat * pooled.eq(heat).to_type(ScalarType.Float32);
         Assert.True(expected.Equals(CornerDecoder.SuppressNonPeaks(heat, kernel)));
     }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void TopKEqualsFullTopkWithTiesAndNaN(bool ties, bool nan)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new TorchSharp.torch.Generator(5);
+        var scores = rand(2, 7, 24, 40, generator: generator);
+        // Rounding makes ties among the best values; a NaN counts as the largest value in topk.
+        if (ties) scores = (scores * 64).round() / 64;
+        if (nan) scores[1, 3, 10, 7] = tensor(float.NaN);
+        var (values, flat) = scores.reshape(2, -1).topk(50, dim: 1);
+        var top = CornerDecoder.TopK(scores, 50);
+        Assert.True(top.Indices.Equals(flat.remainder(24 * 40)));
+        Assert.True(top.Classes.Equals(flat.div(24 * 40, RoundingMode.floor)));
+        Assert.True(top.Scores.nan_to_num().Equals(values.nan_to_num()));
+    }
 }
