@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace CornerNet.Tests.Cli;
 
 /// <summary>Runs the CLI in-process and captures its exit code, standard output and standard error.</summary>
@@ -28,4 +30,19 @@ public static class CliRunner
             }
         }
     }
+
+    /// <summary>A refused command: exit 2, one line on standard error naming <paramref name="file"/>, no stack trace.</summary>
+    public static void AssertOneLineError(int code, string error, string file)
+    {
+        Assert.Equal(2, code);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.Contains(file, lines[0]);
+        Assert.DoesNotContain("   at ", error);
+        Assert.DoesNotContain("Exception", error);
+    }
+
+    /// <summary>SHA-256 of every file below <paramref name="root"/>, to show that a command changed nothing.</summary>
+    public static Dictionary<string, string> Checksums(string root) => Directory.GetFiles(root, "*", SearchOption.AllDirectories)
+        .ToDictionary(f => f, f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
 }

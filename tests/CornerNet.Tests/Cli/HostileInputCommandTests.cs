@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CornerNet.Data;
@@ -33,18 +32,9 @@ public sealed class HostileInputCommandTests : IDisposable
         return path;
     }
 
-    Dictionary<string, string> Checksums() => Directory.GetFiles(_root, "*", SearchOption.AllDirectories)
-        .ToDictionary(f => f, f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
+    Dictionary<string, string> Checksums() => CliRunner.Checksums(_root);
 
-    void AssertOneLineError(int code, string error, string file)
-    {
-        Assert.Equal(2, code);
-        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.Contains(file, lines[0]);
-        Assert.DoesNotContain("   at ", error);
-        Assert.DoesNotContain("Exception", error);
-    }
+    static void AssertOneLineError(int code, string error, string file) => CliRunner.AssertOneLineError(code, error, file);
 
     void AssertNoTemporaryFiles() =>
         Assert.Empty(Directory.GetFiles(_root, "*.tmp*", SearchOption.AllDirectories));

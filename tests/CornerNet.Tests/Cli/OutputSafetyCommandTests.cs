@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using CornerNet.Data;
 
 namespace CornerNet.Tests.Cli;
@@ -26,18 +25,9 @@ public sealed class OutputSafetyCommandTests : IDisposable
         File.Copy(Model, P("model.safetensors"));
     }
 
-    Dictionary<string, string> Checksums() => Directory.GetFiles(_root, "*", SearchOption.AllDirectories)
-        .ToDictionary(f => f, f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
+    Dictionary<string, string> Checksums() => CliRunner.Checksums(_root);
 
-    static void AssertOneLineError(int code, string error, string file)
-    {
-        Assert.Equal(2, code);
-        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.Contains(file, lines[0]);
-        Assert.DoesNotContain("   at ", error);
-        Assert.DoesNotContain("Exception", error);
-    }
+    static void AssertOneLineError(int code, string error, string file) => CliRunner.AssertOneLineError(code, error, file);
 
     void AssertNoTemporaryFiles()
     {
