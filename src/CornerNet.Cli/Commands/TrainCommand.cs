@@ -37,6 +37,9 @@ public static class TrainCommand
         var noAugment = new Option<bool>("--no-augment") { Description = "No random crop/scale, flip, colour or lighting augmentation." };
         var skipBadImages = new Option<bool>("--skip-bad-images") { Description = "Leave out training images that are missing or corrupt (counted in a warning) instead of stopping." };
         var workers = new Option<int>("--workers") { Description = "Loader threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
+        var precision = TestTimeOptions.NewPrecisionOption();
+        precision.Description = "fp32, or bf16: mixed precision, convolutions in bfloat16 with float32 master weights, Adam moments, BatchNorm statistics and losses (kept by --resume).";
+        precision.AcceptOnlyFromAmong("fp32", "bf16");
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
         var overwrite = OutputCheck.OverwriteOption("the files of a non-empty --out folder");
         var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder to create (must be empty or absent unless --overwrite).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"))) };
@@ -45,7 +48,7 @@ public static class TrainCommand
         var command = new Command("train", "Train CornerNet on a COCO-format dataset.")
         {
             data, annotations, images, valData, preset, config, batch, chunkSizes, device, accumulate, iterations, lr, lrSteps, lrFactor, seed,
-            checkpointEvery, validateEvery, radius, radiusValue, noPenalty, noPooling, noAugment, skipBadImages, workers, threads, output, resume, overwrite,
+            checkpointEvery, validateEvery, radius, radiusValue, noPenalty, noPooling, noAugment, skipBadImages, workers, precision, threads, output, resume, overwrite,
         };
         var imageChecks = new ImagePreflight();
         imageChecks.AddTo(command);
@@ -86,6 +89,7 @@ public static class TrainCommand
                 Compare(noPenalty, !options.PenaltyReduction, v => v);
                 Compare(noAugment, !options.Augment, v => v);
                 Compare(noPooling, !options.Model.CornerPooling, v => v);
+                Compare(precision, options.Precision.ToString().ToLowerInvariant(), v => v);
                 // The architecture and the folder are the run's own: giving them at all conflicts.
                 foreach (var option in new Option[] { preset, config, output })
                     if (parse.GetResult(option) is { Implicit: false }) changed.Add($"{option.Name} (the run's model and folder are fixed)");
@@ -124,6 +128,7 @@ public static class TrainCommand
                     Augment = !parse.GetValue(noAugment),
                     SkipBadImages = parse.GetValue(skipBadImages),
                     Workers = parse.GetValue(workers),
+                    Precision = TestTimeOptions.ParsePrecision(parse.GetValue(precision)),
                 };
                 if (lead && File.Exists(Path.Combine(runDirectory, "checkpoint.safetensors")))
                     throw new InvalidInputException(runDirectory, "already holds a training run; use --resume to continue it or choose another --out");

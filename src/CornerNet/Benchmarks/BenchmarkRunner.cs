@@ -51,7 +51,7 @@ public sealed partial class BenchmarkRunner
         bool all = suite == BenchmarkSuite.Standard;
         if (all || suite == BenchmarkSuite.Forward) { Matmul(); Forward(); }
         if (all || suite == BenchmarkSuite.Decode) Decode();
-        if (all || suite == BenchmarkSuite.Train) TrainStep();
+        if (all || suite == BenchmarkSuite.Train) { TrainStep(); TrainStep(bfloat16: true); }
         if (all || suite == BenchmarkSuite.Evaluate) EvaluateBig();
         if (all || suite == BenchmarkSuite.Loader) Loader();
         if (all || suite == BenchmarkSuite.CornerPool) CornerPools();
@@ -237,7 +237,8 @@ public sealed partial class BenchmarkRunner
         Add(record);
     }
 
-    void TrainStep()
+    /// <summary>One Adam step on a random batch; <paramref name="bfloat16"/>: mixed precision as <c>train --precision bf16</c> (record <c>…_bf16</c>).</summary>
+    void TrainStep(bool bfloat16 = false)
     {
         int size = _options.Size, map = _config.OutputSize[0], batch = _options.Batch;
         using var model = RandomModel();
@@ -258,11 +259,12 @@ public sealed partial class BenchmarkRunner
         using var targets = CornerTargetBatch.Stack(perImage);
         manual_seed(3);
         using var input = randn(batch, 3, size, size);
-        var record = Time($"train_step_{Tag}_b{batch}", () =>
+        var record = Time($"train_step_{Tag}_b{batch}{(bfloat16 ? "_bf16" : "")}", () =>
         {
             using var scope = NewDisposeScope();
             optimizer.ZeroGrad();
-            var stacks = model.forward(input);
+            IReadOnlyList<HeadOutputs> stacks;
+            using (bfloat16 ? MixedPrecision.Enter() : null) stacks = model.forward(input);
             var parts = CornerNetLoss.Compute(
                 stacks.Select(h => StackOutputs.FromMaps(h.TlHeats, h.BrHeats, h.TlTags, h.BrTags, h.TlRegrs, h.BrRegrs, targets)).ToList(),
                 targets);

@@ -34,6 +34,9 @@ public static class GuardedConvolution
     {
         ArgumentNullException.ThrowIfNull(conv);
         ArgumentNullException.ThrowIfNull(input);
+        // bf16 training takes libtorch's plain path on purpose: the oneDNN probe (#14) validated float32 kernels only,
+        // and the exact fallbacks are float32 constructions (see MixedPrecision).
+        if (MixedPrecision.Active && input.dtype == ScalarType.Float32) return MixedPrecision.ConvolutionForward(conv, input);
         var paths = ConvolutionPaths.Active;
         bool padded = paths.PaddedForward && conv.groups == 1 && ChannelPaddedConvolution.Changes(conv.weight!);
         bool gradientByForward = paths.InputGradientByForward && input.requires_grad && is_grad_enabled();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CornerNet.Inference;
 using CornerNet.Model;
 
 namespace CornerNet.Training;
@@ -70,6 +71,13 @@ public sealed record TrainOptions
     /// <summary>See <see cref="PullWeight"/>.</summary>
     [JsonPropertyName("offset_weight")] public double OffsetWeight { get; init; } = CornerNetLoss.DefaultOffsetWeight;
 
+    /// <summary>
+    /// <see cref="Precision.Fp32"/> (the default) or <see cref="Precision.Bf16"/>: mixed precision, with convolutions in
+    /// bfloat16 and float32 master weights, Adam moments, BatchNorm statistics and losses (<see cref="Precision.Auto"/> is not
+    /// accepted: a run's numbers should not depend on the host). Kept by <c>--resume</c>.
+    /// </summary>
+    [JsonPropertyName("precision")] public Precision Precision { get; init; } = Precision.Fp32;
+
     /// <summary>The radius setting these options describe.</summary>
     public RadiusSetting Radius() => RadiusRule.ToLowerInvariant() switch
     {
@@ -89,10 +97,11 @@ public sealed record TrainOptions
         if (!(LearningRate > 0)) throw new InvalidInputException(null, "learning rate must be positive");
         if (CheckpointEvery < 1) throw new InvalidInputException(null, "checkpoint interval must be ≥ 1");
         if (MaxObjects < 1) throw new InvalidInputException(null, "max objects must be ≥ 1");
+        if (Precision is not (Precision.Fp32 or Precision.Bf16)) throw new InvalidInputException(null, $"training precision must be fp32 or bf16, got {Precision}");
         Radius();
     }
 
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
 
     /// <summary>Serializes to indented JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CornerNet.Data;
 using CornerNet.Distributed;
+using CornerNet.Inference;
 using CornerNet.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,6 +20,9 @@ namespace CornerNet.Training;
 /// by <see cref="GradientAllReduce"/> after the backward passes, and rank 0 alone writes the run folder. The result is
 /// that of one process with the same batches accumulated chunk by chunk. BatchNorm statistics are per process, as in
 /// the official DataParallel; the saved ones are rank 0's.</para>
+/// <para>With <see cref="TrainOptions.Precision"/> bf16 the forward pass runs its convolutions in bfloat16
+/// (<see cref="MixedPrecision"/>); parameters, gradients (and so their all-reduce), Adam moments, BatchNorm statistics,
+/// losses and the saved files stay float32.</para>
 /// </summary>
 public sealed class Trainer
 {
@@ -102,7 +106,7 @@ public sealed class Trainer
         model.to(device);
         using var optimizer = new AdamOptimizer(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), _options.LearningRate);
         // Only rank 0 reads the checkpoint (other machines need not see the run folder); the state is then broadcast.
-        int done = resume && lead ? TrainingCheckpoint.Load(CheckpointPath, model, optimizer) : 0;
+        int done = resume && lead ? TrainingCheckpoint.Load(CheckpointPath, model, optimizer, _options.Precision) : 0;
         using var reduction = group.Size > 1 ? new GradientAllReduce(group, optimizer.Parameters) : null;
         if (group.Size > 1)
         {
@@ -167,7 +171,8 @@ public sealed class Trainer
                     if (batch.Count == 0) continue;
                     double weight = 1.0 / (_options.Accumulate * active[0]);
                     var targets = BuildTargets(batch, targetOptions, device, ref beyondCap);
-                    var stacks = model.forward(batch.Images.to(device));
+                    IReadOnlyList<HeadOutputs> stacks;
+                    using (NetworkPrecision()) stacks = model.forward(batch.Images.to(device));
                     var parts = CornerNetLoss.Compute(
                         stacks.Select(h => StackOutputs.FromMaps(h.TlHeats, h.BrHeats, h.TlTags, h.BrTags, h.TlRegrs, h.BrRegrs, targets)).ToList(),
                         targets, _options.PullWeight, _options.PushWeight, _options.OffsetWeight);
@@ -232,9 +237,12 @@ public sealed class Trainer
         return done;
     }
 
+    /// <summary>In bf16 runs, the scope in which the forward pass runs its convolutions in bfloat16 (null in fp32 runs).</summary>
+    IDisposable? NetworkPrecision() => _options.Precision == Precision.Bf16 ? MixedPrecision.Enter() : null;
+
     void SaveCheckpoint(CornerNetModel model, AdamOptimizer optimizer, int iteration, LossLog log)
     {
-        TrainingCheckpoint.Save(CheckpointPath, model, _classes, optimizer, iteration);
+        TrainingCheckpoint.Save(CheckpointPath, model, _classes, optimizer, iteration, _options.Precision);
         LossCurvePlot.Save(Path.Combine(_runDirectory, "loss_curve.png"), log.Losses, log.ValidationLosses);
     }
 
@@ -262,7 +270,8 @@ public sealed class Trainer
                     {
                         var device = Device ?? CPU;
                         var targets = BuildTargets(batch, targetOptions, device, ref ignored);
-                        var last = model.forward(batch.Images.to(device))[^1];
+                        HeadOutputs last;
+                        using (NetworkPrecision()) last = model.forward(batch.Images.to(device))[^1];
                         var parts = CornerNetLoss.Compute(
                             new[] { StackOutputs.FromMaps(last.TlHeats, last.BrHeats, last.TlTags, last.BrTags, last.TlRegrs, last.BrRegrs, targets) },
                             targets, _options.PullWeight, _options.PushWeight, _options.OffsetWeight);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using CornerNet.Inference;
 using CornerNet.Model;
 using CornerNet.Weights;
 using TorchSharp;
@@ -10,14 +11,18 @@ namespace CornerNet.Training;
 /// <summary>
 /// A training checkpoint: a model file (official tensor names, config and classes in the metadata, so it can be used
 /// for detection as it is) plus the optimizer moments under <c>optimizer.</c> and, in the metadata, the iteration and
-/// the optimizer's step count. Written atomically, so an interrupted write leaves the previous checkpoint intact.
+/// the optimizer's step count and the run's precision (<see cref="TrainOptions.Precision"/>; tensors are float32 in
+/// both). Written atomically, so an interrupted write leaves the previous checkpoint intact.
 /// </summary>
 public static class TrainingCheckpoint
 {
     const string OptimizerPrefix = "optimizer.";
+    const string PrecisionKey = "precision";
 
-    /// <summary>Writes the checkpoint of <paramref name="iteration"/> to <paramref name="path"/>.</summary>
-    public static void Save(string path, CornerNetModel model, IReadOnlyList<ClassInfo> classes, AdamOptimizer optimizer, int iteration)
+    static string PrecisionName(Precision precision) => precision.ToString().ToLowerInvariant();
+
+    /// <summary>Writes the checkpoint of <paramref name="iteration"/> of a run in <paramref name="precision"/> to <paramref name="path"/>.</summary>
+    public static void Save(string path, CornerNetModel model, IReadOnlyList<ClassInfo> classes, AdamOptimizer optimizer, int iteration, Precision precision = Precision.Fp32)
     {
         var tensors = model.state_dict().ToList();
         tensors.AddRange(optimizer.StateTensors().Select(kv => new KeyValuePair<string, Tensor>(OptimizerPrefix + kv.Key, kv.Value)));
@@ -28,17 +33,25 @@ public static class TrainingCheckpoint
             ["format_version"] = ModelFile.FormatVersion,
             ["iteration"] = iteration.ToString(CultureInfo.InvariantCulture),
             ["optimizer_step"] = optimizer.StepCount.ToString(CultureInfo.InvariantCulture),
+            [PrecisionKey] = PrecisionName(precision),
         };
         SafeTensorsFile.Write(path, tensors, metadata);
     }
 
-    /// <summary>Restores model weights and optimizer state from <paramref name="path"/>; returns the iteration it was written at.</summary>
-    public static int Load(string path, CornerNetModel model, AdamOptimizer optimizer)
+    /// <summary>
+    /// Restores model weights and optimizer state from <paramref name="path"/>; returns the iteration it was written at.
+    /// A checkpoint of a run in another precision than <paramref name="precision"/> is refused (checkpoints from before
+    /// the precision was recorded are fp32).
+    /// </summary>
+    public static int Load(string path, CornerNetModel model, AdamOptimizer optimizer, Precision precision = Precision.Fp32)
     {
         var file = SafeTensorsFile.Read(path);
         if (!file.Metadata.TryGetValue("iteration", out var iterationText) || !int.TryParse(iterationText, CultureInfo.InvariantCulture, out int iteration)
             || !file.Metadata.TryGetValue("optimizer_step", out var stepText) || !long.TryParse(stepText, CultureInfo.InvariantCulture, out long step))
             throw new WeightFileException(path, "not a training checkpoint (no iteration/optimizer_step in __metadata__)");
+        string saved = file.Metadata.GetValueOrDefault(PrecisionKey, PrecisionName(Precision.Fp32));
+        if (saved != PrecisionName(precision))
+            throw new InvalidInputException(path, $"the checkpoint was trained in {saved}, not {PrecisionName(precision)}");
         using var scope = NewDisposeScope();
         var all = file.LoadAll();
         var modelTensors = all.Where(kv => !kv.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value);
