@@ -38,7 +38,7 @@ public static class TrainCommand
         var skipBadImages = new Option<bool>("--skip-bad-images") { Description = "Leave out training images that are missing or corrupt (counted in a warning) instead of stopping." };
         var workers = new Option<int>("--workers") { Description = "Loader threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
         var precision = TestTimeOptions.NewPrecisionOption();
-        precision.Description = "fp32, or bf16: mixed precision, convolutions in bfloat16 with float32 master weights, Adam moments, BatchNorm statistics and losses (kept by --resume).";
+        precision.Description = "fp32, or bf16: mixed precision, convolutions (not the heads') in bfloat16 with float32 master weights, Adam moments, BatchNorm statistics and losses (kept by --resume).";
         precision.AcceptOnlyFromAmong("fp32", "bf16");
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
         var overwrite = OutputCheck.OverwriteOption("the files of a non-empty --out folder");

@@ -9,7 +9,9 @@ namespace CornerNet.Model;
 /// <see cref="Enter"/> is open on this flow of execution, <see cref="GuardedConvolution"/> runs every convolution in
 /// bfloat16 on float32 tensors. The float32 weight (the master copy) and the input are cast to bfloat16 inside the
 /// autograd graph, so the weight's gradient arrives in float32; the output is cast back to float32, so BatchNorm (and
-/// its running statistics), corner pooling, the heads and the losses stay float32, as do the optimizer's moments.
+/// its running statistics), corner pooling and the losses stay float32, as do the optimizer's moments. The heads
+/// (<see cref="CornerNetModel"/>) run their convolutions in float32 (<see cref="Suspend"/>): with them in bfloat16 a
+/// quick-start-sized run lost 0.04–0.09 AP against fp32 (docs/BF16-TRAINING.md).
 /// </summary>
 internal static class MixedPrecision
 {
@@ -19,10 +21,15 @@ internal static class MixedPrecision
     internal static bool Active => Entered.Value;
 
     /// <summary>Convolutions run in bfloat16 until the result is disposed.</summary>
-    internal static IDisposable Enter()
+    internal static IDisposable Enter() => Set(true);
+
+    /// <summary>Convolutions run in float32 until the result is disposed (inside an <see cref="Enter"/> scope).</summary>
+    internal static IDisposable Suspend() => Set(false);
+
+    static Scope Set(bool active)
     {
         bool previous = Entered.Value;
-        Entered.Value = true;
+        Entered.Value = active;
         return new Scope(previous);
     }
 

@@ -51,9 +51,10 @@ public class MixedPrecisionTests(ITestOutputHelper output)
         return loss.item<float>();
     }
 
-    // Measured (40 iterations, micro hourglass, seed 5): bf16's loss differs from fp32's by 0.08 % at the first
-    // iteration and by at most 4.0 % at any iteration; the means of the last 10 iterations differ by 0.3 %. The band:
-    // 10 % per iteration, 3 % for the last-10 mean.
+    // Measured (40 iterations, micro hourglass, seed 5): bf16's loss differs from fp32's by 0.15 % at the first
+    // iteration and by at most 4.6 % at any iteration; the means of the last 10 iterations differ by 0.3 %. The band:
+    // 10 % per iteration, 3 % for the last-10 mean. Checked by hand: with the bfloat16 weight detached (no gradient to
+    // the convolutions) iteration 10 is already 13 % off.
     [Fact]
     public void Bf16LossCurveTracksFp32Within10PercentPerIterationAnd3PercentOverTheLast10()
     {
@@ -140,7 +141,7 @@ public class MixedPrecisionTests(ITestOutputHelper output)
         cosines.Sort();
         output.WriteLine($"whole gradient cosine {whole:F4}; per parameter: min {cosines[0]:F4}, median {cosines[cosines.Count / 2]:F4}");
         // Measured at this initialisation: whole-gradient cosine 0.81 (hourglass) and 0.94 (squeeze), per parameter
-        // ≥ 0.43; the heads agree to 0.99+, deeper layers less (bfloat16 rounding through BatchNorm backward's mean
+        // ≥ 0.42; layers near the heads agree to 0.99+, deeper layers less (bfloat16 rounding through BatchNorm backward's mean
         // subtraction). A lost or wrong gradient path lands near 0 or below.
         Assert.True(whole >= 0.7, $"whole gradient: bf16's cosine with fp32's is {whole}");
         Assert.True(cosines[0] >= 0.2, $"a parameter's bf16 gradient has cosine {cosines[0]} with fp32's");
