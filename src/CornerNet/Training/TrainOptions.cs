@@ -72,9 +72,10 @@ public sealed record TrainOptions
     [JsonPropertyName("offset_weight")] public double OffsetWeight { get; init; } = CornerNetLoss.DefaultOffsetWeight;
 
     /// <summary>
-    /// <see cref="Precision.Fp32"/> (the default) or <see cref="Precision.Bf16"/>: mixed precision, with convolutions (the
-    /// heads' excepted) in bfloat16 and float32 master weights, Adam moments, BatchNorm statistics and losses (<see cref="Precision.Auto"/> is not
-    /// accepted: a run's numbers should not depend on the host). Kept by <c>--resume</c>.
+    /// <see cref="Precision.Fp32"/> (the default) or <see cref="Precision.Bf16"/>: mixed precision, with convolutions
+    /// (the heads' excepted) in bfloat16 and float32 master weights, Adam moments, BatchNorm statistics and losses
+    /// (<see cref="Precision.Auto"/> is not accepted: a run's numbers should not depend on the host). Kept by
+    /// <c>--resume</c>.
     /// </summary>
     [JsonPropertyName("precision")] public Precision Precision { get; init; } = Precision.Fp32;
 

@@ -21,8 +21,8 @@ namespace CornerNet.Training;
 /// that of one process with the same batches accumulated chunk by chunk. BatchNorm statistics are per process, as in
 /// the official DataParallel; the saved ones are rank 0's.</para>
 /// <para>With <see cref="TrainOptions.Precision"/> bf16 the forward pass runs its convolutions in bfloat16, the
-/// heads' excepted (<see cref="MixedPrecision"/>); parameters, gradients (and so their all-reduce), Adam moments, BatchNorm statistics,
-/// losses and the saved files stay float32.</para>
+/// heads' excepted (<see cref="MixedPrecision"/>); parameters, gradients (and so their all-reduce), Adam moments,
+/// BatchNorm statistics, losses and the saved files stay float32.</para>
 /// </summary>
 public sealed class Trainer
 {

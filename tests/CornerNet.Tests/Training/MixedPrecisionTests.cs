@@ -202,6 +202,17 @@ public class MixedPrecisionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TrainSuiteRecordsTheBf16StepBesideTheFp32Step()
+    {
+        var options = new CornerNet.Benchmarks.BenchmarkOptions
+        {
+            PresetName = "tiny", Config = ModelPresets.Tiny, Size = 63, Batch = 1, Runs = 1, Warmup = 0, Suite = CornerNet.Benchmarks.BenchmarkSuite.Train,
+        };
+        var names = new CornerNet.Benchmarks.BenchmarkRunner(options).Run().Records.Select(r => r.Name).ToList();
+        Assert.Equal(["train_step_tiny_63_b1", "train_step_tiny_63_b1_bf16"], names);
+    }
+
+    [Fact]
     public void TrainOptionsRefuseAutoPrecision() =>
         Assert.Throws<InvalidInputException>(() => new TrainOptions { Model = Micro, Precision = Precision.Auto }.Validate());
 }
