@@ -3,19 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace CornerNet;
 
-/// <summary>
-/// Lets glibc's malloc reuse large blocks instead of mapping fresh pages for each. By default glibc serves blocks over
-/// 32 MiB (and, until the dynamic threshold has grown, smaller ones) with their own <c>mmap</c> and unmaps them on free,
-/// so every such tensor costs one page fault per 4 KiB page plus the kernel's zeroing. A 2×256×128×128 float32
-/// feature map — every hourglass activation at 511×511 with a batch of two — is exactly 32 MiB, so the flip batch and
-/// training at batch ≥ 2 paid that on every layer (measured: 8,193 page faults per such tensor, about 390,000 per
-/// flip-batch forward; none with this setting). This raises the mmap threshold to 1 GiB and turns off trimming of the
-/// heap top, once, when the assembly loads: with trimming at 1 GiB a training step still returned its multi-GiB peak to
-/// the kernel at its end and faulted it back in the next step (HG-104, batch 2 at 511: 1.4 M page faults and 33 s per
-/// step; without trimming 20 s). The process keeps its peak tensor memory mapped — flat, at the peak, over a long run —
-/// instead of returning it between layers and steps. Only on Linux with glibc; a threshold the user set
-/// (<c>MALLOC_MMAP_THRESHOLD_</c>, or <c>GLIBC_TUNABLES</c>) is left alone.
-/// </summary>
+/// <summary>Lets glibc's malloc reuse large blocks instead of mapping fresh pages for each (why and measurements: docs/NATIVE.md).</summary>
 public static class LargeAllocationReuse
 {
     /// <summary>Blocks below this size come from the reusable heap.</summary>

@@ -4,23 +4,7 @@ using static TorchSharp.torch;
 
 namespace CornerNet.Model;
 
-/// <summary>
-/// Runs the network's convolutions so that faulty oneDNN kernels are never used, on whatever CPU the process lands on.
-/// Measured on one of this project's machines (AMD EPYC with AVX-512, libtorch 2.10 / oneDNN 3.x, float32; grids of
-/// shapes against float64):
-/// <list type="bullet">
-/// <item>backward-data (the input gradient) is wrong — errors of 4–66 % or NaN — for k×k kernels (k &gt; 1) whose output
-/// width is not a multiple of 16, and for some strided shapes whose widths are (48→64, 3×3, stride 2, batch 2 at
-/// 16×16);</item>
-/// <item>forward is wrong for k×k kernels whose input width is above 16 and not a multiple of 16 (17, 20, 24, 40, …);</item>
-/// <item>forward with widths ≤ 16 or multiples of 16, and backward-weights, were right in every shape tried.</item>
-/// </list>
-/// Another AMD EPYC (avx512_vnni, avx512_bf16, avx512_vp2intersect) got all of these right. So the first convolution
-/// of a process probes this host (<see cref="OneDnnProbe"/>, cached per CPU) and <see cref="ConvolutionPaths"/> says
-/// which exact fallback is on: a faulty forward runs channel-padded (<see cref="ChannelPaddedConvolution"/>), a faulty
-/// backward-data is replaced by forward convolutions (<see cref="ConvolutionInputGradient"/>); healthy kernels run
-/// plain. Capping oneDNN at AVX2 (the first remedy) avoided the faults but made training ≈ 1.8× slower.
-/// </summary>
+/// <summary>Runs the network's convolutions so that faulty oneDNN kernels are never used (measurements: docs/NATIVE.md).</summary>
 public static class GuardedConvolution
 {
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using CornerNet.Benchmarks;
 using CornerNet.Onnx;
 using Microsoft.ML.OnnxRuntime;
 

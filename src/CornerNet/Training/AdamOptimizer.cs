@@ -46,11 +46,7 @@ public sealed class AdamOptimizer : IDisposable
     {
         foreach (var (_, p) in _parameters)
         {
-            // p.grad is a fresh wrapper, and TorchSharp's zero_() reads its native handle and then never touches the
-            // wrapper again, so a bare p.grad?.zero_() lets the GC finalize the wrapper (deleting its native handle)
-            // while libtorch is still zeroing through it: an intermittent SIGSEGV in THSTensor_zeros_out under
-            // allocation pressure. The using keeps the wrapper alive until zero_() has returned; zero_() itself
-            // returns another new wrapper, disposed here too.
+            // The usings keep p.grad's wrapper alive until zero_() returns (a SIGSEGV otherwise: docs/NATIVE.md).
             using var grad = p.grad;
             if (grad is null) continue;
             using var zeroed = grad.zero_();

@@ -3,7 +3,7 @@ using CornerNet.Inference;
 using CornerNet.Training;
 using static TorchSharp.torch;
 
-namespace CornerNet.Evaluation;
+namespace CornerNet.Experiments;
 
 /// <summary>
 /// The error analysis of the paper's Table 3: replaces a network's predicted corner heatmaps (and optionally its

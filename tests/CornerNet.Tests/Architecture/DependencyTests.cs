@@ -1,0 +1,155 @@
+using System.Text.RegularExpressions;
+
+namespace CornerNet.Tests.Architecture;
+
+/// <summary>
+/// The library's stages (folder = namespace <c>CornerNet.X</c> under src/CornerNet) depend on one another only along
+/// the allowed arrows below, never in a circle; programs sit on top of the library. See docs/ARCHITECTURE.md.
+/// </summary>
+public class DependencyTests
+{
+    /// <summary>
+    /// Each stage and the stages it may use: Weights, Data, Model first, then the stages built on them. Files at the
+    /// library root (namespace <c>CornerNet</c>: AtomicFile, InvalidInputException, TorchRuntime, …) are usable by all.
+    /// </summary>
+    static readonly Dictionary<string, string[]> AllowedArrows = new()
+    {
+        ["Weights"] = [],
+        ["Data"] = ["Weights"],
+        ["Model"] = ["Weights", "Data"],
+        ["Distributed"] = ["Data"],
+        ["Evaluation"] = ["Data", "Model"],
+        ["Inference"] = ["Weights", "Data", "Model"],
+        ["Training"] = ["Weights", "Data", "Model", "Distributed"],
+        ["Onnx"] = ["Weights", "Data", "Model", "Inference"],
+        ["Quantization"] = ["Weights", "Data", "Model", "Inference", "Onnx"],
+    };
+
+    /// <summary>
+    /// Known violations that the issue-16 records/names refactor removes; the lead empties this list after merging it.
+    /// An entry "X->Y" tolerates the arrow X→Y; "X" tolerates a stage folder X that should not exist.
+    /// </summary>
+    static readonly HashSet<string> PendingViolations =
+    [
+        "Inference->Onnx",    // Detector builds OnnxRuntimeNetwork (engine interface goes to Inference/)
+        "Data->Model",        // ClassInfo lives in Model/ but is read with the COCO file
+        "Evaluation->Inference", // ModelValidation runs detection; the dataset-detection loop moves out of Evaluation
+        "Benchmarks",         // ChannelsLast.cs, which moves to Model/ (issue 17)
+    ];
+
+    static readonly Regex Reference = new(@"\bCornerNet\.([A-Z][A-Za-z]*)\b", RegexOptions.Compiled);
+
+    static string Library => Path.Combine(Fixtures.RepoRoot, "src", "CornerNet");
+
+    /// <summary>Every stage → the other stages its source files name in a <c>using</c> or a qualified reference.</summary>
+    internal static Dictionary<string, SortedSet<string>> StageArrows(string library)
+    {
+        var stages = Directory.GetDirectories(library).Select(Path.GetFileName).OfType<string>()
+            .Where(name => name is not ("bin" or "obj")).ToHashSet();
+        var arrows = stages.ToDictionary(s => s, _ => new SortedSet<string>());
+        foreach (var stage in stages)
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(library, stage), "*.cs", SearchOption.AllDirectories))
+                foreach (var line in File.ReadLines(file))
+                {
+                    string code = line.TrimStart();
+                    if (code.StartsWith("//", StringComparison.Ordinal) || code.StartsWith("namespace ", StringComparison.Ordinal)) continue;
+                    foreach (Match m in Reference.Matches(code))
+                        if (m.Groups[1].Value is var target && target != stage && stages.Contains(target))
+                            arrows[stage].Add(target);
+                }
+        return arrows;
+    }
+
+    [Fact]
+    public void EveryStageFolderHasAnOrderAndOnlyAllowedArrows()
+    {
+        var wrong = new List<string>();
+        foreach (var (stage, targets) in StageArrows(Library))
+        {
+            if (!AllowedArrows.TryGetValue(stage, out var allowed))
+            {
+                if (!PendingViolations.Contains(stage)) wrong.Add($"{stage}: a stage folder without a place in AllowedArrows");
+                continue;
+            }
+            foreach (var target in targets)
+                if (!allowed.Contains(target) && !PendingViolations.Contains($"{stage}->{target}"))
+                    wrong.Add($"{stage}->{target}");
+        }
+        Assert.True(wrong.Count == 0, "arrows against the stage order: " + string.Join(", ", wrong));
+    }
+
+    [Fact]
+    public void NoCycleBetweenStages()
+    {
+        var arrows = StageArrows(Library);
+        foreach (var (stage, targets) in arrows)
+            targets.RemoveWhere(t => PendingViolations.Contains($"{stage}->{t}"));
+        Assert.Null(FindCycle(arrows));
+        Assert.Null(FindCycle(AllowedArrows.ToDictionary(kv => kv.Key, kv => new SortedSet<string>(kv.Value))));
+    }
+
+    [Fact]
+    public void FirstStagesReachNoLaterStage()
+    {
+        string[] order = ["Weights", "Data", "Model"];
+        var arrows = StageArrows(Library);
+        for (int i = 0; i < order.Length; i++)
+        {
+            var later = arrows[order[i]].Where(t => Array.IndexOf(order, t) is var j && (j < 0 || j > i))
+                .Where(t => !PendingViolations.Contains($"{order[i]}->{t}")).ToList();
+            Assert.True(later.Count == 0, $"{order[i]} uses later stages: {string.Join(", ", later)}");
+        }
+    }
+
+    [Fact]
+    public void OnlyTheCliIsAProgram()
+    {
+        var programs = Directory.EnumerateFiles(Fixtures.RepoRoot, "*.csproj", SearchOption.AllDirectories)
+            .Select(p => Path.GetRelativePath(Fixtures.RepoRoot, p).Replace('\\', '/'))
+            .Where(p => !p.StartsWith("tests/", StringComparison.Ordinal) && !p.StartsWith("experiments/", StringComparison.Ordinal))
+            .Where(p => File.ReadAllText(Path.Combine(Fixtures.RepoRoot, p)).Contains("<OutputType>Exe</OutputType>", StringComparison.Ordinal))
+            .ToList();
+        Assert.Equal(["src/CornerNet.Cli/CornerNet.Cli.csproj"], programs);
+    }
+
+    [Fact]
+    public void ABadUsingIsFound()
+    {
+        string library = Directory.CreateTempSubdirectory("cornernet-arch-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(library, "Weights"));
+            Directory.CreateDirectory(Path.Combine(library, "Training"));
+            File.WriteAllText(Path.Combine(library, "Weights", "A.cs"), "using CornerNet.Training;\nnamespace CornerNet.Weights;\n");
+            File.WriteAllText(Path.Combine(library, "Training", "B.cs"), "namespace CornerNet.Training;\n// CornerNet.Weights in a comment\n");
+            var arrows = StageArrows(library);
+            Assert.Equal(["Training"], arrows["Weights"]);
+            Assert.Empty(arrows["Training"]);
+        }
+        finally { Directory.Delete(library, recursive: true); }
+    }
+
+    /// <summary>One cycle as "A -> B -> A", or null when the graph has none.</summary>
+    static string? FindCycle(Dictionary<string, SortedSet<string>> arrows)
+    {
+        var state = new Dictionary<string, int>(); // 1 = on the path, 2 = done
+        var path = new List<string>();
+        string? Visit(string node)
+        {
+            state[node] = 1;
+            path.Add(node);
+            foreach (var next in arrows.GetValueOrDefault(node) ?? [])
+            {
+                if (state.GetValueOrDefault(next) == 1)
+                    return string.Join(" -> ", path.Skip(path.IndexOf(next)).Append(next));
+                if (state.GetValueOrDefault(next) == 0 && Visit(next) is string cycle) return cycle;
+            }
+            path.RemoveAt(path.Count - 1);
+            state[node] = 2;
+            return null;
+        }
+        foreach (var node in arrows.Keys.Order())
+            if (state.GetValueOrDefault(node) == 0 && Visit(node) is string cycle) return cycle;
+        return null;
+    }
+}
