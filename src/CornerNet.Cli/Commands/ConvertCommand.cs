@@ -1,3 +1,4 @@
+using CornerNet.Data;
 using System.CommandLine;
 using CornerNet.Model;
 

@@ -1,3 +1,4 @@
+using CornerNet.Data;
 using CornerNet.Evaluation;
 using CornerNet.Model;
 

@@ -1,6 +1,5 @@
 using CornerNet.Data;
 using CornerNet.Model;
-using CornerNet.Onnx;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,7 +11,7 @@ namespace CornerNet.Inference;
 /// or decoded images. Runs the official test procedure (<see cref="TestPipeline"/>): original resolution padded to
 /// what the network needs, optional flip and multi-scale testing, soft-NMS, top 100 per image. All tensors live on the
 /// model's device, so the CUDA build of TorchSharp works unchanged. The network runs on TorchSharp (a model file) or on
-/// ONNX Runtime (a model exported with <see cref="OnnxExporter"/>); both share the same test procedure. Not thread-safe:
+/// ONNX Runtime (a model exported with <c>OnnxExporter</c> (Onnx/)); both share the same test procedure. Not thread-safe:
 /// use one detector per thread.
 /// </summary>
 public sealed class Detector : IDisposable

@@ -1,3 +1,4 @@
+using CornerNet.Data;
 using System.Text.Json;
 using CornerNet.Weights;
 using TorchSharp;

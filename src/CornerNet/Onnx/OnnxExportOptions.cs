@@ -1,3 +1,4 @@
+using CornerNet.Inference;
 using CornerNet.Model;
 
 namespace CornerNet.Onnx;

@@ -1,3 +1,5 @@
+using CornerNet.Data;
+using CornerNet.Inference;
 using System.Text.Json;
 using CornerNet.Model;
 using TorchSharp.Modules;

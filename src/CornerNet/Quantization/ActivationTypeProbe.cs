@@ -1,3 +1,4 @@
+using CornerNet.Inference;
 using System.Collections.Concurrent;
 using CornerNet.Onnx;
 using Microsoft.ML.OnnxRuntime;

@@ -1,3 +1,4 @@
+using CornerNet.Data;
 using System.Globalization;
 using System.Text.Json;
 using CornerNet.Inference;

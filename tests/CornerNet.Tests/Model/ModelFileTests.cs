@@ -1,3 +1,4 @@
+using CornerNet.Data;
 using CornerNet.Model;
 using CornerNet.Weights;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using CornerNet.Inference;
 using System.Text.Json;
 using CornerNet.Data;
 using CornerNet.Model;

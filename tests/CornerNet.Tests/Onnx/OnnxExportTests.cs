@@ -1,3 +1,4 @@
+using CornerNet.Data;
 using CornerNet.Inference;
 using CornerNet.Model;
 using CornerNet.Onnx;

@@ -1,4 +1,3 @@
-using CornerNet.Model;
 
 namespace CornerNet.Data;
 

@@ -2,12 +2,12 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace CornerNet.Benchmarks;
+namespace CornerNet.Model;
 
 /// <summary>
 /// Channels-last (NHWC) memory layout for convolutions: TorchSharp has no <c>memory_format</c> argument, so the layout
 /// is made by permuting to N×H×W×C, copying, and permuting back — a tensor with channels-last strides, which libtorch
-/// recognises. Measured as a variant of the forward benchmark; not (yet) part of the inference path.
+/// recognises. Measured as a variant of the forward benchmark.
 /// </summary>
 public static class ChannelsLast
 {

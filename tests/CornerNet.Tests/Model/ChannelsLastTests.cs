@@ -1,8 +1,7 @@
-using CornerNet.Benchmarks;
 using CornerNet.Model;
 using static TorchSharp.torch;
 
-namespace CornerNet.Tests.Benchmarks;
+namespace CornerNet.Tests.Model;
 
 public class ChannelsLastTests
 {

@@ -1,4 +1,4 @@
-namespace CornerNet.Model;
+namespace CornerNet.Data;
 
 /// <summary>The 80 COCO object categories in the official CornerNet class order (category ids 1–90 with gaps).</summary>
 public static class CocoClasses

@@ -1,8 +1,9 @@
+using CornerNet.Evaluation;
 using CornerNet.Data;
 using CornerNet.Inference;
 using CornerNet.Model;
 
-namespace CornerNet.Evaluation;
+namespace CornerNet.Training;
 
 /// <summary>COCO metrics of a network (as it is, e.g. mid-training) on a COCO-format dataset, without changing it.</summary>
 public static class ModelValidation

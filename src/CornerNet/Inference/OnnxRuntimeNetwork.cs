@@ -1,13 +1,13 @@
+using CornerNet.Data;
 using System.Runtime.InteropServices;
-using CornerNet.Inference;
 using CornerNet.Model;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;
 
-namespace CornerNet.Onnx;
+namespace CornerNet.Inference;
 
 /// <summary>
-/// A CornerNet model exported by <see cref="OnnxExporter"/>, run with ONNX Runtime (CPU). <see cref="Forward"/> takes and
+/// A CornerNet model exported by <c>OnnxExporter</c> (Onnx/), run with ONNX Runtime (CPU). <see cref="Forward"/> takes and
 /// returns TorchSharp tensors, so <see cref="TestPipeline"/> (decoding, flip and multi-scale merging, soft-NMS) runs
 /// unchanged on top of it (<see cref="CreatePipeline"/>). The config and classes come from the file's metadata. Not
 /// thread-safe: one instance per thread.

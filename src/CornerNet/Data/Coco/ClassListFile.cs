@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace CornerNet.Model;
+namespace CornerNet.Data;
 
 /// <summary>
 /// Reads a class list for a model from JSON: a list of names (ids become 1, 2, …), a list of {id, name}, or a COCO

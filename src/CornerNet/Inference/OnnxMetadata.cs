@@ -1,6 +1,6 @@
-namespace CornerNet.Onnx;
+namespace CornerNet.Inference;
 
-/// <summary>Names shared by <see cref="OnnxExporter"/> and <see cref="OnnxRuntimeNetwork"/>: the graph input and the metadata keys.</summary>
+/// <summary>Names shared by <c>OnnxExporter</c> (Onnx/) and <see cref="OnnxRuntimeNetwork"/>: the graph input and the metadata keys.</summary>
 public static class OnnxMetadata
 {
     /// <summary>The graph input: the normalized N×3×H×W float32 batch.</summary>
