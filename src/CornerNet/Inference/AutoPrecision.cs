@@ -44,14 +44,17 @@ public sealed record AutoPrecision(Precision Chosen, BFloat16ProbeResult? Probe,
     public string Describe() =>
         $"auto = {(Chosen == Precision.Bf16 ? "bf16" : "fp32")} ({(Probe is { } p ? $"bf16 {p.Speedup:0.00}× fp32 speed, needs {RequiredSpeedup:0.0}×; " : "")}{Source})";
 
-    /// <summary>The decision for CPU flags <paramref name="cpuFlags"/> and a cache folder (null: none).</summary>
-    internal static AutoPrecision Decide(string cpuFlags, string? cacheDirectory)
+    /// <summary>
+    /// The decision for CPU flags <paramref name="cpuFlags"/>, a cache folder (null: none) and a thread count (default:
+    /// the current one; the bf16 speed-up differs between 1 and 2 threads, so each count has its own cache entry).
+    /// </summary>
+    internal static AutoPrecision Decide(string cpuFlags, string? cacheDirectory, int? threads = null)
     {
         var flags = cpuFlags.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (!flags.Contains("avx512_bf16") && !flags.Contains("amx_bf16"))
             return new AutoPrecision(Precision.Fp32, null, "no native bfloat16: cpu flags lack avx512_bf16 and amx_bf16");
         var cache = cacheDirectory is null ? null : new OneDnnProbeCache(cacheDirectory, OneDnnProbeCache.BFloat16Speed);
-        string key = OneDnnProbeCache.HostKey(BFloat16Probe.Version);
+        string key = $"{OneDnnProbeCache.HostKey(BFloat16Probe.Version)}|threads {threads ?? TorchRuntime.Threads}";
         BFloat16ProbeResult probe;
         string source;
         if (cache?.Read<BFloat16ProbeResult>(key) is BFloat16ProbeResult cached && cached.Fp32Seconds > 0 && cached.Bf16Seconds > 0)

@@ -110,6 +110,16 @@ public sealed class BFloat16InferenceTests(ITestOutputHelper output) : IDisposab
     }
 
     [Fact]
+    public void AutoDecisionIsCachedPerThreadCount()
+    {
+        string flags = CpuIdentity.Current.Flags + " avx512_bf16";
+        Assert.StartsWith("measured now", AutoPrecision.Decide(flags, _dir, threads: 1).Source);
+        Assert.StartsWith("measured now", AutoPrecision.Decide(flags, _dir, threads: 2).Source);
+        Assert.StartsWith("measured earlier", AutoPrecision.Decide(flags, _dir, threads: 1).Source);
+        Assert.Equal(2, Directory.GetFiles(_dir).Length);
+    }
+
+    [Fact]
     public void AutoIsFp32WithoutNativeBFloat16AndMeasuresNothing()
     {
         var decision = AutoPrecision.Decide("fpu sse2 avx2 avx512f", _dir);
