@@ -121,7 +121,7 @@ public sealed partial class BenchmarkRunner
             var heads = model.forward(x)[^1];
             decoder.Decode(new CornerHeads(heads.TlHeats, heads.BrHeats, heads.TlTags, heads.BrTags, heads.TlRegrs, heads.BrRegrs));
         };
-        // As TestPipeline runs bf16: the input cast to bfloat16, the heads back to float32 before decoding.
+        // As DetectionPipeline runs bf16: the input cast to bfloat16, the heads back to float32 before decoding.
         Action RunBFloat16(CornerNetModel model, Tensor x) => () =>
         {
             using var scope = NewDisposeScope();

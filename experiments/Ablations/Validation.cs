@@ -32,13 +32,13 @@ static class Validation
     {
         var config = network.Config;
         CornerTargets? current = null;
-        var preprocessor = new TestImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
-        var pipeline = new TestPipeline(batch =>
+        var preprocessor = new ImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
+        var pipeline = new DetectionPipeline(batch =>
         {
             var last = network.forward(batch)[^1];
             var heads = new CornerHeads(last.TlHeats, last.BrHeats, last.TlTags, last.BrTags, last.TlRegrs, last.BrRegrs);
             return current is null ? heads : GroundTruthHeads.Substitute(heads, [current], variant.TrueOffsets);
-        }, config.Classes, new TestOptions { Flip = variant.Flip }, preprocessor);
+        }, config.Classes, new DetectionOptions { Flip = variant.Flip }, preprocessor);
 
         var detections = new List<CocoDetection>();
         for (int i = 0; i < validation.Count; i++)

@@ -120,11 +120,11 @@ var (network, _) = ModelFile.Load(evaluateOnly.Length > 0 ? evaluateOnly : done 
 using (network)
 {
     network.eval();
-    var pipeline = new TestPipeline(batch =>
+    var pipeline = new DetectionPipeline(batch =>
     {
         var h = network.forward(batch)[^1];
         return new CornerHeads(h.TlHeats, h.BrHeats, h.TlTags, h.BrTags, h.TlRegrs, h.BrRegrs);
-    }, classes.Length, new TestOptions { Flip = flipTest });
+    }, classes.Length, new DetectionOptions { Flip = flipTest });
 
     var images = new List<CocoImage>();
     var annotations = new List<CocoAnnotation>();

@@ -15,7 +15,7 @@ bool flip = args.Length > 2 && args[2] == "flip";
 manual_seed(0);
 var model = new CornerNetModel(ModelPresets.Get("hourglass104"));
 var classes = Enumerable.Range(1, model.Config.Classes).Select(i => new ClassInfo(i, $"class{i}")).ToArray();
-using var detector = new Detector(model, classes, new TestOptions { Flip = flip, MaxSize = null });
+using var detector = new Detector(model, classes, new DetectionOptions { Flip = flip, MaxSize = null });
 var image = new BgrImage(width, height);
 new Random(1).NextBytes(image.Pixels);
 var clock = Stopwatch.StartNew();

@@ -69,7 +69,7 @@ public static class QuantizeCommand
                 KeepFloat = parse.GetValue(keepFloat) is { Length: > 0 } names
                     ? names.SelectMany(k => k.Split(',', StringSplitOptions.RemoveEmptyEntries)).Where(k => k != "none").ToArray()
                     : new QuantizationOptions().KeepFloat,
-                Test = new TestOptions { Flip = !parse.GetValue(noFlip) },
+                Test = new DetectionOptions { Flip = !parse.GetValue(noFlip) },
                 Threads = parse.GetValue(threads),
             };
             TorchRuntime.SetThreads(options.Threads);

@@ -22,7 +22,7 @@ static class ServeBenchmark
             : [];
         if (images.Count == 0) throw new InvalidInputException(imageFolder, "no .png images to send (the serve suite sends the committed samples/images)");
         var records = new List<BenchmarkRecord>();
-        using var detector = Detector.Load(modelPath, new TestOptions { Flip = false, Precision = precision });
+        using var detector = Detector.Load(modelPath, new DetectionOptions { Flip = false, Precision = precision });
         foreach (var (name, maxBatch, maxWait) in new[] { ("serve_batching_on", 8, 10), ("serve_batching_off", 1, 0) })
         {
             status($"measuring {name}: {Requests} requests from {Clients} clients");

@@ -59,7 +59,7 @@ public static class ServeCommand
             }
             TorchRuntime.SetThreads(parse.GetValue(threads));
             // Flip and more scales are per request (flip) or not offered: a server answers one scale by default.
-            using var detector = Detector.Load(parse.GetValue(model)!.FullName, new TestOptions { Flip = false, Precision = TestTimeOptions.ParsePrecision(parse.GetValue(precision)) });
+            using var detector = Detector.Load(parse.GetValue(model)!.FullName, new DetectionOptions { Flip = false, Precision = TestTimeOptions.ParsePrecision(parse.GetValue(precision)) });
             return Serve(detector, options).GetAwaiter().GetResult();
         }));
         return command;

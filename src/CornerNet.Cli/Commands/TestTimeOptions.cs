@@ -13,7 +13,7 @@ public sealed class TestTimeOptions
     readonly Option<int> _maxSize = new("--max-size")
     {
         Description = $"Downscale images whose longest side is above this before the network (boxes are mapped back; 0: never). The default keeps Hourglass-104 with --flip within about 9 GB.",
-        DefaultValueFactory = _ => TestOptions.DefaultMaxSize,
+        DefaultValueFactory = _ => DetectionOptions.DefaultMaxSize,
     };
     readonly Option<int> _batchSize = new Option<int>("--batch-size")
     {
@@ -63,7 +63,7 @@ public sealed class TestTimeOptions
     }
 
     /// <summary>The one-line notice for an image that <paramref name="options"/> downscale before the network, or null.</summary>
-    public static string? DownscaleNotice(string name, int width, int height, TestOptions options)
+    public static string? DownscaleNotice(string name, int width, int height, DetectionOptions options)
     {
         double factor = options.DownscaleFactor(width, height);
         return factor < 1
@@ -82,8 +82,8 @@ public sealed class TestTimeOptions
         var other => throw new InvalidInputException(null, $"unknown --engine '{other}' (torch, onnx)"),
     };
 
-    /// <summary>Applies the thread setting and builds the <see cref="TestOptions"/> the user asked for.</summary>
-    public TestOptions Read(ParseResult parse)
+    /// <summary>Applies the thread setting and builds the <see cref="DetectionOptions"/> the user asked for.</summary>
+    public DetectionOptions Read(ParseResult parse)
     {
         TorchRuntime.SetThreads(parse.GetValue(_threads));
         _images.ApplyLimits(parse);
@@ -100,7 +100,7 @@ public sealed class TestTimeOptions
         var scales = parse.GetValue(_scales);
         if (scales is { Length: > 0 } && scales.Any(s => !(s > 0)))
             throw new InvalidInputException(null, "--scales must be positive");
-        var options = new TestOptions
+        var options = new DetectionOptions
         {
             Flip = parse.GetValue(_flip),
             Scales = scales is { Length: > 0 } ? scales : new[] { 1.0 },

@@ -8,7 +8,7 @@ namespace CornerNet.Inference;
 
 /// <summary>
 /// Detection for C# callers: load a model file once, then detect objects in image files, streams, SkiaSharp bitmaps
-/// or decoded images. Runs the official test procedure (<see cref="TestPipeline"/>): original resolution padded to
+/// or decoded images. Runs the official test procedure (<see cref="DetectionPipeline"/>): original resolution padded to
 /// what the network needs, optional flip and multi-scale testing, soft-NMS, top 100 per image. All tensors live on the
 /// model's device, so the CUDA build of TorchSharp works unchanged. The network runs on TorchSharp (a model file) or on
 /// ONNX Runtime (a model exported with <c>OnnxExporter</c> (Onnx/)); both share the same test procedure. Not thread-safe:
@@ -17,8 +17,8 @@ namespace CornerNet.Inference;
 public sealed class Detector : IDisposable
 {
     readonly IDisposable _network;
-    readonly TestPipeline _pipeline;
-    readonly Func<TestOptions, TestPipeline> _pipelineFor;
+    readonly DetectionPipeline _pipeline;
+    readonly Func<DetectionOptions, DetectionPipeline> _pipelineFor;
 
     /// <summary>The model's classes; index = heatmap channel.</summary>
     public IReadOnlyList<ClassInfo> Classes { get; }
@@ -30,14 +30,14 @@ public sealed class Detector : IDisposable
     public InferenceEngine Engine { get; }
 
     /// <summary>The test-time options in use.</summary>
-    public TestOptions Options => _pipeline.Options;
+    public DetectionOptions Options => _pipeline.Options;
 
     /// <summary>
     /// Wraps a loaded network with its classes. The detector owns and disposes the network, folds its BatchNorm
     /// layers into the convolutions (inference only: it can no longer be trained or saved) and converts it to the
-    /// precision of <paramref name="options"/> (see <see cref="TestOptions.Precision"/>).
+    /// precision of <paramref name="options"/> (see <see cref="DetectionOptions.Precision"/>).
     /// </summary>
-    public Detector(CornerNetModel model, IReadOnlyList<ClassInfo> classes, TestOptions? options = null, Device? device = null)
+    public Detector(CornerNetModel model, IReadOnlyList<ClassInfo> classes, DetectionOptions? options = null, Device? device = null)
     {
         if (classes.Count != model.Config.Classes)
             throw new ArgumentException($"{classes.Count} classes for a model with {model.Config.Classes}");
@@ -49,15 +49,15 @@ public sealed class Detector : IDisposable
         Classes = classes;
         Config = model.Config;
         Engine = InferenceEngine.Torch;
-        _pipelineFor = o => TestPipeline.ForModel(model, o, target);
-        _pipeline = _pipelineFor(options ?? new TestOptions());
+        _pipelineFor = o => DetectionPipeline.ForModel(model, o, target);
+        _pipeline = _pipelineFor(options ?? new DetectionOptions());
     }
 
     /// <summary>
     /// Wraps an ONNX Runtime network (CPU); the detector owns and disposes it. It runs float32: precision auto means
     /// float32, bf16 throws <see cref="InvalidInputException"/>.
     /// </summary>
-    public Detector(OnnxRuntimeNetwork network, TestOptions? options = null)
+    public Detector(OnnxRuntimeNetwork network, DetectionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         RejectBFloat16OnOnnx(options);
@@ -66,7 +66,7 @@ public sealed class Detector : IDisposable
         Config = network.Config;
         Engine = InferenceEngine.OnnxRuntime;
         _pipelineFor = network.CreatePipeline;
-        _pipeline = _pipelineFor(options ?? new TestOptions());
+        _pipeline = _pipelineFor(options ?? new DetectionOptions());
     }
 
     /// <summary>
@@ -74,14 +74,14 @@ public sealed class Detector : IDisposable
     /// <paramref name="device"/> (default CPU); an exported .onnx file runs on ONNX Runtime (CPU) with
     /// <see cref="TorchRuntime.Threads"/> intra-op threads.
     /// </summary>
-    public static Detector Load(string modelPath, TestOptions? options = null, Device? device = null) =>
+    public static Detector Load(string modelPath, DetectionOptions? options = null, Device? device = null) =>
         Load(modelPath, EngineFor(modelPath), options, device);
 
     /// <summary>
     /// Loads a model for an explicit <paramref name="engine"/>; a file that does not suit it (by extension) throws
     /// <see cref="InvalidInputException"/>.
     /// </summary>
-    public static Detector Load(string modelPath, InferenceEngine engine, TestOptions? options = null, Device? device = null)
+    public static Detector Load(string modelPath, InferenceEngine engine, DetectionOptions? options = null, Device? device = null)
     {
         if (engine != EngineFor(modelPath))
             throw new InvalidInputException(modelPath, engine == InferenceEngine.OnnxRuntime
@@ -152,7 +152,7 @@ public sealed class Detector : IDisposable
         Detect(images, batchSize, _pipeline);
 
     /// <summary>Batched detection with other test-time options for this call (the server's per-request flip).</summary>
-    internal IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<BgrImage> images, int batchSize, TestOptions options)
+    internal IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<BgrImage> images, int batchSize, DetectionOptions options)
     {
         // The network was converted once; switching precision per call would round float32 weights through bfloat16.
         if (AutoPrecision.Resolve(options.Precision) != AutoPrecision.Resolve(Options.Precision) && Engine == InferenceEngine.Torch)
@@ -160,7 +160,7 @@ public sealed class Detector : IDisposable
         return Detect(images, batchSize, options == Options ? _pipeline : _pipelineFor(options));
     }
 
-    IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<BgrImage> images, int batchSize, TestPipeline pipeline)
+    IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<BgrImage> images, int batchSize, DetectionPipeline pipeline)
     {
         ArgumentNullException.ThrowIfNull(images);
         var inputs = Config.ChannelOrder == "RGB" ? images.Select(SwapRedBlue).ToList() : images;
@@ -186,7 +186,7 @@ public sealed class Detector : IDisposable
         return new BgrImage(image.Width, image.Height, pixels);
     }
 
-    static void RejectBFloat16OnOnnx(TestOptions? options)
+    static void RejectBFloat16OnOnnx(DetectionOptions? options)
     {
         if (options?.Precision == Precision.Bf16)
             throw new InvalidInputException(null, "the onnx engine runs float32 only; bf16 precision needs a .safetensors model on the torch engine (use --precision fp32 or auto)");

@@ -8,7 +8,7 @@ namespace CornerNet.Inference;
 
 /// <summary>
 /// A CornerNet model exported by <c>OnnxExporter</c> (Onnx/), run with ONNX Runtime (CPU). <see cref="Forward"/> takes and
-/// returns TorchSharp tensors, so <see cref="TestPipeline"/> (decoding, flip and multi-scale merging, soft-NMS) runs
+/// returns TorchSharp tensors, so <see cref="DetectionPipeline"/> (decoding, flip and multi-scale merging, soft-NMS) runs
 /// unchanged on top of it (<see cref="CreatePipeline"/>). The config and classes come from the file's metadata. Not
 /// thread-safe: one instance per thread.
 /// </summary>
@@ -162,7 +162,7 @@ public sealed class OnnxRuntimeNetwork : IDisposable
     }
 
     /// <summary>The official test procedure around this network, with the model config's mean and std for the input.</summary>
-    public TestPipeline CreatePipeline(TestOptions? options = null) => TestPipeline.ForNetwork(Forward, Config, options);
+    public DetectionPipeline CreatePipeline(DetectionOptions? options = null) => DetectionPipeline.ForNetwork(Forward, Config, options);
 
     /// <summary>Releases the ONNX Runtime session.</summary>
     public void Dispose()

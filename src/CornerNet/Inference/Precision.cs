@@ -1,6 +1,6 @@
 namespace CornerNet.Inference;
 
-/// <summary>The number format the network runs in (<see cref="TestOptions.Precision"/>); decoding and everything after it stay float32.</summary>
+/// <summary>The number format the network runs in (<see cref="DetectionOptions.Precision"/>); decoding and everything after it stay float32.</summary>
 public enum Precision
 {
     /// <summary>float32 throughout (the default; the parity tests' precision).</summary>

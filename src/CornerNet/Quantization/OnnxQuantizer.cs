@@ -31,7 +31,7 @@ public static class OnnxQuantizer
         var (model, config) = LoadFloatModel(modelPath, options);
         var (plan, type, choice) = Rewrite(model, options, modelPath, network =>
         {
-            var pipeline = TestPipeline.ForNetwork(network, config, options.Test);
+            var pipeline = DetectionPipeline.ForNetwork(network, config, options.Test);
             for (int i = 0; i < imagePaths.Count; i++)
             {
                 pipeline.Detect(ImageDecoder.Decode(imagePaths[i]));

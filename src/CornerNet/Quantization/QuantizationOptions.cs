@@ -25,7 +25,7 @@ public sealed record QuantizationOptions
     public IReadOnlyList<string> KeepFloat { get; init; } = ["heads"];
 
     /// <summary>The test procedure calibration runs (its per-image sizes and flip batch); default single scale with flip.</summary>
-    public TestOptions Test { get; init; } = new() { Flip = true };
+    public DetectionOptions Test { get; init; } = new() { Flip = true };
 
     /// <summary>ONNX Runtime threads (0: one per processor).</summary>
     public int Threads { get; init; }

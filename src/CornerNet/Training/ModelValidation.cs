@@ -14,9 +14,9 @@ public static class ModelValidation
     /// The caller puts the model in eval mode; class index i maps to <c>dataset.Classes[i].Id</c>.
     /// <paramref name="progress"/> receives images done and the total after each image.
     /// </summary>
-    public static CocoMetrics Evaluate(CornerNetModel model, CocoDataset dataset, TestOptions? options = null, Action<int, int>? progress = null)
+    public static CocoMetrics Evaluate(CornerNetModel model, CocoDataset dataset, DetectionOptions? options = null, Action<int, int>? progress = null)
     {
-        var pipeline = TestPipeline.ForModel(model, options ?? new TestOptions { Flip = false });
+        var pipeline = DetectionPipeline.ForModel(model, options ?? new DetectionOptions { Flip = false });
         var detections = new List<CocoDetection>();
         for (int i = 0; i < dataset.Count; i++)
         {

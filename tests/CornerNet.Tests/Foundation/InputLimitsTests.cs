@@ -81,7 +81,7 @@ public class InputLimitsTests
         foreach (int? maxSize in new int?[] { 250, null })
         {
             seen.Clear();
-            var pipeline = TestPipeline.FromDecodedBatches(WholeMap, 1, new TestOptions { Flip = false, MaxSize = maxSize });
+            var pipeline = DetectionPipeline.FromDecodedBatches(WholeMap, 1, new DetectionOptions { Flip = false, MaxSize = maxSize });
             var box = Assert.Single(pipeline.Detect(image));
             Assert.Equal(maxSize is null ? new long[] { 1, 3, 511, 1023 } : new long[] { 1, 3, 127, 255 }, seen.Single());
             Assert.Equal(0, box.X1, 0.01);
@@ -89,8 +89,8 @@ public class InputLimitsTests
             Assert.Equal(1000, box.X2, 0.01);
             Assert.Equal(500, box.Y2, 0.01);
         }
-        Assert.Equal(0.25, new TestOptions { MaxSize = 250 }.DownscaleFactor(1000, 500));
-        Assert.Equal(1.0, new TestOptions { MaxSize = 250 }.DownscaleFactor(250, 100));
+        Assert.Equal(0.25, new DetectionOptions { MaxSize = 250 }.DownscaleFactor(1000, 500));
+        Assert.Equal(1.0, new DetectionOptions { MaxSize = 250 }.DownscaleFactor(250, 100));
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed class BFloat16InferenceTests(ITestOutputHelper output) : IDisposab
     /// <summary>Largest |bf16 − fp32| of each head over the largest |fp32| of that head (bfloat16 keeps 8 significant bits).</summary>
     const double HeadTolerance = 0.02;
 
-    /// <summary>Per head: max |bf16 − fp32| and max |fp32|, the model folded and run as TestPipeline runs it in each precision.</summary>
+    /// <summary>Per head: max |bf16 − fp32| and max |fp32|, the model folded and run as DetectionPipeline runs it in each precision.</summary>
     static List<(string Name, double MaxDeviation, double MaxMagnitude)> HeadDeviations(CornerNetModel model, Tensor input)
     {
         using var scope = NewDisposeScope();
@@ -73,8 +73,8 @@ public sealed class BFloat16InferenceTests(ITestOutputHelper output) : IDisposab
     {
         string modelPath = Path.Combine(Fixtures.RepoRoot, "models", "shapes-tiny.safetensors");
         var images = Directory.GetFiles(Path.Combine(Fixtures.RepoRoot, "samples", "images"), "*.png").Order().ToList();
-        using var fp32 = Detector.Load(modelPath, new TestOptions { Precision = Precision.Fp32 });
-        using var bf16 = Detector.Load(modelPath, new TestOptions { Precision = Precision.Bf16 });
+        using var fp32 = Detector.Load(modelPath, new DetectionOptions { Precision = Precision.Fp32 });
+        using var bf16 = Detector.Load(modelPath, new DetectionOptions { Precision = Precision.Bf16 });
         Assert.Equal(Precision.Bf16, bf16.Options.Precision);
         int compared = 0;
         foreach (string image in images)
@@ -146,8 +146,8 @@ public sealed class BFloat16InferenceTests(ITestOutputHelper output) : IDisposab
         // An outside network (e.g. ONNX Runtime) runs in its own precision: auto means fp32 there, bf16 is refused.
         static CornerHeads Network(Tensor batch) => throw new InvalidOperationException("not run");
         var config = ModelPresets.Tiny;
-        Assert.Equal(Precision.Fp32, TestPipeline.ForNetwork(Network, config, new TestOptions { Precision = Precision.Auto }).Options.Precision);
-        var error = Assert.Throws<InvalidInputException>(() => TestPipeline.ForNetwork(Network, config, new TestOptions { Precision = Precision.Bf16 }));
+        Assert.Equal(Precision.Fp32, DetectionPipeline.ForNetwork(Network, config, new DetectionOptions { Precision = Precision.Auto }).Options.Precision);
+        var error = Assert.Throws<InvalidInputException>(() => DetectionPipeline.ForNetwork(Network, config, new DetectionOptions { Precision = Precision.Bf16 }));
         Assert.Contains("bf16 precision runs TorchSharp models only", error.Message);
     }
 

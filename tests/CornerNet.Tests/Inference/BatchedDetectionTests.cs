@@ -46,12 +46,12 @@ public class BatchedDetectionTests(ITestOutputHelper output)
         var (model, _) = ModelFile.Load(ModelPath);
         using var _model = model;
         var batchSizes = new List<long>();
-        var pipeline = TestPipeline.ForNetwork(batch =>
+        var pipeline = DetectionPipeline.ForNetwork(batch =>
         {
             batchSizes.Add(batch.shape[0]);
             var last = model.forward(batch)[^1];
             return new CornerHeads(last.TlHeats, last.BrHeats, last.TlTags, last.BrTags, last.TlRegrs, last.BrRegrs);
-        }, model.Config, new TestOptions { Flip = flip, MaxSize = maxSize });
+        }, model.Config, new DetectionOptions { Flip = flip, MaxSize = maxSize });
         var images = MixedSizes();
 
         var single = images.Select(pipeline.Detect).ToList();
@@ -75,7 +75,7 @@ public class BatchedDetectionTests(ITestOutputHelper output)
     [Fact]
     public void DetectorBatchOverloadsEqualOneAtATime()
     {
-        using var detector = Detector.Load(ModelPath, new TestOptions { Flip = true });
+        using var detector = Detector.Load(ModelPath, new DetectionOptions { Flip = true });
         var paths = Enumerable.Range(1, 5).Select(SamplePath).ToList();
         var single = paths.Select(detector.Detect).ToList();
         var fromPaths = detector.Detect(paths, batchSize: 4);

@@ -18,7 +18,7 @@ public class SqueezeTestProcedureTests(ITestOutputHelper output)
 
     static SafeTensorsFile TestFixture => SafeTensorsFile.Read(Path.Combine(SqueezeModelTests.Lite, "squeeze_small_test.safetensors"));
 
-    static TestOptions OptionsOf(string run) => TestOptions.OfficialSqueeze with { Flip = run == "flip" };
+    static DetectionOptions OptionsOf(string run) => DetectionOptions.OfficialSqueeze with { Flip = run == "flip" };
 
     static List<DetectionMatching.Row> Rows7(float[] data, long[] classes) =>
         Enumerable.Range(0, classes.Length).Select(r => new DetectionMatching.Row((int)classes[r], data[r * 7], data[r * 7 + 1], data[r * 7 + 2], data[r * 7 + 3], data[r * 7 + 4])).ToList();
@@ -28,7 +28,7 @@ public class SqueezeTestProcedureTests(ITestOutputHelper output)
     {
         using var scope = NewDisposeScope();
         var file = TestFixture;
-        var (input, g) = new TestImagePreprocessor(stride: 8).Prepare(TestImagePreprocessorTests.SourceImage(file), 1.0);
+        var (input, g) = new ImagePreprocessor(stride: 8).Prepare(ImagePreprocessorTests.SourceImage(file), 1.0);
         var expected = file.Load("input");
         Assert.Equal(expected.shape, input.shape);
         Assert.Equal((16, 32), (g.OutputHeight, g.OutputWidth));
@@ -47,7 +47,7 @@ public class SqueezeTestProcedureTests(ITestOutputHelper output)
         var file = TestFixture;
         using var model = SqueezeParityTests.LoadSmallSqueeze();
         var input = file.Load("input");
-        var batch = run == "flip" ? TestImagePreprocessor.WithMirror(input) : input;
+        var batch = run == "flip" ? ImagePreprocessor.WithMirror(input) : input;
         using var _ = no_grad();
         var h = model.forward(batch)[0];
         var dets = new CornerDecoder(DecodeOptions.For(model.Config)).Decode(new CornerHeads(h.TlHeats, h.BrHeats, h.TlTags, h.BrTags, h.TlRegrs, h.BrRegrs));
@@ -66,10 +66,10 @@ public class SqueezeTestProcedureTests(ITestOutputHelper output)
     public void NmsInputFromTheOfficialDetectionsMatches(string run)
     {
         var file = TestFixture;
-        var image = TestImagePreprocessorTests.SourceImage(file);
+        var image = ImagePreprocessorTests.SourceImage(file);
         using var dets = file.Load($"{run}_dets");
         var g = ScaleGeometry.For(image.Height, image.Width, 1.0, stride: 8);
-        var perClass = TestPostProcessor.SplitByClass([TestPostProcessor.ToImagePixels(dets.data<float>().ToArray(), (int)dets.shape[0], g)], Classes);
+        var perClass = PostProcessor.SplitByClass([PostProcessor.ToImagePixels(dets.data<float>().ToArray(), (int)dets.shape[0], g)], Classes);
         var data = perClass.SelectMany(a => a).ToArray();
         var classes = perClass.SelectMany((a, c) => Enumerable.Repeat((long)c, a.Length / 7)).ToArray();
         using var expData = file.Load($"{run}_nms_input");
@@ -85,7 +85,7 @@ public class SqueezeTestProcedureTests(ITestOutputHelper output)
     {
         var file = TestFixture;
         using var model = SqueezeParityTests.LoadSmallSqueeze();
-        var detections = TestPipeline.ForModel(model, OptionsOf(run)).Detect(TestImagePreprocessorTests.SourceImage(file));
+        var detections = DetectionPipeline.ForModel(model, OptionsOf(run)).Detect(ImagePreprocessorTests.SourceImage(file));
         using var final = file.Load($"{run}_final");
         var f = final.data<float>().ToArray();
         var expected = Enumerable.Range(0, f.Length / 6).Select(r => new DetectionMatching.Row((int)f[r * 6 + 5], f[r * 6], f[r * 6 + 1], f[r * 6 + 2], f[r * 6 + 3], f[r * 6 + 4])).ToList();
@@ -99,7 +99,7 @@ public class SqueezeTestProcedureTests(ITestOutputHelper output)
     public void SqueezeModelsDecodeWithTheLiteSettingsByDefault()
     {
         using var model = SqueezeParityTests.LoadSmallSqueeze();
-        var pipeline = TestPipeline.ForModel(model, new TestOptions { Flip = false });
+        var pipeline = DetectionPipeline.ForModel(model, new DetectionOptions { Flip = false });
         Assert.Equal(new DecodeOptions(K: 20, NumDets: 100), pipeline.Options.Decode);
     }
 }

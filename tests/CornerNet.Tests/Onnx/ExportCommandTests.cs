@@ -78,7 +78,7 @@ public class ExportCommandTests
                 ModelFile.Save(model, network, Enumerable.Range(1, 10).Select(i => new ClassInfo(i, $"class{i}")).ToArray());
             }
             string image = Path.Combine(root, "image.png");
-            ImageEncoder.SavePng(TestImagePreprocessorTests.SourceImage(TestImagePreprocessorTests.TestFixture), image);
+            ImageEncoder.SavePng(ImagePreprocessorTests.SourceImage(ImagePreprocessorTests.TestFixture), image);
             string onnx = Path.Combine(root, "small.onnx");
             var (code, _, error) = CliRunner.Run("export", model, "--out", onnx, "--dynamic-size", "--max-size", "1023");
             Assert.True(code == 0, error);

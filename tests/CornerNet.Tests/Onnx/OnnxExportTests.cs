@@ -184,16 +184,16 @@ public class OnnxExportTests(ITestOutputHelper output)
     }
 
     [FixtureFact]
-    public void TestPipelineGivesTheSameDetectionsWithTorchAndOnnx()
+    public void DetectionPipelineGivesTheSameDetectionsWithTorchAndOnnx()
     {
         string root = Directory.CreateTempSubdirectory("cornernet-onnx").FullName;
         try
         {
-            var image = TestImagePreprocessorTests.SourceImage(TestImagePreprocessorTests.TestFixture);
-            var options = TestOptions.OfficialSingleScale;
+            var image = ImagePreprocessorTests.SourceImage(ImagePreprocessorTests.TestFixture);
+            var options = DetectionOptions.OfficialSingleScale;
             using var model = SmallReferenceModel();
             model.FoldBatchNorm();
-            var torchDetections = TestPipeline.ForModel(model, options).Detect(image);
+            var torchDetections = DetectionPipeline.ForModel(model, options).Detect(image);
             string path = Export(model, root, new OnnxExportOptions { DynamicSize = true, MaxInputSide = 1023 });
             using var network = OnnxRuntimeNetwork.Load(path, threads: 2);
             var onnxDetections = network.CreatePipeline(options).Detect(image);

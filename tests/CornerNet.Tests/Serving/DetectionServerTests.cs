@@ -30,7 +30,7 @@ public class DetectionServerTests
 
         public static async Task<RunningServer> StartAsync(ServerOptions? options = null)
         {
-            var detector = Detector.Load(ModelPath, new TestOptions { Flip = false });
+            var detector = Detector.Load(ModelPath, new DetectionOptions { Flip = false });
             var server = await DetectionServer.StartAsync(detector, (options ?? new ServerOptions()) with { Port = 0, ModelName = "shapes-tiny" });
             return new RunningServer(detector, server);
         }
@@ -70,8 +70,8 @@ public class DetectionServerTests
     public async Task DetectionsEqualTheDetectorForRawAndMultipartRequests()
     {
         await using var running = await RunningServer.StartAsync();
-        using var reference = Detector.Load(ModelPath, new TestOptions { Flip = false });
-        using var flipped = Detector.Load(ModelPath, new TestOptions { Flip = true });
+        using var reference = Detector.Load(ModelPath, new DetectionOptions { Flip = false });
+        using var flipped = Detector.Load(ModelPath, new DetectionOptions { Flip = true });
         var bytes = File.ReadAllBytes(SamplePath(1));
 
         var (status, answer, _) = await PostAsync(running.Client, bytes, "?threshold=0.3");
@@ -186,7 +186,7 @@ public class DetectionServerTests
     public async Task FiftyConcurrentRequestsAreBatchedAnsweredCorrectlyAndCounted()
     {
         await using var running = await RunningServer.StartAsync(new ServerOptions { MaxBatch = 8, MaxWaitMs = 50 });
-        using var reference = Detector.Load(ModelPath, new TestOptions { Flip = false });
+        using var reference = Detector.Load(ModelPath, new DetectionOptions { Flip = false });
         var expected = Enumerable.Range(1, 5).Select(n => reference.Detect(SamplePath(n)).Where(d => d.Score >= 0.3f).ToList()).ToList();
         var bodies = Enumerable.Range(1, 5).Select(n => File.ReadAllBytes(SamplePath(n))).ToList();
 

@@ -117,13 +117,13 @@ public class OverfitTests
             try
             {
                 var config = model.Config;
-                var preprocessor = new TestImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
+                var preprocessor = new ImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
                 var detections = new List<CocoDetection>();
                 for (int n = 0; n < Count; n++)
                 {
                     var info = _coco.Annotations.Images[_indices[n]];
-                    var test = new TestOptions { Scales = [config.InputSize[0] / (double)Math.Max(info.Width, info.Height)], Flip = false };
-                    var pipeline = new TestPipeline(batch =>
+                    var test = new DetectionOptions { Scales = [config.InputSize[0] / (double)Math.Max(info.Width, info.Height)], Flip = false };
+                    var pipeline = new DetectionPipeline(batch =>
                     {
                         var last = model.forward(batch)[^1];
                         return new CornerHeads(last.TlHeats, last.BrHeats, last.TlTags, last.BrTags, last.TlRegrs, last.BrRegrs);

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace CornerNet.Tests.Inference;
 
-public class TestPostProcessorTests(ITestOutputHelper output)
+public class PostProcessorTests(ITestOutputHelper output)
 {
     internal static readonly string[] SingleScales = ["1"];
     internal static readonly string[] MultiScales = ["0.5", "0.75", "1", "1.25", "1.5"];
@@ -14,7 +14,7 @@ public class TestPostProcessorTests(ITestOutputHelper output)
 
     internal static string[] ScalesOf(string run) => run == "single" ? SingleScales : MultiScales;
 
-    internal static TestOptions OptionsOf(string run) => run == "single" ? TestOptions.OfficialSingleScale : TestOptions.OfficialMultiScale;
+    internal static DetectionOptions OptionsOf(string run) => run == "single" ? DetectionOptions.OfficialSingleScale : DetectionOptions.OfficialMultiScale;
 
     internal static List<(float[] Decoded, int Batch, ScaleGeometry Geometry)> FixtureDets(SafeTensorsFile file, string run, BgrImage image)
     {
@@ -53,10 +53,10 @@ public class TestPostProcessorTests(ITestOutputHelper output)
     [InlineData("multi")]
     public void NmsInputMatchesOfficial(string run)
     {
-        var file = TestImagePreprocessorTests.TestFixture;
-        var image = TestImagePreprocessorTests.SourceImage(file);
-        var perClass = TestPostProcessor.SplitByClass(
-            FixtureDets(file, run, image).Select(s => TestPostProcessor.ToImagePixels(s.Decoded, s.Batch, s.Geometry)), Classes);
+        var file = ImagePreprocessorTests.TestFixture;
+        var image = ImagePreprocessorTests.SourceImage(file);
+        var perClass = PostProcessor.SplitByClass(
+            FixtureDets(file, run, image).Select(s => PostProcessor.ToImagePixels(s.Decoded, s.Batch, s.Geometry)), Classes);
         var (data, classes) = Flatten(perClass);
         using var expData = file.Load($"{run}_nms_input");
         using var expClass = file.Load($"{run}_nms_class");
@@ -70,7 +70,7 @@ public class TestPostProcessorTests(ITestOutputHelper output)
     [InlineData("multi")]
     public void SoftNmsOnOfficialInputMatchesOfficialOutputAllRows(string run)
     {
-        var file = TestImagePreprocessorTests.TestFixture;
+        var file = ImagePreprocessorTests.TestFixture;
         using var inData = file.Load($"{run}_nms_input");
         using var inClass = file.Load($"{run}_nms_class");
         using var expData = file.Load($"{run}_nms_output");
@@ -98,9 +98,9 @@ public class TestPostProcessorTests(ITestOutputHelper output)
     [InlineData("multi")]
     public void FinalDetectionsFromDecodedRowsMatchOfficial(string run)
     {
-        var file = TestImagePreprocessorTests.TestFixture;
-        var image = TestImagePreprocessorTests.SourceImage(file);
-        var detections = new TestPostProcessor(OptionsOf(run)).Process(FixtureDets(file, run, image), Classes);
+        var file = ImagePreprocessorTests.TestFixture;
+        var image = ImagePreprocessorTests.SourceImage(file);
+        var detections = new PostProcessor(OptionsOf(run)).Process(FixtureDets(file, run, image), Classes);
         using var final = file.Load($"{run}_final");
         var f = final.data<float>().ToArray();
         var expected = Enumerable.Range(0, f.Length / 6).Select(r => new DetectionMatching.Row((int)f[r * 6 + 5], f[r * 6], f[r * 6 + 1], f[r * 6 + 2], f[r * 6 + 3], f[r * 6 + 4])).ToList();
@@ -117,7 +117,7 @@ public class TestPostProcessorTests(ITestOutputHelper output)
         var g = ScaleGeometry.For(100, 150, 1.0);
         Assert.Equal((13, 52, 32, 64), (g.Top, g.Left, g.OutputHeight, g.OutputWidth));
         var decoded = new float[] { 20, 5, 30, 10, 0.5f, 0.4f, 0.6f, 3, /* mirror: */ 20, 5, 30, 10, 0.5f, 0.4f, 0.6f, 3 };
-        var rows = TestPostProcessor.ToImagePixels(decoded, 2, g);
+        var rows = PostProcessor.ToImagePixels(decoded, 2, g);
         float wr = (float)(64.0 / 255), hr = (float)(32.0 / 127);
         Assert.Equal(new[] { 20 / wr - 52, 5 / hr - 13, 30 / wr - 52, 10 / hr - 13 }, rows[..4]);
         Assert.Equal(new[] { (64f - 30) / wr - 52, (64f - 20) / wr - 52 }, new[] { rows[8], rows[10] });
@@ -128,7 +128,7 @@ public class TestPostProcessorTests(ITestOutputHelper output)
     public void CoordinatesAreClippedToTheResizedImageAndDividedByScale()
     {
         var g = ScaleGeometry.For(100, 150, 0.5); // resized 50×75 in a 127×127 canvas, offsets 38 and 26
-        var rows = TestPostProcessor.ToImagePixels([0, 0, 31, 31, 0.9f, 0.9f, 0.9f, 0], 1, g);
+        var rows = PostProcessor.ToImagePixels([0, 0, 31, 31, 0.9f, 0.9f, 0.9f, 0], 1, g);
         Assert.Equal(new[] { 0f, 0f, 150f, 100f }, rows[..4]);
     }
 
@@ -137,7 +137,7 @@ public class TestPostProcessorTests(ITestOutputHelper output)
     {
         float[] a = [1, 1, 2, 2, 0.5f, 0.5f, 0.5f, 1, 0, 0, 1, 1, -1, 0.1f, 0.1f, 0, 3, 3, 4, 4, 0.7f, 0.6f, 0.8f, 1];
         float[] b = [5, 5, 6, 6, 0.2f, 0.2f, 0.2f, 0];
-        var perClass = TestPostProcessor.SplitByClass([a, b], 2);
+        var perClass = PostProcessor.SplitByClass([a, b], 2);
         Assert.Equal(new float[] { 5, 5, 6, 6, 0.2f, 0.2f, 0.2f }, perClass[0]);
         Assert.Equal(new float[] { 1, 1, 2, 2, 0.5f, 0.5f, 0.5f, 3, 3, 4, 4, 0.7f, 0.6f, 0.8f }, perClass[1]);
     }
@@ -147,7 +147,7 @@ public class TestPostProcessorTests(ITestOutputHelper output)
     {
         float[] c0 = [0, 0, 1, 1, 0.9f, 0, 0, 0, 0, 1, 1, 0.5f, 0, 0];
         float[] c1 = [0, 0, 1, 1, 0.5f, 0, 0, 0, 0, 1, 1, 0.1f, 0, 0];
-        var top = TestPostProcessor.SelectTop([c0, c1], 2);
+        var top = PostProcessor.SelectTop([c0, c1], 2);
         Assert.Equal(new[] { (0, 0.9f), (0, 0.5f), (1, 0.5f) }, top.Select(d => (d.ClassIndex, d.Score)));
     }
 
@@ -160,8 +160,8 @@ public class TestPostProcessorTests(ITestOutputHelper output)
         // Columns 0..3 in output-map pixels; map to something inside the image: shift by the canvas offset.
         for (int r = 0; r < 2; r++) for (int k = 0; k < 4; k++) decoded[r * 8 + k] = decoded[r * 8 + k] + (k % 2 == 0 ? g.Left : g.Top) * g.WidthRatio;
         var hard = new SoftNmsOptions { Method = NmsMethod.Hard };
-        var paper = new TestPostProcessor(new TestOptions { Nms = hard }).Process([(decoded, 1, g)], 1);
-        var official = new TestPostProcessor(new TestOptions { Nms = hard with { KeepSuppressedRows = true } }).Process([(decoded, 1, g)], 1);
+        var paper = new PostProcessor(new DetectionOptions { Nms = hard }).Process([(decoded, 1, g)], 1);
+        var official = new PostProcessor(new DetectionOptions { Nms = hard with { KeepSuppressedRows = true } }).Process([(decoded, 1, g)], 1);
         Assert.Equal(new[] { 0.9f }, paper.Select(d => d.Score));
         Assert.Equal(new[] { 0.9f, 0f }, official.Select(d => d.Score));
     }

@@ -5,10 +5,10 @@ namespace CornerNet.Inference;
 /// detections mapped back, output-map coordinates mapped to image pixels, scales concatenated, rejected pairs dropped,
 /// per-class soft-NMS and the per-image top list. All arithmetic in float32 as the official numpy code.
 /// </summary>
-public sealed class TestPostProcessor
+public sealed class PostProcessor
 {
-    /// <summary>Creates a post-processor for <paramref name="options"/> (only <see cref="TestOptions.Nms"/> and <see cref="TestOptions.MaxPerImage"/> are used).</summary>
-    public TestPostProcessor(TestOptions options)
+    /// <summary>Creates a post-processor for <paramref name="options"/> (only <see cref="DetectionOptions.Nms"/> and <see cref="DetectionOptions.MaxPerImage"/> are used).</summary>
+    public PostProcessor(DetectionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -16,7 +16,7 @@ public sealed class TestPostProcessor
     }
 
     /// <summary>The options.</summary>
-    public TestOptions Options { get; }
+    public DetectionOptions Options { get; }
 
     /// <summary>
     /// The final detections of one image from the decoded rows of each scale (each: batch × rows × 8 floats as

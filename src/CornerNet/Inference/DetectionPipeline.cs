@@ -8,28 +8,28 @@ namespace CornerNet.Inference;
 /// <summary>
 /// The official test procedure for one image (<c>test/coco.py kp_detection</c>): for every scale the OpenCV-exact
 /// resized, centred and normalized input (with its mirror when flipping) goes through the network and
-/// <see cref="CornerDecoder"/>; the decoded rows of all scales are merged by <see cref="TestPostProcessor"/>
+/// <see cref="CornerDecoder"/>; the decoded rows of all scales are merged by <see cref="PostProcessor"/>
 /// (mirror mapping, image pixels, per-class soft-NMS, top list). Tensors live on the given device; post-processing
 /// runs on the host.
 /// </summary>
-public sealed class TestPipeline
+public sealed class DetectionPipeline
 {
     readonly Func<Tensor, Tensor> _decodeBatch;
     readonly int _classes;
-    readonly TestImagePreprocessor _preprocessor;
-    readonly TestPostProcessor _postProcessor;
+    readonly ImagePreprocessor _preprocessor;
+    readonly PostProcessor _postProcessor;
     readonly Device? _device;
 
-    TestPipeline(Func<Tensor, Tensor> decodeBatch, int classes, TestOptions? options, TestImagePreprocessor? preprocessor, Device? device)
+    DetectionPipeline(Func<Tensor, Tensor> decodeBatch, int classes, DetectionOptions? options, ImagePreprocessor? preprocessor, Device? device)
     {
         ArgumentNullException.ThrowIfNull(decodeBatch);
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1, nameof(classes));
-        Options = options ?? new TestOptions();
+        Options = options ?? new DetectionOptions();
         Options.Validate();
         _decodeBatch = decodeBatch;
         _classes = classes;
-        _preprocessor = preprocessor ?? new TestImagePreprocessor();
-        _postProcessor = new TestPostProcessor(Options);
+        _preprocessor = preprocessor ?? new ImagePreprocessor();
+        _postProcessor = new PostProcessor(Options);
         _device = device;
     }
 
@@ -39,8 +39,8 @@ public sealed class TestPipeline
     /// <paramref name="classes"/> heatmap channels. It is called under <c>torch.no_grad()</c>; tensors it creates during
     /// the call are disposed by the pipeline. The preprocessor defaults to the official COCO mean/std.
     /// </summary>
-    public TestPipeline(Func<Tensor, CornerHeads> network, int classes, TestOptions? options = null, TestImagePreprocessor? preprocessor = null, Device? device = null)
-        : this(DecodeWith(network, classes, (options ?? new TestOptions()).Decode ?? new DecodeOptions()), classes, options, preprocessor, device)
+    public DetectionPipeline(Func<Tensor, CornerHeads> network, int classes, DetectionOptions? options = null, ImagePreprocessor? preprocessor = null, Device? device = null)
+        : this(DecodeWith(network, classes, (options ?? new DetectionOptions()).Decode ?? new DecodeOptions()), classes, options, preprocessor, device)
     {
     }
 
@@ -49,19 +49,19 @@ public sealed class TestPipeline
     /// <see cref="CornerDecoder.Decode"/> returns them), e.g. a network followed by a modified decoder, or stored
     /// decoder outputs in tests.
     /// </summary>
-    public static TestPipeline FromDecodedBatches(Func<Tensor, Tensor> decodeBatch, int classes, TestOptions? options = null, TestImagePreprocessor? preprocessor = null, Device? device = null)
+    public static DetectionPipeline FromDecodedBatches(Func<Tensor, Tensor> decodeBatch, int classes, DetectionOptions? options = null, ImagePreprocessor? preprocessor = null, Device? device = null)
         => new(decodeBatch, classes, options, preprocessor, device);
 
     /// <summary>
     /// A pipeline around <paramref name="model"/> (the caller chooses train/eval mode and folding): the model's
     /// last-stack heads, and its config's mean/std for the input. The model is converted in place to the precision of
-    /// <paramref name="options"/> (<see cref="TestOptions.Precision"/>; auto resolved for this host, see
+    /// <paramref name="options"/> (<see cref="DetectionOptions.Precision"/>; auto resolved for this host, see
     /// <see cref="AutoPrecision"/>; float32 off the CPU): in bfloat16 the input is cast to bfloat16 and the heads back to float32.
     /// </summary>
-    public static TestPipeline ForModel(CornerNetModel model, TestOptions? options = null, Device? device = null)
+    public static DetectionPipeline ForModel(CornerNetModel model, DetectionOptions? options = null, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        options ??= new TestOptions();
+        options ??= new DetectionOptions();
         // Auto is measured on the CPU; on another device it means float32.
         bool onCpu = device is null || device.type == DeviceType.CPU;
         options = options with { Precision = options.Precision == Precision.Auto && !onCpu ? Precision.Fp32 : AutoPrecision.Resolve(options.Precision) };
@@ -83,24 +83,24 @@ public sealed class TestPipeline
     /// <paramref name="options"/> set them (<see cref="DecodeOptions.For"/>). Such a network runs in its own precision:
     /// <see cref="Precision.Bf16"/> throws <see cref="InvalidInputException"/>, <see cref="Precision.Auto"/> means float32.
     /// </summary>
-    public static TestPipeline ForNetwork(Func<Tensor, CornerHeads> network, CornerNetConfig config, TestOptions? options = null, Device? device = null)
+    public static DetectionPipeline ForNetwork(Func<Tensor, CornerHeads> network, CornerNetConfig config, DetectionOptions? options = null, Device? device = null)
     {
-        options ??= new TestOptions();
+        options ??= new DetectionOptions();
         if (options.Precision == Precision.Bf16)
             throw new InvalidInputException(null, "bf16 precision runs TorchSharp models only; this network runs float32 (use fp32 or auto)");
         return Create(network, config, options with { Precision = Precision.Fp32 }, device);
     }
 
-    static TestPipeline Create(Func<Tensor, CornerHeads> network, CornerNetConfig config, TestOptions options, Device? device)
+    static DetectionPipeline Create(Func<Tensor, CornerHeads> network, CornerNetConfig config, DetectionOptions options, Device? device)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var preprocessor = new TestImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray(), config.Stride);
+        var preprocessor = new ImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray(), config.Stride);
         options = options with { Decode = options.Decode ?? DecodeOptions.For(config) };
-        return new TestPipeline(DecodeWith(network, config.Classes, options.Decode), config.Classes, options, preprocessor, device);
+        return new DetectionPipeline(DecodeWith(network, config.Classes, options.Decode), config.Classes, options, preprocessor, device);
     }
 
     /// <summary>The test procedure's options.</summary>
-    public TestOptions Options { get; }
+    public DetectionOptions Options { get; }
 
     /// <summary>Detections of <paramref name="image"/> in image pixels, in class order.</summary>
     public IReadOnlyList<Detection> Detect(BgrImage image)
@@ -145,7 +145,7 @@ public sealed class TestPipeline
                         foreach (int i in chunk)
                         {
                             var (input, geometry) = _preprocessor.Prepare(images[i], scale * downscales[i], _device);
-                            inputs.Add(Options.Flip ? TestImagePreprocessor.WithMirror(input) : input);
+                            inputs.Add(Options.Flip ? ImagePreprocessor.WithMirror(input) : input);
                             geometries.Add(geometry);
                         }
                         var batch = inputs.Count == 1 ? inputs[0] : cat(inputs, 0);

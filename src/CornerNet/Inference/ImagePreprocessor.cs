@@ -9,7 +9,7 @@ namespace CornerNet.Inference;
 /// resize, centring in a canvas of (int(h·s) | 127) × (int(w·s) | 127) filled with zeros, then x/255 and
 /// (x − mean)/std computed in float64 and stored as float32, so the padding becomes −mean/std.
 /// </summary>
-public sealed class TestImagePreprocessor
+public sealed class ImagePreprocessor
 {
     /// <summary>The official COCO per-channel mean in BGR order (float32 values, as the official db holds them).</summary>
     public static IReadOnlyList<float> CocoMeanBgr { get; } = [0.40789654f, 0.44719302f, 0.47026115f];
@@ -24,7 +24,7 @@ public sealed class TestImagePreprocessor
     /// Creates a preprocessor with BGR mean and std (three values each; defaults: the official COCO ones) for a network
     /// of output stride <paramref name="stride"/> (4: CornerNet, 8: CornerNet-Squeeze).
     /// </summary>
-    public TestImagePreprocessor(IReadOnlyList<float>? meanBgr = null, IReadOnlyList<float>? stdBgr = null, int stride = 4)
+    public ImagePreprocessor(IReadOnlyList<float>? meanBgr = null, IReadOnlyList<float>? stdBgr = null, int stride = 4)
     {
         if (stride is not (4 or 8)) throw new ArgumentOutOfRangeException(nameof(stride), stride, "the output stride is 4 or 8");
         Stride = stride;

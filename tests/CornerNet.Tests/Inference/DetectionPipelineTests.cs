@@ -6,16 +6,16 @@ using static TorchSharp.torch;
 
 namespace CornerNet.Tests.Inference;
 
-public class TestPipelineTests(ITestOutputHelper output)
+public class DetectionPipelineTests(ITestOutputHelper output)
 {
     [FixtureTheory]
     [InlineData("single")]
     [InlineData("multi")]
     public void OfficialProcedureFromImageToFinalDetectionsMatchesOfficial(string run)
     {
-        var file = TestImagePreprocessorTests.TestFixture;
-        var image = TestImagePreprocessorTests.SourceImage(file);
-        var scales = TestPostProcessorTests.ScalesOf(run);
+        var file = ImagePreprocessorTests.TestFixture;
+        var image = ImagePreprocessorTests.SourceImage(file);
+        var scales = PostProcessorTests.ScalesOf(run);
         int call = 0;
         // Stands in for network + decoder: checks the batch it is given, answers with the official decoder's output.
         Tensor StoredDecoding(Tensor batch)
@@ -25,7 +25,7 @@ public class TestPipelineTests(ITestOutputHelper output)
             Assert.True(batch.Equals(cat(new[] { expected, expected.flip(3) }, 0)), $"scale {s}: the batch differs from the official input and its mirror");
             return file.Load($"{run}_scale{s}_dets");
         }
-        var pipeline = TestPipeline.FromDecodedBatches(StoredDecoding, 10, TestPostProcessorTests.OptionsOf(run));
+        var pipeline = DetectionPipeline.FromDecodedBatches(StoredDecoding, 10, PostProcessorTests.OptionsOf(run));
         var detections = pipeline.Detect(image);
         Assert.Equal(scales.Length, call);
 
@@ -47,12 +47,12 @@ public class TestPipelineTests(ITestOutputHelper output)
         // A 100×150 image at scale 1 gives a 127×255 input and 32×64 maps, the shape of the io fixture's wide heads.
         var image = new BgrImage(150, 100, new byte[100 * 150 * 3]);
         long[]? seen = null;
-        var options = new TestOptions { Flip = false, Nms = new SoftNmsOptions { Method = NmsMethod.None }, MaxPerImage = 100_000 };
-        var detections = new TestPipeline(batch => { seen = batch.shape; return heads; }, 10, options).Detect(image);
+        var options = new DetectionOptions { Flip = false, Nms = new SoftNmsOptions { Method = NmsMethod.None }, MaxPerImage = 100_000 };
+        var detections = new DetectionPipeline(batch => { seen = batch.shape; return heads; }, 10, options).Detect(image);
         Assert.Equal(new long[] { 1, 3, 127, 255 }, seen);
 
         var g = ScaleGeometry.For(100, 150, 1.0);
-        var expected = TestPostProcessor.SplitByClass([TestPostProcessor.ToImagePixels(io.Load("detections_wide").data<float>().ToArray(), 1, g)], 10);
+        var expected = PostProcessor.SplitByClass([PostProcessor.ToImagePixels(io.Load("detections_wide").data<float>().ToArray(), 1, g)], 10);
         var expectedRows = expected.SelectMany((rows, c) => Enumerable.Range(0, rows.Length / 7)
             .Select(r => new DetectionMatching.Row(c, rows[r * 7], rows[r * 7 + 1], rows[r * 7 + 2], rows[r * 7 + 3], rows[r * 7 + 4]))).ToList();
         Assert.Equal(378, expectedRows.Count);
@@ -65,7 +65,7 @@ public class TestPipelineTests(ITestOutputHelper output)
     {
         using var scope = NewDisposeScope();
         var heads = new CornerHeads(zeros(1, 3, 32, 32), zeros(1, 3, 32, 32), zeros(1, 1, 32, 32), zeros(1, 1, 32, 32), zeros(1, 2, 32, 32), zeros(1, 2, 32, 32));
-        var pipeline = new TestPipeline(_ => heads, 80, new TestOptions { Flip = false });
+        var pipeline = new DetectionPipeline(_ => heads, 80, new DetectionOptions { Flip = false });
         var e = Assert.Throws<InvalidOperationException>(() => pipeline.Detect(new BgrImage(100, 100, new byte[100 * 100 * 3])));
         Assert.Contains("3 heatmap channels", e.Message);
     }
@@ -81,7 +81,7 @@ public class TestPipelineTests(ITestOutputHelper output)
                 randn(b, 1, h, w, generator: generator), randn(b, 1, h, w, generator: generator),
                 rand(b, 2, h, w, generator: generator), rand(b, 2, h, w, generator: generator));
         }
-        var pipeline = new TestPipeline(RandomHeads, 3, new TestOptions { Scales = [0.5, 1.0] });
+        var pipeline = new DetectionPipeline(RandomHeads, 3, new DetectionOptions { Scales = [0.5, 1.0] });
         var image = new BgrImage(80, 60, Enumerable.Range(0, 60 * 80 * 3).Select(i => (byte)(i * 7)).ToArray());
         long before = 0;
         for (int step = 0; step < 3; step++)

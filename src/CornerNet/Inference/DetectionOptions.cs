@@ -6,7 +6,7 @@ namespace CornerNet.Inference;
 /// <see cref="SoftNmsOptions"/>); <see cref="OfficialSingleScale"/> and <see cref="OfficialMultiScale"/> reproduce the
 /// official code exactly.
 /// </summary>
-public sealed record TestOptions
+public sealed record DetectionOptions
 {
     /// <summary>Test scales; detections of all scales are merged before suppression.</summary>
     public IReadOnlyList<double> Scales { get; init; } = [1.0];
@@ -54,13 +54,13 @@ public sealed record TestOptions
     }
 
     /// <summary>The official config/CornerNet.json test, bugs included: scale 1, flip, Gaussian soft-NMS, all rows kept.</summary>
-    public static TestOptions OfficialSingleScale => new() { Nms = SoftNmsOptions.Official(mergeBoxes: false, weightExp: 8f) };
+    public static DetectionOptions OfficialSingleScale => new() { Nms = SoftNmsOptions.Official(mergeBoxes: false, weightExp: 8f) };
 
     /// <summary>
     /// The official CornerNet-Lite configs/CornerNet_Squeeze.json test: scale 1, no flip, K 20, 100 detections, Gaussian
     /// soft-NMS, all rows kept.
     /// </summary>
-    public static TestOptions OfficialSqueeze => new()
+    public static DetectionOptions OfficialSqueeze => new()
     {
         Flip = false,
         Decode = new DecodeOptions(K: 20, NumDets: 100),
@@ -71,7 +71,7 @@ public sealed record TestOptions
     /// The official config/CornerNet-multi_scale.json test, bugs included: scales 0.5–1.5, flip, Gaussian
     /// <c>soft_nms_merge</c> with weight exponent 10.
     /// </summary>
-    public static TestOptions OfficialMultiScale => new()
+    public static DetectionOptions OfficialMultiScale => new()
     {
         Scales = [0.5, 0.75, 1.0, 1.25, 1.5],
         Nms = SoftNmsOptions.Official(mergeBoxes: true, weightExp: 10f),

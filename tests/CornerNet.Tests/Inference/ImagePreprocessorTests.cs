@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace CornerNet.Tests.Inference;
 
-public class TestImagePreprocessorTests(ITestOutputHelper output)
+public class ImagePreprocessorTests(ITestOutputHelper output)
 {
     internal static SafeTensorsFile TestFixture => SafeTensorsFile.Read(Path.Combine(Fixtures.Reference, "small_cornernet_test.safetensors"));
 
@@ -27,7 +27,7 @@ public class TestImagePreprocessorTests(ITestOutputHelper output)
     {
         using var scope = NewDisposeScope();
         var file = TestFixture;
-        var (input, geometry) = new TestImagePreprocessor().Prepare(SourceImage(file), double.Parse(scale, System.Globalization.CultureInfo.InvariantCulture));
+        var (input, geometry) = new ImagePreprocessor().Prepare(SourceImage(file), double.Parse(scale, System.Globalization.CultureInfo.InvariantCulture));
         var expected = file.Load($"{run}_scale{scale}_input");
         Assert.Equal(expected.shape, input.shape);
         Assert.Equal((int)expected.shape[2], geometry.InputHeight);
@@ -41,7 +41,7 @@ public class TestImagePreprocessorTests(ITestOutputHelper output)
     {
         using var scope = NewDisposeScope();
         var image = new BgrImage(6, 4, Enumerable.Range(0, 4 * 6 * 3).Select(i => (byte)(i * 3)).ToArray());
-        var (input, g) = new TestImagePreprocessor().Prepare(image, 1.0);
+        var (input, g) = new ImagePreprocessor().Prepare(image, 1.0);
         Assert.Equal(new long[] { 1, 3, 127, 127 }, input.shape);
         Assert.Equal((61, 65, 60, 66), (g.Top, g.Bottom, g.Left, g.Right));
         Assert.Equal((32, 32), (g.OutputHeight, g.OutputWidth));
@@ -49,7 +49,7 @@ public class TestImagePreprocessorTests(ITestOutputHelper output)
         Assert.Equal((float)((0 - (double)0.44719302f) / (double)0.27408164f), padding);
         // Pixel (row 0, column 0), channel R holds byte 2·3 = 6.
         Assert.Equal((float)((6 / 255.0 - (double)0.47026115f) / (double)0.27809835f), input[0, 2, 61, 60].item<float>());
-        var batch = TestImagePreprocessor.WithMirror(input);
+        var batch = ImagePreprocessor.WithMirror(input);
         Assert.Equal(new long[] { 2, 3, 127, 127 }, batch.shape);
         Assert.True(batch[1, .., .., 126].Equals(input[0, .., .., 0]));
     }
