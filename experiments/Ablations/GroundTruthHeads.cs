@@ -1,5 +1,6 @@
 using CornerNet.Data;
 using CornerNet.Inference;
+using CornerNet.Model;
 using CornerNet.Training;
 using static TorchSharp.torch;
 
@@ -46,7 +47,7 @@ public static class GroundTruthHeads
     /// reads at its top-K corners). Embeddings stay predicted. The new tensors have the heads' type and device.
     /// </summary>
     /// <exception cref="ArgumentException">The number of targets or their map size or class count does not match the heads.</exception>
-    public static CornerHeads Substitute(CornerHeads predicted, IReadOnlyList<CornerTargets> targets, bool offsets)
+    public static HeadOutputs Substitute(HeadOutputs predicted, IReadOnlyList<CornerTargets> targets, bool offsets)
     {
         ArgumentNullException.ThrowIfNull(predicted);
         ArgumentNullException.ThrowIfNull(targets);
@@ -68,7 +69,7 @@ public static class GroundTruthHeads
             tlRegrs.MoveToOuterDisposeScope();
             brRegrs.MoveToOuterDisposeScope();
         }
-        return new CornerHeads(tlHeats.MoveToOuterDisposeScope(), brHeats.MoveToOuterDisposeScope(), predicted.TlTags, predicted.BrTags, tlRegrs, brRegrs);
+        return new HeadOutputs(tlHeats.MoveToOuterDisposeScope(), brHeats.MoveToOuterDisposeScope(), predicted.TlTags, predicted.BrTags, tlRegrs, brRegrs);
     }
 
     static Tensor Logits(float[] probabilities, Tensor like) =>

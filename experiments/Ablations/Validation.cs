@@ -36,7 +36,7 @@ static class Validation
         var pipeline = new DetectionPipeline(batch =>
         {
             var last = network.forward(batch)[^1];
-            var heads = new CornerHeads(last.TlHeats, last.BrHeats, last.TlTags, last.BrTags, last.TlRegrs, last.BrRegrs);
+            var heads = last;
             return current is null ? heads : GroundTruthHeads.Substitute(heads, [current], variant.TrueOffsets);
         }, config.Classes, new DetectionOptions { Flip = variant.Flip }, preprocessor);
 

@@ -123,7 +123,7 @@ using (network)
     var pipeline = new DetectionPipeline(batch =>
     {
         var h = network.forward(batch)[^1];
-        return new CornerHeads(h.TlHeats, h.BrHeats, h.TlTags, h.BrTags, h.TlRegrs, h.BrRegrs);
+        return h;
     }, classes.Length, new DetectionOptions { Flip = flipTest });
 
     var images = new List<CocoImage>();

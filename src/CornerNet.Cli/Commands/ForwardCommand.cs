@@ -41,7 +41,7 @@ public static class ForwardCommand
                 var tensors = heads.Named().ToList();
                 if (parse.GetValue(decode))
                 {
-                    var detections = new CornerDecoder(DecodeOptions.For(network.Config)).Decode(new CornerHeads(heads.TlHeats, heads.BrHeats, heads.TlTags, heads.BrTags, heads.TlRegrs, heads.BrRegrs));
+                    var detections = new CornerDecoder(DecodeOptions.For(network.Config)).Decode(heads);
                     tensors.Add(new("detections", detections));
                 }
                 SafeTensorsFile.Write(outPath, tensors);

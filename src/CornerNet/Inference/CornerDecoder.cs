@@ -31,7 +31,7 @@ public sealed class CornerDecoder
     /// output-map coordinates, best score first; rejected pairs have score −1 and come in unspecified order.
     /// K is limited to C·H·W and NumDets to K² when the maps are too small for them (the official code fails there).
     /// </summary>
-    public Tensor Decode(CornerHeads heads)
+    public Tensor Decode(HeadOutputs heads)
     {
         ArgumentNullException.ThrowIfNull(heads);
         using var scope = NewDisposeScope();

@@ -39,7 +39,7 @@ public sealed class DetectionPipeline
     /// <paramref name="classes"/> heatmap channels. It is called under <c>torch.no_grad()</c>; tensors it creates during
     /// the call are disposed by the pipeline. The preprocessor defaults to the official COCO mean/std.
     /// </summary>
-    public DetectionPipeline(Func<Tensor, CornerHeads> network, int classes, DetectionOptions? options = null, ImagePreprocessor? preprocessor = null, Device? device = null)
+    public DetectionPipeline(Func<Tensor, HeadOutputs> network, int classes, DetectionOptions? options = null, ImagePreprocessor? preprocessor = null, Device? device = null)
         : this(DecodeWith(network, classes, (options ?? new DetectionOptions()).Decode ?? new DecodeOptions()), classes, options, preprocessor, device)
     {
     }
@@ -71,9 +71,8 @@ public sealed class DetectionPipeline
         {
             var last = model.forward(dtype == ScalarType.Float32 ? batch : batch.to(dtype))[^1];
             return dtype == ScalarType.Float32
-                ? new CornerHeads(last.TlHeats, last.BrHeats, last.TlTags, last.BrTags, last.TlRegrs, last.BrRegrs)
-                : new CornerHeads(last.TlHeats.to(ScalarType.Float32), last.BrHeats.to(ScalarType.Float32), last.TlTags.to(ScalarType.Float32),
-                    last.BrTags.to(ScalarType.Float32), last.TlRegrs.to(ScalarType.Float32), last.BrRegrs.to(ScalarType.Float32));
+                ? last
+                : last.To(ScalarType.Float32);
         }, model.Config, options, device);
     }
 
@@ -83,7 +82,7 @@ public sealed class DetectionPipeline
     /// <paramref name="options"/> set them (<see cref="DecodeOptions.For"/>). Such a network runs in its own precision:
     /// <see cref="Precision.Bf16"/> throws <see cref="InvalidInputException"/>, <see cref="Precision.Auto"/> means float32.
     /// </summary>
-    public static DetectionPipeline ForNetwork(Func<Tensor, CornerHeads> network, CornerNetConfig config, DetectionOptions? options = null, Device? device = null)
+    public static DetectionPipeline ForNetwork(Func<Tensor, HeadOutputs> network, CornerNetConfig config, DetectionOptions? options = null, Device? device = null)
     {
         options ??= new DetectionOptions();
         if (options.Precision == Precision.Bf16)
@@ -91,7 +90,7 @@ public sealed class DetectionPipeline
         return Create(network, config, options with { Precision = Precision.Fp32 }, device);
     }
 
-    static DetectionPipeline Create(Func<Tensor, CornerHeads> network, CornerNetConfig config, DetectionOptions options, Device? device)
+    static DetectionPipeline Create(Func<Tensor, HeadOutputs> network, CornerNetConfig config, DetectionOptions options, Device? device)
     {
         ArgumentNullException.ThrowIfNull(config);
         var preprocessor = new ImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray(), config.Stride);
@@ -162,7 +161,7 @@ public sealed class DetectionPipeline
         return scales.Select(s => _postProcessor.Process(s, _classes)).ToList();
     }
 
-    static Func<Tensor, Tensor> DecodeWith(Func<Tensor, CornerHeads> network, int classes, DecodeOptions decode)
+    static Func<Tensor, Tensor> DecodeWith(Func<Tensor, HeadOutputs> network, int classes, DecodeOptions decode)
     {
         ArgumentNullException.ThrowIfNull(network);
         var decoder = new CornerDecoder(decode);

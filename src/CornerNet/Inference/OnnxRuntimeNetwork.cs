@@ -112,7 +112,7 @@ public sealed class OnnxRuntimeNetwork : IDisposable
     /// dispose scope). A fixed-size graph (batch 1) runs the batch image by image. An input size the graph cannot run
     /// throws <see cref="InvalidInputException"/>.
     /// </summary>
-    public CornerHeads Forward(Tensor batch)
+    public HeadOutputs Forward(Tensor batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.dim() != 4 || batch.shape[1] != 3) throw new ArgumentException($"expected an N×3×H×W batch, got [{string.Join(", ", batch.shape)}]");
@@ -131,7 +131,7 @@ public sealed class OnnxRuntimeNetwork : IDisposable
             heads = Run(input);
         }
         foreach (var head in heads) head.MoveToOuterDisposeScope();
-        return new CornerHeads(heads[0], heads[1], heads[2], heads[3], heads[4], heads[5]);
+        return new HeadOutputs(heads[0], heads[1], heads[2], heads[3], heads[4], heads[5]);
     }
 
     void CheckSize(long height, long width)

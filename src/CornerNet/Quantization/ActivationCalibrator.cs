@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using CornerNet.Inference;
+using CornerNet.Model;
 using CornerNet.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;
@@ -49,7 +50,7 @@ internal sealed class ActivationCalibrator : IDisposable
     }
 
     /// <summary>Runs the float graph on a normalized batch, observes the tensors and returns the six heads.</summary>
-    public CornerHeads Forward(Tensor batch)
+    public HeadOutputs Forward(Tensor batch)
     {
         using var input = batch.detach().to_type(ScalarType.Float32).cpu().contiguous();
         var data = input.data<float>().ToArray();
@@ -91,7 +92,7 @@ internal sealed class ActivationCalibrator : IDisposable
                 }
             }
         }
-        return new CornerHeads(heads[0], heads[1], heads[2], heads[3], heads[4], heads[5]);
+        return new HeadOutputs(heads[0], heads[1], heads[2], heads[3], heads[4], heads[5]);
     }
 
     /// <summary>The range of every observed tensor with <paramref name="method"/>.</summary>

@@ -58,7 +58,7 @@ public static class OnnxQuantizer
     /// Quantizes a float graph in memory (the benchmark's path): <paramref name="calibrate"/> drives the observing network
     /// with the calibration batches. Returns the int8 model's bytes.
     /// </summary>
-    internal static byte[] Quantize(byte[] floatModel, QuantizationOptions options, Action<Func<TorchSharp.torch.Tensor, CornerHeads>> calibrate)
+    internal static byte[] Quantize(byte[] floatModel, QuantizationOptions options, Action<Func<TorchSharp.torch.Tensor, HeadOutputs>> calibrate)
     {
         var model = OnnxModel.Read(floatModel, null);
         var (plan, type, _) = Rewrite(model, options, null, calibrate);
@@ -72,7 +72,7 @@ public static class OnnxQuantizer
     }
 
     static (QdqRewriter.Plan Plan, ActivationType Type, string Choice) Rewrite(OnnxModel model, QuantizationOptions options, string? path,
-        Action<Func<TorchSharp.torch.Tensor, CornerHeads>> calibrate)
+        Action<Func<TorchSharp.torch.Tensor, HeadOutputs>> calibrate)
     {
         var plan = QdqRewriter.Choose(model, options.KeepFloat);
         if (plan.Convolutions.Count == 0) throw new InvalidInputException(path, "no convolution is left to quantize (check --keep-float)");

@@ -174,7 +174,7 @@ public sealed class Trainer
                     IReadOnlyList<HeadOutputs> stacks;
                     using (NetworkPrecision()) stacks = model.forward(batch.Images.to(device));
                     var parts = CornerNetLoss.Compute(
-                        stacks.Select(h => StackOutputs.FromMaps(h.TlHeats, h.BrHeats, h.TlTags, h.BrTags, h.TlRegrs, h.BrRegrs, targets)).ToList(),
+                        stacks,
                         targets, _options.PullWeight, _options.PushWeight, _options.OffsetWeight);
                     double value = parts.Total.item<float>();
                     if (!double.IsFinite(value))
@@ -273,7 +273,7 @@ public sealed class Trainer
                         HeadOutputs last;
                         using (NetworkPrecision()) last = model.forward(batch.Images.to(device))[^1];
                         var parts = CornerNetLoss.Compute(
-                            new[] { StackOutputs.FromMaps(last.TlHeats, last.BrHeats, last.TlTags, last.BrTags, last.TlRegrs, last.BrRegrs, targets) },
+                            new[] { last },
                             targets, _options.PullWeight, _options.PushWeight, _options.OffsetWeight);
                         sum += parts.Total.item<float>() * batch.Count;
                         count += batch.Count;

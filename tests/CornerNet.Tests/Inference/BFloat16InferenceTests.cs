@@ -144,7 +144,7 @@ public sealed class BFloat16InferenceTests(ITestOutputHelper output) : IDisposab
     public void OtherNetworksRunFp32UnderAutoAndRefuseBf16()
     {
         // An outside network (e.g. ONNX Runtime) runs in its own precision: auto means fp32 there, bf16 is refused.
-        static CornerHeads Network(Tensor batch) => throw new InvalidOperationException("not run");
+        static HeadOutputs Network(Tensor batch) => throw new InvalidOperationException("not run");
         var config = ModelPresets.Tiny;
         Assert.Equal(Precision.Fp32, DetectionPipeline.ForNetwork(Network, config, new DetectionOptions { Precision = Precision.Auto }).Options.Precision);
         var error = Assert.Throws<InvalidInputException>(() => DetectionPipeline.ForNetwork(Network, config, new DetectionOptions { Precision = Precision.Bf16 }));

@@ -1,3 +1,4 @@
+using CornerNet.Model;
 using CornerNet.Inference;
 using CornerNet.Weights;
 using Xunit.Abstractions;
@@ -9,7 +10,7 @@ public class CornerDecoderTests(ITestOutputHelper output)
 {
     static SafeTensorsFile Io => SafeTensorsFile.Read(Path.Combine(Fixtures.Reference, "small_cornernet_io.safetensors"));
 
-    static CornerHeads LoadHeads(SafeTensorsFile file, string suffix) => new(
+    static HeadOutputs LoadHeads(SafeTensorsFile file, string suffix) => new(
         file.Load("tl_heats" + suffix), file.Load("br_heats" + suffix), file.Load("tl_tags" + suffix),
         file.Load("br_tags" + suffix), file.Load("tl_regrs" + suffix), file.Load("br_regrs" + suffix));
 
@@ -70,7 +71,7 @@ public class CornerDecoderTests(ITestOutputHelper output)
         var tlTag = zeros(1, 1, 4, 4);
         var brTag = zeros(1, 1, 4, 4);
         brTag[0, 0, 2, 3] = tensor(0.5f);
-        var heads = new CornerHeads(tlHeat, brHeat, tlTag, brTag, zeros(1, 2, 4, 4), zeros(1, 2, 4, 4));
+        var heads = new HeadOutputs(tlHeat, brHeat, tlTag, brTag, zeros(1, 2, 4, 4), zeros(1, 2, 4, 4));
         var dets = new CornerDecoder(new DecodeOptions(K: 4, NumDets: 16)).Decode(heads);
         var scores = dets[0, .., 4].data<float>().ToArray();
         // Flat background locations survive the max-pool too (they equal their neighbourhood), so only the pairs of

@@ -1,3 +1,4 @@
+using CornerNet.Model;
 using CornerNet.Data;
 using CornerNet.Inference;
 using CornerNet.Weights;
@@ -42,7 +43,7 @@ public class DetectionPipelineTests(ITestOutputHelper output)
     {
         using var scope = NewDisposeScope();
         var io = SafeTensorsFile.Read(Path.Combine(Fixtures.Reference, "small_cornernet_io.safetensors"));
-        var heads = new CornerHeads(io.Load("tl_heats_wide"), io.Load("br_heats_wide"), io.Load("tl_tags_wide"),
+        var heads = new HeadOutputs(io.Load("tl_heats_wide"), io.Load("br_heats_wide"), io.Load("tl_tags_wide"),
             io.Load("br_tags_wide"), io.Load("tl_regrs_wide"), io.Load("br_regrs_wide"));
         // A 100×150 image at scale 1 gives a 127×255 input and 32×64 maps, the shape of the io fixture's wide heads.
         var image = new BgrImage(150, 100, new byte[100 * 150 * 3]);
@@ -64,7 +65,7 @@ public class DetectionPipelineTests(ITestOutputHelper output)
     public void WrongClassCountFromTheNetworkIsReported()
     {
         using var scope = NewDisposeScope();
-        var heads = new CornerHeads(zeros(1, 3, 32, 32), zeros(1, 3, 32, 32), zeros(1, 1, 32, 32), zeros(1, 1, 32, 32), zeros(1, 2, 32, 32), zeros(1, 2, 32, 32));
+        var heads = new HeadOutputs(zeros(1, 3, 32, 32), zeros(1, 3, 32, 32), zeros(1, 1, 32, 32), zeros(1, 1, 32, 32), zeros(1, 2, 32, 32), zeros(1, 2, 32, 32));
         var pipeline = new DetectionPipeline(_ => heads, 80, new DetectionOptions { Flip = false });
         var e = Assert.Throws<InvalidOperationException>(() => pipeline.Detect(new BgrImage(100, 100, new byte[100 * 100 * 3])));
         Assert.Contains("3 heatmap channels", e.Message);
@@ -74,10 +75,10 @@ public class DetectionPipelineTests(ITestOutputHelper output)
     public void RepeatedDetectionLeavesNoLiveTensors()
     {
         var generator = new TorchSharp.torch.Generator(7);
-        CornerHeads RandomHeads(Tensor batch)
+        HeadOutputs RandomHeads(Tensor batch)
         {
             long b = batch.shape[0], h = (batch.shape[2] + 1) / 4, w = (batch.shape[3] + 1) / 4;
-            return new CornerHeads(randn(b, 3, h, w, generator: generator), randn(b, 3, h, w, generator: generator),
+            return new HeadOutputs(randn(b, 3, h, w, generator: generator), randn(b, 3, h, w, generator: generator),
                 randn(b, 1, h, w, generator: generator), randn(b, 1, h, w, generator: generator),
                 rand(b, 2, h, w, generator: generator), rand(b, 2, h, w, generator: generator));
         }

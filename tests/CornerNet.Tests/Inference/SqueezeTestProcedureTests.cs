@@ -50,7 +50,7 @@ public class SqueezeTestProcedureTests(ITestOutputHelper output)
         var batch = run == "flip" ? ImagePreprocessor.WithMirror(input) : input;
         using var _ = no_grad();
         var h = model.forward(batch)[0];
-        var dets = new CornerDecoder(DecodeOptions.For(model.Config)).Decode(new CornerHeads(h.TlHeats, h.BrHeats, h.TlTags, h.BrTags, h.TlRegrs, h.BrRegrs));
+        var dets = new CornerDecoder(DecodeOptions.For(model.Config)).Decode(h);
         var expected = file.Load($"{run}_dets");
         Assert.Equal(expected.shape, dets.shape);
         for (int i = 0; i < expected.shape[0]; i++)

@@ -80,7 +80,7 @@ public class SqueezeParityTests(ITestOutputHelper output)
     {
         using var scope = NewDisposeScope();
         var io = SafeTensorsFile.Read(Path.Combine(Lite, "squeeze_small_io.safetensors"));
-        var heads = new CornerHeads(io.Load("tl_heats" + suffix), io.Load("br_heats" + suffix), io.Load("tl_tags" + suffix),
+        var heads = new HeadOutputs(io.Load("tl_heats" + suffix), io.Load("br_heats" + suffix), io.Load("tl_tags" + suffix),
             io.Load("br_tags" + suffix), io.Load("tl_offs" + suffix), io.Load("br_offs" + suffix));
         foreach (var (corner, heat) in new[] { ("tl", heads.TlHeats), ("br", heads.BrHeats) })
         {
@@ -110,7 +110,7 @@ public class SqueezeParityTests(ITestOutputHelper output)
         var io = SafeTensorsFile.Read(Path.Combine(Lite, "squeeze_small_io.safetensors"));
         using var _ = no_grad();
         var h = model.forward(io.Load("image" + suffix))[0];
-        var detections = new CornerDecoder(SqueezeDecode).Decode(new CornerHeads(h.TlHeats, h.BrHeats, h.TlTags, h.BrTags, h.TlRegrs, h.BrRegrs));
+        var detections = new CornerDecoder(SqueezeDecode).Decode(h);
         var (box, score) = DetectionMatching.AssertOneToOne(DetectionMatching.ValidRows(io.Load("detections" + suffix)[0]),
             DetectionMatching.ValidRows(detections[0]), 1e-3, 1e-5);
         output.WriteLine($"{suffix}: max box deviation {box:E2}, max score deviation {score:E2}");

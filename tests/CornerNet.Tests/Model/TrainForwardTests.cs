@@ -65,7 +65,7 @@ public class TrainGradientTests
             f.Load("tl_tags"), f.Load("br_tags"), f.Load("tag_masks"));
         var stacks = model.forward(f.Load("image"));
         var parts = CornerNet.Training.CornerNetLoss.Compute(
-            stacks.Select(h => CornerNet.Training.StackOutputs.FromMaps(h.TlHeats, h.BrHeats, h.TlTags, h.BrTags, h.TlRegrs, h.BrRegrs, targets)).ToList(), targets);
+            stacks, targets);
         parts.Total.backward();
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         foreach (var info in f.Tensors.Where(t => t.Name.StartsWith("grad.")))

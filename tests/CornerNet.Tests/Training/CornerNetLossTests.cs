@@ -1,3 +1,4 @@
+using CornerNet.Model;
 using System.Text.Json;
 using CornerNet.Training;
 using static TorchSharp.torch;
@@ -17,7 +18,7 @@ public class CornerNetLossTests
         using var json = TrainFixture.Json();
         var root = json.RootElement;
         using var targets = TrainFixture.TargetBatch(file);
-        var loss = CornerNetLoss.Compute([TrainFixture.Stack(file, 0), TrainFixture.Stack(file, 1)], targets);
+        var loss = CornerNetLoss.ComputeGathered([TrainFixture.Stack(file, 0), TrainFixture.Stack(file, 1)], targets);
 
         AssertRelative(root.GetProperty("loss_total").GetDouble(), TrainFixture.Value(loss.Total), 1e-4, "total");
         AssertRelative(root.GetProperty("focal_sum_over_stacks").GetDouble(), TrainFixture.Value(loss.Focal), 1e-4, "focal");
@@ -41,7 +42,7 @@ public class CornerNetLossTests
         var file = TrainFixture.Tensors();
         using var json = TrainFixture.Json();
         using var targets = CornerTargetBatch.Stack(TrainFixture.BuildTargets(TrainFixture.Options));
-        var loss = CornerNetLoss.Compute([TrainFixture.Stack(file, 0), TrainFixture.Stack(file, 1)], targets);
+        var loss = CornerNetLoss.ComputeGathered([TrainFixture.Stack(file, 0), TrainFixture.Stack(file, 1)], targets);
         AssertRelative(json.RootElement.GetProperty("loss_total").GetDouble(), TrainFixture.Value(loss.Total), 1e-4, "total");
     }
 
@@ -100,8 +101,8 @@ public class CornerNetLossTests
             var twice = tensor(new long[] { i, i });
             using var single = Select(targets, t => t[one]);
             using var duplicated = Select(targets, t => t.index_select(0, twice));
-            var a = CornerNetLoss.Compute(stacks.Select(s => Select(s, t => t[one])).ToList(), single);
-            var b = CornerNetLoss.Compute(stacks.Select(s => Select(s, t => t.index_select(0, twice))).ToList(), duplicated);
+            var a = CornerNetLoss.ComputeGathered(stacks.Select(s => Select(s, t => t[one])).ToList(), single);
+            var b = CornerNetLoss.ComputeGathered(stacks.Select(s => Select(s, t => t.index_select(0, twice))).ToList(), duplicated);
             // The official loss (on a duplicated batch) normalizes focal and offsets over the batch but sums pull
             // and push over images: the same focal, the same offset up to its +1e-4 in the divisor (objects n → 2n),
             // twice the pull and push.
@@ -117,8 +118,8 @@ public class CornerNetLossTests
     static CornerTargetBatch Select(CornerTargetBatch t, Func<Tensor, Tensor> f) => new(
         f(t.TopLeftHeatmaps), f(t.BottomRightHeatmaps), f(t.TopLeftOffsets), f(t.BottomRightOffsets), f(t.TopLeftIndices), f(t.BottomRightIndices), f(t.Mask));
 
-    static StackOutputs Select(StackOutputs s, Func<Tensor, Tensor> f) => new(
-        f(s.TopLeftHeats), f(s.BottomRightHeats), f(s.TopLeftTags), f(s.BottomRightTags), f(s.TopLeftOffsets), f(s.BottomRightOffsets));
+    static HeadOutputs Select(HeadOutputs s, Func<Tensor, Tensor> f) => new(
+        f(s.TlHeats), f(s.BrHeats), f(s.TlTags), f(s.BrTags), f(s.TlRegrs), f(s.BrRegrs));
 
     [FixtureFact]
     public void BackwardGivesFiniteGradientsForEveryOutput()
@@ -127,15 +128,14 @@ public class CornerNetLossTests
         var file = TrainFixture.Tensors();
         using var targets = TrainFixture.TargetBatch(file);
         var leaves = new List<Tensor>();
-        var stacks = new List<StackOutputs>();
+        var stacks = new List<HeadOutputs>();
         for (int s = 0; s < 2; s++)
         {
             var st = TrainFixture.Stack(file, s);
             Tensor Leaf(Tensor t) { var l = t.detach().requires_grad_(true); leaves.Add(l); return l; }
-            stacks.Add(new StackOutputs(Leaf(st.TopLeftHeats), Leaf(st.BottomRightHeats), Leaf(st.TopLeftTags), Leaf(st.BottomRightTags),
-                Leaf(st.TopLeftOffsets), Leaf(st.BottomRightOffsets)));
+            stacks.Add(new HeadOutputs(Leaf(st.TlHeats), Leaf(st.BrHeats), Leaf(st.TlTags), Leaf(st.BrTags), Leaf(st.TlRegrs), Leaf(st.BrRegrs)));
         }
-        var loss = CornerNetLoss.Compute(stacks, targets);
+        var loss = CornerNetLoss.ComputeGathered(stacks, targets);
         loss.Total.backward();
         foreach (var leaf in leaves)
         {
@@ -160,7 +160,7 @@ public class CornerNetLossTests
         var heats = randn([2, 3, 8, 8], generator: generator).requires_grad_(true);
         var tagMap = randn([2, 1, 8, 8], generator: generator).requires_grad_(true);
         var offsetMap = randn([2, 2, 8, 8], generator: generator).requires_grad_(true);
-        var stack = StackOutputs.FromMaps(heats, heats, tagMap, tagMap, offsetMap, offsetMap, targets);
+        var stack = new HeadOutputs(heats, heats, tagMap, tagMap, offsetMap, offsetMap);
         var loss = CornerNetLoss.Compute([stack], targets);
         loss.Total.backward();
         Assert.True(heats.grad!.isfinite().all().item<bool>());
@@ -183,7 +183,7 @@ public class CornerNetLossTests
             var heats = randn(1, 2, 8, 8).requires_grad_(true);
             var tags = randn(1, 1, 8, 8).requires_grad_(true);
             var offsets = randn(1, 2, 8, 8).requires_grad_(true);
-            var stack = StackOutputs.FromMaps(heats, heats, tags, tags, offsets, offsets, targets);
+            var stack = new HeadOutputs(heats, heats, tags, tags, offsets, offsets);
             CornerNetLoss.Compute([stack, stack], targets).Total.backward();
         }
         Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);

@@ -46,7 +46,7 @@ public class MixedPrecisionTests(ITestOutputHelper output)
         var input = randn(2, 3, size, size);
         IReadOnlyList<HeadOutputs> stacks;
         using (bfloat16 ? MixedPrecision.Enter() : null) stacks = model.forward(input);
-        var loss = CornerNetLoss.Compute(stacks.Select(h => StackOutputs.FromMaps(h.TlHeats, h.BrHeats, h.TlTags, h.BrTags, h.TlRegrs, h.BrRegrs, targets)).ToList(), targets).Total;
+        var loss = CornerNetLoss.Compute(stacks, targets).Total;
         loss.backward();
         return loss.item<float>();
     }

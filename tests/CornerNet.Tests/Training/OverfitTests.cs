@@ -126,7 +126,7 @@ public class OverfitTests
                     var pipeline = new DetectionPipeline(batch =>
                     {
                         var last = model.forward(batch)[^1];
-                        return new CornerHeads(last.TlHeats, last.BrHeats, last.TlTags, last.BrTags, last.TlRegrs, last.BrRegrs);
+                        return last;
                     }, config.Classes, test, preprocessor);
                     foreach (var d in pipeline.Detect(ImageDecoder.Decode(_coco.ImagePath(_indices[n]))))
                         detections.Add(new CocoDetection(info.Id, Categories[d.ClassIndex].Id, new CocoBox(d.X1, d.Y1, d.X2 - d.X1, d.Y2 - d.Y1), d.Score));

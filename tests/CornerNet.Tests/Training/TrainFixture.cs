@@ -1,3 +1,4 @@
+using CornerNet.Model;
 using System.Text.Json;
 using CornerNet.Training;
 using CornerNet.Weights;
@@ -62,7 +63,7 @@ static class TrainFixture
         file.Load("tl_tags"), file.Load("br_tags"), file.Load("tag_masks"));
 
     /// <summary>The stored train-mode outputs of stack <paramref name="s"/> (tags and offsets gathered).</summary>
-    public static StackOutputs Stack(SafeTensorsFile file, int s) => new(
+    public static HeadOutputs Stack(SafeTensorsFile file, int s) => new(
         file.Load($"stack{s}_tl_heats"), file.Load($"stack{s}_br_heats"),
         file.Load($"stack{s}_tl_tags_gathered"), file.Load($"stack{s}_br_tags_gathered"),
         file.Load($"stack{s}_tl_regrs_gathered"), file.Load($"stack{s}_br_regrs_gathered"));
