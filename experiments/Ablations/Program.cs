@@ -123,7 +123,7 @@ if (phase is "evaluate" or "all")
                 foreach (var variant in variants.Where(v => !result.Stats.ContainsKey(v.Name)))
                 {
                     var clock = Stopwatch.StartNew();
-                    var metrics = CocoEvaluator.Evaluate(groundTruth, Validation.Detect(network, validation, variant));
+                    var metrics = CocoEvaluator.Evaluate(groundTruth, Validation.Detect(network, validation, variant, classes));
                     result.Stats[variant.Name] = metrics.Stats.ToArray();
                     result.EvalWallSeconds[variant.Name] = Math.Round(clock.Elapsed.TotalSeconds, 1);
                     result.Write(ResultPath(arm, seed));

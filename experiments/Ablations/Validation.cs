@@ -28,30 +28,40 @@ static class Validation
     /// variants the network's heatmaps (and offsets) are replaced by ground truth of the image being tested; the
     /// pipeline processes one image at a time, so the current image's targets are set before each call.
     /// </summary>
-    public static List<CocoDetection> Detect(CornerNetModel network, CachedSource validation, EvaluationVariant variant)
+    public static List<CocoDetection> Detect(CornerNetModel network, CachedSource validation, EvaluationVariant variant, IReadOnlyList<ClassInfo> classes)
     {
-        var config = network.Config;
-        CornerTargets? current = null;
-        var preprocessor = new ImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
-        var pipeline = new DetectionPipeline(batch =>
-        {
-            var last = network.forward(batch)[^1];
-            var heads = last;
-            return current is null ? heads : GroundTruthHeads.Substitute(heads, [current], variant.TrueOffsets);
-        }, config.Classes, new DetectionOptions { Flip = variant.Flip }, preprocessor);
-
-        var detections = new List<CocoDetection>();
-        for (int i = 0; i < validation.Count; i++)
+        var substituted = new SubstitutedNetwork(network, variant.TrueOffsets);
+        using var detector = new Detector(substituted, classes, new DetectionOptions { Flip = variant.Flip }, ownsNetwork: false);
+        BgrImage Image(int i)
         {
             var sample = validation.Sample(i);
-            if (variant.TrueHeatmaps)
-            {
-                var geometry = ScaleGeometry.For(sample.Image.Height, sample.Image.Width, 1.0);
-                current = GroundTruthHeads.TargetsFor(sample.Objects.Select(o => o.Box).ToArray(), sample.Objects.Select(o => o.ClassIndex).ToArray(), geometry, config.Classes);
-            }
-            foreach (var d in pipeline.Detect(sample.Image))
-                detections.Add(new CocoDetection(i + 1, d.ClassIndex + 1, new CocoBox(d.X1, d.Y1, d.X2 - d.X1, d.Y2 - d.Y1), d.Score));
+            substituted.Current = variant.TrueHeatmaps
+                ? GroundTruthHeads.TargetsFor(sample.Objects.Select(o => o.Box).ToArray(), sample.Objects.Select(o => o.ClassIndex).ToArray(),
+                    ScaleGeometry.For(sample.Image.Height, sample.Image.Width, 1.0), network.Config.Classes)
+                : null;
+            return sample.Image;
         }
-        return detections;
+        // One image per call: the substituted targets belong to the image being detected.
+        return DatasetDetection.ToCoco(DatasetDetection.Run(detector, Enumerable.Range(0, validation.Count).ToArray(), i => i + 1, Image, batchSize: 1));
+    }
+
+    /// <summary>The network with its heatmaps (and offsets) replaced by <see cref="Current"/>'s ground truth when set.</summary>
+    sealed class SubstitutedNetwork(CornerNetModel network, bool trueOffsets) : IDetectionNetwork
+    {
+        public CornerTargets? Current { get; set; }
+
+        public CornerNetConfig Config => network.Config;
+
+        public InferenceEngine Engine => InferenceEngine.Torch;
+
+        public DetectionPipeline CreatePipeline(DetectionOptions options) => new(batch =>
+        {
+            var heads = network.forward(batch)[^1];
+            return Current is null ? heads : GroundTruthHeads.Substitute(heads, [Current], trueOffsets);
+        }, Config.Classes, options, new ImagePreprocessor(Config.Normalization, Config.Stride));
+
+        public void Dispose()
+        {
+        }
     }
 }

@@ -117,18 +117,10 @@ Console.WriteLine($"trained {done} iterations in {trainSeconds / 60:F2} min (CPU
 
 clock.Restart();
 var (network, _) = ModelFile.Load(evaluateOnly.Length > 0 ? evaluateOnly : done == options.Iterations ? trainer.ModelPath : trainer.CheckpointPath);
-using (network)
+using (var detector = new Detector(network, classes, new DetectionOptions { Flip = flipTest }))
 {
-    network.eval();
-    var pipeline = new DetectionPipeline(batch =>
-    {
-        var h = network.forward(batch)[^1];
-        return h;
-    }, classes.Length, new DetectionOptions { Flip = flipTest });
-
     var images = new List<CocoImage>();
     var annotations = new List<CocoAnnotation>();
-    var detections = new List<CocoDetection>();
     for (int i = 0; i < validation.Count; i++)
     {
         var sample = validation.Sample(i);
@@ -136,9 +128,8 @@ using (network)
         foreach (var o in sample.Objects)
             annotations.Add(new CocoAnnotation(annotations.Count + 1, i + 1, o.ClassIndex + 1,
                 new CocoBox(o.Box.X1, o.Box.Y1, o.Box.Width, o.Box.Height), o.VisiblePixels, IsCrowd: false));
-        foreach (var d in pipeline.Detect(sample.Image))
-            detections.Add(new CocoDetection(i + 1, d.ClassIndex + 1, new CocoBox(d.X1, d.Y1, d.X2 - d.X1, d.Y2 - d.Y1), d.Score));
     }
+    var detections = DatasetDetection.ToCoco(DatasetDetection.Run(detector, Enumerable.Range(0, validation.Count).ToArray(), i => i + 1, i => validation.Sample(i).Image));
     var groundTruth = new CocoAnnotationFile("synthetic-validation", images, annotations,
         classes.Select(c => new CocoCategory(c.Id, c.Name, "shape")).ToArray());
     var metrics = CocoEvaluator.Evaluate(groundTruth, detections);

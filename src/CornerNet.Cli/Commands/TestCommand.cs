@@ -73,69 +73,48 @@ public static class TestCommand
     }
 
     /// <summary>
-    /// Detects images <paramref name="indices"/> of <paramref name="dataset"/>, <paramref name="batchSize"/> at a time:
-    /// per image its detections, or null when skipped.
+    /// Detects images <paramref name="indices"/> of <paramref name="dataset"/>, <paramref name="batchSize"/> at a time
+    /// (<see cref="DatasetDetection"/>), with a progress bar (a line per 5 % off a terminal): per image its
+    /// detections, or null when skipped.
     /// </summary>
     static (List<(int Index, IReadOnlyList<CocoDetection>? Detections)> PerImage, double Seconds) DetectAll(
         Detector detector, CocoDataset dataset, IReadOnlyList<int> indices, int batchSize, bool skipBad, bool showProgress)
     {
-        var perImage = new List<(int, IReadOnlyList<CocoDetection>?)>(indices.Count);
         int downscaled = 0;
-        var clock = Stopwatch.StartNew();
-        void DetectChunk(int[] chunk)
+        void Count(ImageDetections _, BgrImage image)
         {
-            var decoded = new List<(int Index, BgrImage Image)>();
-            foreach (int i in chunk)
-            {
-                try
-                {
-                    decoded.Add((i, ImageDecoder.Decode(dataset.ImagePath(i))));
-                }
-                catch (InvalidInputException e) when (skipBad)
-                {
-                    // A header that reads well can still hold corrupt pixel data.
-                    Console.Error.WriteLine($"warning: skipping {e.Message}");
-                    perImage.Add((i, null));
-                }
-            }
-            downscaled += decoded.Count(d => detector.Options.DownscaleFactor(d.Image.Width, d.Image.Height) < 1);
-            var detections = detector.Detect(decoded.Select(d => d.Image).ToList(), batchSize);
-            for (int k = 0; k < decoded.Count; k++)
-            {
-                long id = dataset.Annotations.Images[decoded[k].Index].Id;
-                perImage.Add((decoded[k].Index, detections[k].Select(d => d.ToCoco(id)).ToList()));
-            }
+            if (detector.Options.DownscaleFactor(image.Width, image.Height) < 1) downscaled++;
         }
-        var chunks = indices.Chunk(batchSize).ToList();
+        var clock = Stopwatch.StartNew();
+        IReadOnlyList<ImageDetections> results;
         if (!showProgress)
         {
-            foreach (var chunk in chunks) DetectChunk(chunk);
+            results = DatasetDetection.Run(detector, dataset, indices, batchSize, skipBad, Count);
         }
         else if (!Terminal.Interactive)
         {
-            int every = Math.Max(1, indices.Count / 20), done = 0;
-            foreach (var chunk in chunks)
+            int every = Math.Max(1, indices.Count / 20), reported = 0;
+            results = DatasetDetection.Run(detector, dataset, indices, batchSize, skipBad, Count, (done, total) =>
             {
-                DetectChunk(chunk);
-                for (int k = 0; k < chunk.Length; k++)
-                    if (++done % every == 0 || done == indices.Count) Console.WriteLine($"detected {done}/{indices.Count} images");
-            }
+                if (done / every > reported / every || done == total) Console.WriteLine($"detected {done}/{total} images");
+                reported = done;
+            });
         }
         else
         {
+            results = [];
             Terminal.Current().Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(context =>
                 {
                     var task = context.AddTask("detecting", maxValue: indices.Count);
-                    foreach (var chunk in chunks)
-                    {
-                        DetectChunk(chunk);
-                        task.Increment(chunk.Length);
-                    }
+                    results = DatasetDetection.Run(detector, dataset, indices, batchSize, skipBad, Count, (done, _) => task.Value = done);
                 });
         }
+        foreach (var skipped in results.Where(r => r.SkipReason is not null))
+            Console.Error.WriteLine($"warning: skipping {skipped.SkipReason}");
         if (downscaled > 0)
             Console.Error.WriteLine($"note: {downscaled} image(s) with a side above --max-size {detector.Options.MaxSize} were downscaled for the network; boxes are in the original pixels");
+        var perImage = results.Select(r => (r.Index, r.Objects is null ? null : (IReadOnlyList<CocoDetection>)r.Objects.Select(o => o.ToCoco(r.ImageId)).ToList())).ToList();
         return (perImage, clock.Elapsed.TotalSeconds);
     }
 }

@@ -94,19 +94,15 @@ public sealed class QuickStartRun
         var evalClock = Stopwatch.StartNew();
         string drawings = Path.Combine(output, "detections");
         Directory.CreateDirectory(drawings);
-        var detections = new List<CocoDetection>();
+        List<CocoDetection> detections;
         using (var detector = Detector.Load(modelPath))
         {
-            for (int i = 0; i < validation.Count; i++)
+            void Draw(ImageDetections found, BgrImage image)
             {
-                var image = ImageDecoder.Decode(validation.ImagePath(i));
-                var found = detector.Detect(image);
-                long id = validation.Annotations.Images[i].Id;
-                detections.AddRange(found.Select(d => d.ToCoco(id)));
-                if (i < _options.DrawnImages)
-                    DetectionDrawing.Save(image, found.Where(d => d.Score >= _options.DrawThreshold), Path.Combine(drawings, Path.GetFileName(validation.ImagePath(i))));
-                Detected?.Invoke(i + 1, validation.Count);
+                if (found.Index < _options.DrawnImages)
+                    DetectionDrawing.Save(image, found.Objects!.Where(d => d.Score >= _options.DrawThreshold), Path.Combine(drawings, Path.GetFileName(validation.ImagePath(found.Index))));
             }
+            detections = DatasetDetection.ToCoco(DatasetDetection.Run(detector, validation, onImage: Draw, progress: Detected));
         }
         string detectionsPath = Path.Combine(output, "detections.json");
         CocoDetectionsFile.Write(detectionsPath, detections);

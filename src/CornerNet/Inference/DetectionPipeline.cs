@@ -93,7 +93,7 @@ public sealed class DetectionPipeline
     static DetectionPipeline Create(Func<Tensor, HeadOutputs> network, CornerNetConfig config, DetectionOptions options, Device? device)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var preprocessor = new ImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray(), config.Stride);
+        var preprocessor = new ImagePreprocessor(config.Normalization, config.Stride);
         options = options with { Decode = options.Decode ?? DecodeOptions.For(config) };
         return new DetectionPipeline(DecodeWith(network, config.Classes, options.Decode), config.Classes, options, preprocessor, device);
     }

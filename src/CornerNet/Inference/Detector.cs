@@ -16,18 +16,18 @@ namespace CornerNet.Inference;
 /// </summary>
 public sealed class Detector : IDisposable
 {
-    readonly IDisposable _network;
+    readonly IDetectionNetwork _network;
+    readonly bool _ownsNetwork;
     readonly DetectionPipeline _pipeline;
-    readonly Func<DetectionOptions, DetectionPipeline> _pipelineFor;
 
     /// <summary>The model's classes; index = heatmap channel.</summary>
     public IReadOnlyList<ClassInfo> Classes { get; }
 
     /// <summary>The model's configuration.</summary>
-    public CornerNetConfig Config { get; }
+    public CornerNetConfig Config => _network.Config;
 
     /// <summary>What runs the network.</summary>
-    public InferenceEngine Engine { get; }
+    public InferenceEngine Engine => _network.Engine;
 
     /// <summary>The test-time options in use.</summary>
     public DetectionOptions Options => _pipeline.Options;
@@ -38,19 +38,8 @@ public sealed class Detector : IDisposable
     /// precision of <paramref name="options"/> (see <see cref="DetectionOptions.Precision"/>).
     /// </summary>
     public Detector(CornerNetModel model, IReadOnlyList<ClassInfo> classes, DetectionOptions? options = null, Device? device = null)
+        : this(new TorchNetwork(model, device, forInference: true, ownsModel: true), classes, options, ownsNetwork: true)
     {
-        if (classes.Count != model.Config.Classes)
-            throw new ArgumentException($"{classes.Count} classes for a model with {model.Config.Classes}");
-        _network = model;
-        var target = device ?? CPU;
-        model.to(target);
-        // Inference only: folding BatchNorm into the convolutions measured ≈ 8 % faster (README, Performance).
-        model.FoldBatchNorm();
-        Classes = classes;
-        Config = model.Config;
-        Engine = InferenceEngine.Torch;
-        _pipelineFor = o => DetectionPipeline.ForModel(model, o, target);
-        _pipeline = _pipelineFor(options ?? new DetectionOptions());
     }
 
     /// <summary>
@@ -58,16 +47,32 @@ public sealed class Detector : IDisposable
     /// float32, bf16 throws <see cref="InvalidInputException"/>.
     /// </summary>
     public Detector(OnnxRuntimeNetwork network, DetectionOptions? options = null)
+        : this(RejectBFloat16OnOnnx(network, options), network.Classes, options, ownsNetwork: true)
+    {
+    }
+
+    /// <summary>
+    /// Wraps any <paramref name="network"/> with its <paramref name="classes"/> (one per heatmap channel); the detector
+    /// disposes the network only when it owns it.
+    /// </summary>
+    public Detector(IDetectionNetwork network, IReadOnlyList<ClassInfo> classes, DetectionOptions? options = null, bool ownsNetwork = true)
     {
         ArgumentNullException.ThrowIfNull(network);
-        RejectBFloat16OnOnnx(options);
+        ArgumentNullException.ThrowIfNull(classes);
+        if (classes.Count != network.Config.Classes)
+            throw new ArgumentException($"{classes.Count} classes for a model with {network.Config.Classes}");
         _network = network;
-        Classes = network.Classes;
-        Config = network.Config;
-        Engine = InferenceEngine.OnnxRuntime;
-        _pipelineFor = network.CreatePipeline;
-        _pipeline = _pipelineFor(options ?? new DetectionOptions());
+        _ownsNetwork = ownsNetwork;
+        Classes = classes;
+        _pipeline = network.CreatePipeline(options ?? new DetectionOptions());
     }
+
+    /// <summary>
+    /// A detector around <paramref name="model"/> as it is (mode, BatchNorm, device unchanged; not owned), e.g. for
+    /// validation during training.
+    /// </summary>
+    internal static Detector Borrowing(CornerNetModel model, IReadOnlyList<ClassInfo> classes, DetectionOptions options) =>
+        new(new TorchNetwork(model, device: null, forInference: false, ownsModel: false), classes, options, ownsNetwork: false);
 
     /// <summary>
     /// Loads a model: a model file (.safetensors, see <see cref="ModelFile"/>) runs on TorchSharp on
@@ -157,14 +162,13 @@ public sealed class Detector : IDisposable
         // The network was converted once; switching precision per call would round float32 weights through bfloat16.
         if (AutoPrecision.Resolve(options.Precision) != AutoPrecision.Resolve(Options.Precision) && Engine == InferenceEngine.Torch)
             throw new ArgumentException($"this detector runs {Options.Precision}; its precision cannot change per call", nameof(options));
-        return Detect(images, batchSize, options == Options ? _pipeline : _pipelineFor(options));
+        return Detect(images, batchSize, options == Options ? _pipeline : _network.CreatePipeline(options));
     }
 
     IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<BgrImage> images, int batchSize, DetectionPipeline pipeline)
     {
         ArgumentNullException.ThrowIfNull(images);
-        var inputs = Config.ChannelOrder == "RGB" ? images.Select(SwapRedBlue).ToList() : images;
-        return pipeline.Detect(inputs, batchSize)
+        return pipeline.Detect(images, batchSize)
             .Select(detections => (IReadOnlyList<DetectedObject>)detections
                 .OrderByDescending(d => d.Score)
                 .Select(d => new DetectedObject(d.ClassIndex, Classes[d.ClassIndex].Id, Classes[d.ClassIndex].Name, d.Score, d.X1, d.Y1, d.X2, d.Y2))
@@ -179,11 +183,11 @@ public sealed class Detector : IDisposable
         return buffer.ToArray();
     }
 
-    static BgrImage SwapRedBlue(BgrImage image)
+    static OnnxRuntimeNetwork RejectBFloat16OnOnnx(OnnxRuntimeNetwork network, DetectionOptions? options)
     {
-        var pixels = (byte[])image.Pixels.Clone();
-        for (int i = 0; i < pixels.Length; i += 3) (pixels[i], pixels[i + 2]) = (pixels[i + 2], pixels[i]);
-        return new BgrImage(image.Width, image.Height, pixels);
+        ArgumentNullException.ThrowIfNull(network);
+        RejectBFloat16OnOnnx(options);
+        return network;
     }
 
     static void RejectBFloat16OnOnnx(DetectionOptions? options)
@@ -196,5 +200,8 @@ public sealed class Detector : IDisposable
         string.Equals(Path.GetExtension(modelPath), ".onnx", StringComparison.OrdinalIgnoreCase) ? InferenceEngine.OnnxRuntime : InferenceEngine.Torch;
 
     /// <summary>Releases the network.</summary>
-    public void Dispose() => _network.Dispose();
+    public void Dispose()
+    {
+        if (_ownsNetwork) _network.Dispose();
+    }
 }

@@ -7,33 +7,29 @@ namespace CornerNet.Inference;
 /// <summary>
 /// Builds the network input of the official test procedure (<c>test/coco.py kp_detection</c>): OpenCV-exact bilinear
 /// resize, centring in a canvas of (int(h·s) | 127) × (int(w·s) | 127) filled with zeros, then x/255 and
-/// (x − mean)/std computed in float64 and stored as float32, so the padding becomes −mean/std.
+/// (x − mean)/std computed in float64 and stored as float32, so the padding becomes −mean/std. An RGB model
+/// (<see cref="ImageNormalization.Rgb"/>) gets the decoded BGR channels reversed first.
 /// </summary>
 public sealed class ImagePreprocessor
 {
-    /// <summary>The official COCO per-channel mean in BGR order (float32 values, as the official db holds them).</summary>
-    public static IReadOnlyList<float> CocoMeanBgr { get; } = [0.40789654f, 0.44719302f, 0.47026115f];
-
-    /// <summary>The official COCO per-channel standard deviation in BGR order.</summary>
-    public static IReadOnlyList<float> CocoStdBgr { get; } = [0.28863828f, 0.27408164f, 0.27809835f];
-
     readonly double[] _mean;
     readonly double[] _std;
+    readonly bool _rgb;
 
     /// <summary>
-    /// Creates a preprocessor with BGR mean and std (three values each; defaults: the official COCO ones) for a network
-    /// of output stride <paramref name="stride"/> (4: CornerNet, 8: CornerNet-Squeeze).
+    /// Creates a preprocessor with <paramref name="normalization"/> (default: the official COCO mean/std, BGR) for a
+    /// network of output stride <paramref name="stride"/> (4: CornerNet, 8: CornerNet-Squeeze).
     /// </summary>
-    public ImagePreprocessor(IReadOnlyList<float>? meanBgr = null, IReadOnlyList<float>? stdBgr = null, int stride = 4)
+    public ImagePreprocessor(ImageNormalization? normalization = null, int stride = 4)
     {
         if (stride is not (4 or 8)) throw new ArgumentOutOfRangeException(nameof(stride), stride, "the output stride is 4 or 8");
         Stride = stride;
-        meanBgr ??= CocoMeanBgr;
-        stdBgr ??= CocoStdBgr;
-        if (meanBgr.Count != 3 || stdBgr.Count != 3) throw new ArgumentException("mean and std need three values (B, G, R)");
-        if (stdBgr.Any(s => !(s > 0))) throw new ArgumentException("std values must be positive", nameof(stdBgr));
-        _mean = meanBgr.Select(v => (double)v).ToArray();
-        _std = stdBgr.Select(v => (double)v).ToArray();
+        normalization ??= ImageNormalization.Coco;
+        if (normalization.Mean.Length != 3 || normalization.Std.Length != 3) throw new ArgumentException("mean and std need three values", nameof(normalization));
+        if (normalization.Std.Any(s => !(s > 0))) throw new ArgumentException("std values must be positive", nameof(normalization));
+        _mean = normalization.Mean.Select(v => (double)v).ToArray();
+        _std = normalization.Std.Select(v => (double)v).ToArray();
+        _rgb = normalization.Rgb;
     }
 
     /// <summary>The network's output stride, which sets the output map size of <see cref="ScaleGeometry"/>.</summary>
@@ -57,6 +53,7 @@ public sealed class ImagePreprocessor
         // An explicit, held Scalar: an implicitly converted one can be freed by the GC during the call (see KeptScalars).
         using var byteRange = 255.0.ToScalar();
         var hwc = tensor(canvas, [g.InputHeight, g.InputWidth, 3]).to_type(ScalarType.Float64).div_(byteRange);
+        if (_rgb) hwc = hwc.flip(2);
         var normalized = (hwc - tensor(_mean, dtype: ScalarType.Float64)) / tensor(_std, dtype: ScalarType.Float64);
         var input = normalized.permute(2, 0, 1).unsqueeze(0).to_type(ScalarType.Float32).contiguous();
         if (device != null) input = input.to(device);

@@ -12,7 +12,7 @@ namespace CornerNet.Inference;
 /// unchanged on top of it (<see cref="CreatePipeline"/>). The config and classes come from the file's metadata. Not
 /// thread-safe: one instance per thread.
 /// </summary>
-public sealed class OnnxRuntimeNetwork : IDisposable
+public sealed class OnnxRuntimeNetwork : IDetectionNetwork
 {
     readonly InferenceSession _session;
     readonly RunOptions _runOptions = new();
@@ -163,6 +163,11 @@ public sealed class OnnxRuntimeNetwork : IDisposable
 
     /// <summary>The official test procedure around this network, with the model config's mean and std for the input.</summary>
     public DetectionPipeline CreatePipeline(DetectionOptions? options = null) => DetectionPipeline.ForNetwork(Forward, Config, options);
+
+    DetectionPipeline IDetectionNetwork.CreatePipeline(DetectionOptions options) => CreatePipeline(options);
+
+    /// <summary>ONNX Runtime.</summary>
+    public InferenceEngine Engine => InferenceEngine.OnnxRuntime;
 
     /// <summary>Releases the ONNX Runtime session.</summary>
     public void Dispose()

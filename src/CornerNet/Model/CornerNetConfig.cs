@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CornerNet.Data;
 
 namespace CornerNet.Model;
 
@@ -62,13 +63,18 @@ public sealed record CornerNetConfig
     [JsonPropertyName("output_size")] public int[] OutputSize { get; init; } = { 128, 128 };
 
     /// <summary>Per-channel mean of input pixels scaled to [0, 1], in the model's channel order (BGR for the official weights).</summary>
-    [JsonPropertyName("mean")] public double[] Mean { get; init; } = { 0.40789654, 0.44719302, 0.47026115 };
+    [JsonPropertyName("mean")] public double[] Mean { get; init; } = [.. ImageNormalization.CocoMean];
 
     /// <summary>Per-channel standard deviation, same order as <see cref="Mean"/>.</summary>
-    [JsonPropertyName("std")] public double[] Std { get; init; } = { 0.28863828, 0.27408164, 0.27809835 };
+    [JsonPropertyName("std")] public double[] Std { get; init; } = [.. ImageNormalization.CocoStd];
 
     /// <summary>Channel order of the input the model expects: "BGR" (official weights) or "RGB".</summary>
     [JsonPropertyName("channel_order")] public string ChannelOrder { get; init; } = "BGR";
+
+    /// <summary>How images become this model's input: <see cref="ChannelOrder"/>, <see cref="Mean"/> and <see cref="Std"/> as float32.</summary>
+    [JsonIgnore]
+    public ImageNormalization Normalization =>
+        new(Mean.Select(v => (float)v).ToArray(), Std.Select(v => (float)v).ToArray(), Rgb: ChannelOrder == "RGB");
 
     static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
 

@@ -16,15 +16,8 @@ public static class ModelValidation
     /// </summary>
     public static CocoMetrics Evaluate(CornerNetModel model, CocoDataset dataset, DetectionOptions? options = null, Action<int, int>? progress = null)
     {
-        var pipeline = DetectionPipeline.ForModel(model, options ?? new DetectionOptions { Flip = false });
-        var detections = new List<CocoDetection>();
-        for (int i = 0; i < dataset.Count; i++)
-        {
-            long imageId = dataset.Annotations.Images[i].Id;
-            foreach (var d in pipeline.Detect(ImageDecoder.Decode(dataset.ImagePath(i))))
-                detections.Add(new CocoDetection(imageId, dataset.Classes[d.ClassIndex].Id, new CocoBox(d.X1, d.Y1, d.X2 - d.X1, d.Y2 - d.Y1), d.Score));
-            progress?.Invoke(i + 1, dataset.Count);
-        }
-        return CocoEvaluator.Evaluate(dataset.Annotations, detections);
+        using var detector = Detector.Borrowing(model, dataset.Classes, options ?? new DetectionOptions { Flip = false });
+        var detections = DatasetDetection.Run(detector, dataset, progress: progress);
+        return CocoEvaluator.Evaluate(dataset.Annotations, DatasetDetection.ToCoco(detections));
     }
 }

@@ -321,9 +321,8 @@ public sealed class Trainer
 
     static AugmentationOptions Augmentation(CornerNetConfig config, bool augment)
     {
-        var normalization = new ImageNormalization(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
         var options = augment ? new AugmentationOptions() : new AugmentationOptions { RandomCrop = false, Flip = false, ColorJitter = false, Lighting = false };
         // CornerNet-Squeeze trains with the CornerNet-Lite sampler, which has no full-image crop.
-        return options with { InputHeight = config.InputSize[0], InputWidth = config.InputSize[1], Normalization = normalization, FullImageCrop = !config.IsSqueeze };
+        return options with { InputHeight = config.InputSize[0], InputWidth = config.InputSize[1], Normalization = config.Normalization, FullImageCrop = !config.IsSqueeze };
     }
 }

@@ -169,13 +169,13 @@ public class PostProcessorTests(ITestOutputHelper output)
     [Fact]
     public void CocoConversionUsesWidthHeightAndRoundsLikePython()
     {
-        var d = new Detection(2, 0.125f, 10.005f, 1.375f, 20.5f, 3.125f);
-        var coco = CocoResult.FromDetections([d], 42, c => c + 1).Single();
-        Assert.Equal((42L, 3), (coco.ImageId, coco.CategoryId));
+        var raw = new DetectedObject(2, 3, "ring", 0.125f, 10.005f, 1.375f, 20.5f, 3.125f).ToCoco(42);
+        var coco = raw.RoundedToTwoDecimals();
+        Assert.Equal((42L, 3L), (coco.ImageId, coco.CategoryId));
         // 0.125 and 1.375 are exact binary ties: half to even. 10.005f is 10.00500011…: rounds up.
         Assert.Equal(0.12, coco.Score);
-        Assert.Equal(new[] { 10.01, 1.38, Math.Round((double)(20.5f - 10.005f), 2), 1.75 }, coco.Bbox);
-        var raw = CocoResult.FromDetections([d], 42, c => c + 1, roundToTwoDecimals: false).Single();
+        Assert.Equal(new[] { 10.01, 1.38, Math.Round((double)(20.5f - 10.005f), 2), 1.75 }, new[] { coco.Box.X, coco.Box.Y, coco.Box.Width, coco.Box.Height });
         Assert.Equal((double)0.125f, raw.Score);
+        Assert.Equal((double)(20.5f - 10.005f), raw.Box.Width);
     }
 }

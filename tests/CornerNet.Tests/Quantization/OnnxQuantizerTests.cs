@@ -113,7 +113,7 @@ public class OnnxQuantizerTests(ITestOutputHelper output)
             var (network, classes) = ModelFile.Load(model);
             using (network) OnnxExporter.Export(network, classes, fp32Path, new OnnxExportOptions { DynamicSize = true, MaxInputSide = 511 });
             using var fp32 = OnnxRuntimeNetwork.Load(fp32Path, threads: 2);
-            var (input, _) = new ImagePreprocessor(ModelPresets.Tiny.Mean.Select(m => (float)m).ToArray(), ModelPresets.Tiny.Std.Select(s => (float)s).ToArray())
+            var (input, _) = new ImagePreprocessor(ModelPresets.Tiny.Normalization)
                 .Prepare(ImageDecoder.Decode(images[0]), 1.0);
             foreach (var (type, perChannel) in new[] { (ActivationType.Int8, true), (ActivationType.Uint8, false) })
             {
@@ -182,7 +182,7 @@ public class OnnxQuantizerTests(ITestOutputHelper output)
 
             using var fp32 = OnnxRuntimeNetwork.Load(fp32Path, threads: 2);
             using var int8 = OnnxRuntimeNetwork.Load(int8Path, threads: 2);
-            var preprocessor = new ImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
+            var preprocessor = new ImagePreprocessor(config.Normalization);
             foreach (var image in images[4..6])
             {
                 var (input, _) = preprocessor.Prepare(ImageDecoder.Decode(image), 1.0);

@@ -117,7 +117,7 @@ public class OverfitTests
             try
             {
                 var config = model.Config;
-                var preprocessor = new ImagePreprocessor(config.Mean.Select(m => (float)m).ToArray(), config.Std.Select(s => (float)s).ToArray());
+                var preprocessor = new ImagePreprocessor(config.Normalization);
                 var detections = new List<CocoDetection>();
                 for (int n = 0; n < Count; n++)
                 {

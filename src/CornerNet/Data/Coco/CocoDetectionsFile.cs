@@ -4,9 +4,6 @@ using System.Text.Json;
 
 namespace CornerNet.Data;
 
-/// <summary>One record of a COCO results file: <c>{image_id, category_id, bbox: [x, y, w, h], score}</c>.</summary>
-public readonly record struct CocoDetection(long ImageId, long CategoryId, CocoBox Box, double Score);
-
 /// <summary>
 /// A COCO results (detections) file: a JSON array of <see cref="CocoDetection"/> records, read from <c>.json</c> or
 /// gzip-compressed JSON and validated (every record needs image_id, category_id, a finite bbox with width and
