@@ -16,19 +16,30 @@ public static class ModelFile
     /// <summary>The format version this code writes and reads.</summary>
     public const string FormatVersion = "1";
 
+    // The __metadata__ keys of a model file (a training checkpoint adds its own beside them).
+    const string ConfigKey = "config";
+    const string ClassesKey = "classes";
+    const string FormatVersionKey = "format_version";
+
+    /// <summary>Tensors under this prefix are a training checkpoint's optimizer state; detection ignores them.</summary>
+    internal const string OptimizerTensorPrefix = "optimizer.";
+
     /// <summary>Writes <paramref name="model"/> with its class list to <paramref name="path"/> (atomically).</summary>
-    public static void Save(string path, CornerNetModel model, IReadOnlyList<ClassInfo> classes)
+    public static void Save(string path, CornerNetModel model, IReadOnlyList<ClassInfo> classes) =>
+        SafeTensorsFile.Write(path, model.state_dict(), Metadata(model, classes));
+
+    /// <summary>The model-file <c>__metadata__</c> of <paramref name="model"/> and its classes (checked against each other).</summary>
+    internal static Dictionary<string, string> Metadata(CornerNetModel model, IReadOnlyList<ClassInfo> classes)
     {
         if (model.IsBatchNormFolded) throw new InvalidOperationException("a network with folded BatchNorm cannot be saved as a model file");
         if (classes.Count != model.Config.Classes)
             throw new ArgumentException($"{classes.Count} class names for a model with {model.Config.Classes} classes");
-        var metadata = new Dictionary<string, string>
+        return new Dictionary<string, string>
         {
-            ["config"] = model.Config.ToJson(),
-            ["classes"] = JsonSerializer.Serialize(classes),
-            ["format_version"] = FormatVersion,
+            [ConfigKey] = model.Config.ToJson(),
+            [ClassesKey] = JsonSerializer.Serialize(classes),
+            [FormatVersionKey] = FormatVersion,
         };
-        SafeTensorsFile.Write(path, model.state_dict(), metadata);
     }
 
     /// <summary>Reads the config and class list of a model file without loading its weights.</summary>
@@ -47,8 +58,7 @@ public static class ModelFile
         try
         {
             using var scope = NewDisposeScope();
-            // Training checkpoints are model files with optimizer state beside the weights; detection ignores it.
-            var weights = file.LoadAll().Where(kv => !kv.Key.StartsWith("optimizer.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value);
+            var weights = file.LoadAll().Where(kv => !kv.Key.StartsWith(OptimizerTensorPrefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value);
             StateDictLoader.Load(model, weights, path);
         }
         catch
@@ -63,14 +73,14 @@ public static class ModelFile
     static (CornerNetConfig, IReadOnlyList<ClassInfo>) ParseMetadata(SafeTensorsFile file)
     {
         string path = file.Path;
-        if (!file.Metadata.TryGetValue("format_version", out var version))
+        if (!file.Metadata.TryGetValue(FormatVersionKey, out var version))
             throw new WeightFileException(path, "not a CornerNet model file (no format_version in __metadata__; to import an official checkpoint use 'cornernet convert')");
         if (version != FormatVersion)
             throw new WeightFileException(path, $"model file format_version {version} is not supported (this build reads {FormatVersion})");
-        if (!file.Metadata.TryGetValue("config", out var configJson))
+        if (!file.Metadata.TryGetValue(ConfigKey, out var configJson))
             throw new WeightFileException(path, "model file has no config in __metadata__");
         var config = CornerNetConfig.FromJson(configJson, path);
-        if (!file.Metadata.TryGetValue("classes", out var classesJson))
+        if (!file.Metadata.TryGetValue(ClassesKey, out var classesJson))
             throw new WeightFileException(path, "model file has no classes in __metadata__");
         return (config, ParseClasses(classesJson, config, path, "classes in __metadata__"));
     }

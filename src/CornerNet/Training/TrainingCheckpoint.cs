@@ -17,7 +17,10 @@ namespace CornerNet.Training;
 /// </summary>
 public static class TrainingCheckpoint
 {
-    const string OptimizerPrefix = "optimizer.";
+    const string OptimizerPrefix = ModelFile.OptimizerTensorPrefix;
+    // Metadata keys a checkpoint adds to the model file's (ModelFile.Metadata).
+    const string IterationKey = "iteration";
+    const string OptimizerStepKey = "optimizer_step";
     const string PrecisionKey = "precision";
 
     static string PrecisionName(Precision precision) => precision.ToString().ToLowerInvariant();
@@ -27,15 +30,10 @@ public static class TrainingCheckpoint
     {
         var tensors = model.state_dict().ToList();
         tensors.AddRange(optimizer.StateTensors().Select(kv => new KeyValuePair<string, Tensor>(OptimizerPrefix + kv.Key, kv.Value)));
-        var metadata = new Dictionary<string, string>
-        {
-            ["config"] = model.Config.ToJson(),
-            ["classes"] = JsonSerializer.Serialize(classes),
-            ["format_version"] = ModelFile.FormatVersion,
-            ["iteration"] = iteration.ToString(CultureInfo.InvariantCulture),
-            ["optimizer_step"] = optimizer.StepCount.ToString(CultureInfo.InvariantCulture),
-            [PrecisionKey] = PrecisionName(precision),
-        };
+        var metadata = ModelFile.Metadata(model, classes);
+        metadata[IterationKey] = iteration.ToString(CultureInfo.InvariantCulture);
+        metadata[OptimizerStepKey] = optimizer.StepCount.ToString(CultureInfo.InvariantCulture);
+        metadata[PrecisionKey] = PrecisionName(precision);
         SafeTensorsFile.Write(path, tensors, metadata);
     }
 
@@ -47,8 +45,8 @@ public static class TrainingCheckpoint
     public static int Load(string path, CornerNetModel model, AdamOptimizer optimizer, Precision precision = Precision.Fp32)
     {
         var file = SafeTensorsFile.Read(path);
-        if (!file.Metadata.TryGetValue("iteration", out var iterationText) || !int.TryParse(iterationText, CultureInfo.InvariantCulture, out int iteration)
-            || !file.Metadata.TryGetValue("optimizer_step", out var stepText) || !long.TryParse(stepText, CultureInfo.InvariantCulture, out long step))
+        if (!file.Metadata.TryGetValue(IterationKey, out var iterationText) || !int.TryParse(iterationText, CultureInfo.InvariantCulture, out int iteration)
+            || !file.Metadata.TryGetValue(OptimizerStepKey, out var stepText) || !long.TryParse(stepText, CultureInfo.InvariantCulture, out long step))
             throw new WeightFileException(path, "not a training checkpoint (no iteration/optimizer_step in __metadata__)");
         string saved = file.Metadata.GetValueOrDefault(PrecisionKey, PrecisionName(Precision.Fp32));
         if (saved != PrecisionName(precision))
