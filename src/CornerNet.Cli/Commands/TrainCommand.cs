@@ -10,6 +10,9 @@ namespace CornerNet.Cli.Commands;
 /// <summary><c>cornernet train</c>: trains a model on a COCO-format dataset into a run folder; <c>--resume</c> continues one.</summary>
 public static class TrainCommand
 {
+    // The options a bare `cornernet train` gets: TrainOptions' own defaults, stated once.
+    static readonly TrainOptions Defaults = new();
+
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
@@ -19,24 +22,24 @@ public static class TrainCommand
         var valData = new Option<DirectoryInfo?>("--val-data") { Description = "Validation dataset folder (annotations.json + images/): loss and COCO AP at every --validate-every and at the end." };
         var preset = new Option<string>("--preset") { Description = $"Model preset: {string.Join(", ", ModelPresets.Names)}.", DefaultValueFactory = _ => "tiny" };
         var config = new Option<FileInfo?>("--config") { Description = "Model config JSON (overrides --preset; classes come from the dataset)." };
-        var batch = new Option<int>("--batch-size") { Description = "Images per batch (under mpirun: the whole job's batch, split across the processes).", DefaultValueFactory = _ => 4 }.InRange(1, 4096);
+        var batch = new Option<int>("--batch-size") { Description = "Images per batch (under mpirun: the whole job's batch, split across the processes).", DefaultValueFactory = _ => Defaults.BatchSize }.InRange(1, 4096);
         var chunkSizes = new Option<string?>("--chunk-sizes") { Description = "Under mpirun: images of each batch per process, e.g. 4,5,5 (default: as even as possible)." };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:K (under mpirun, cuda is cuda:<local rank>).", DefaultValueFactory = _ => "cpu" };
-        var accumulate = new Option<int>("--accumulate") { Description = "Batches per optimizer step (gradient accumulation).", DefaultValueFactory = _ => 1 }.InRange(1, 4096);
-        var iterations = new Option<int>("--iterations") { Description = "Optimizer steps.", DefaultValueFactory = _ => 1000 }.InRange(1, 100_000_000);
-        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 2.5e-4 }.InRange(0, 1, aboveMin: true);
+        var accumulate = new Option<int>("--accumulate") { Description = "Batches per optimizer step (gradient accumulation).", DefaultValueFactory = _ => Defaults.Accumulate }.InRange(1, 4096);
+        var iterations = new Option<int>("--iterations") { Description = "Optimizer steps.", DefaultValueFactory = _ => Defaults.Iterations }.InRange(1, 100_000_000);
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => Defaults.LearningRate }.InRange(0, 1, aboveMin: true);
         var lrSteps = new Option<int[]>("--lr-step") { Description = "Iteration(s) after which the learning rate is multiplied by --lr-factor.", AllowMultipleArgumentsPerToken = true }.EachInRange(1, 100_000_000);
-        var lrFactor = new Option<double>("--lr-factor") { Description = "Learning-rate decay factor.", DefaultValueFactory = _ => 0.1 }.InRange(0, 1, aboveMin: true);
-        var seed = new Option<int>("--seed") { Description = "Seed for initialisation, data order and augmentation.", DefaultValueFactory = _ => 0 };
-        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Checkpoint interval in iterations.", DefaultValueFactory = _ => 500 }.InRange(1, 100_000_000);
-        var validateEvery = new Option<int>("--validate-every") { Description = "Validation interval in iterations (0: at the end only).", DefaultValueFactory = _ => 0 }.InRange(0, 100_000_000);
-        var radius = new Option<string>("--radius") { Description = "Heatmap radius rule: official (t = 0.3), legacy2018 (t = 0.7), fixed (2.5).", DefaultValueFactory = _ => "official" };
+        var lrFactor = new Option<double>("--lr-factor") { Description = "Learning-rate decay factor.", DefaultValueFactory = _ => Defaults.LearningRateFactor }.InRange(0, 1, aboveMin: true);
+        var seed = new Option<int>("--seed") { Description = "Seed for initialisation, data order and augmentation.", DefaultValueFactory = _ => Defaults.Seed };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Checkpoint interval in iterations.", DefaultValueFactory = _ => Defaults.CheckpointEvery }.InRange(1, 100_000_000);
+        var validateEvery = new Option<int>("--validate-every") { Description = "Validation interval in iterations (0: at the end only).", DefaultValueFactory = _ => Defaults.ValidateEvery }.InRange(0, 100_000_000);
+        var radius = new Option<string>("--radius") { Description = "Heatmap radius rule: official (t = 0.3), legacy2018 (t = 0.7), fixed (2.5).", DefaultValueFactory = _ => Defaults.RadiusRule };
         var radiusValue = new Option<double?>("--radius-value") { Description = "IoU threshold for official/legacy2018, or the radius for fixed." }.InRange(0, 1000, aboveMin: true);
         var noPenalty = new Option<bool>("--no-penalty-reduction") { Description = "Ablation: no Gaussian penalty reduction around corners." };
         var noPooling = new Option<bool>("--no-corner-pooling") { Description = "Ablation: corner pooling off (same parameter count)." };
         var noAugment = new Option<bool>("--no-augment") { Description = "No random crop/scale, flip, colour or lighting augmentation." };
         var skipBadImages = new Option<bool>("--skip-bad-images") { Description = "Leave out training images that are missing or corrupt (counted in a warning) instead of stopping." };
-        var workers = new Option<int>("--workers") { Description = "Loader threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
+        var workers = new Option<int>("--workers") { Description = "Loader threads (0: one per core).", DefaultValueFactory = _ => Defaults.Workers }.InRange(0, OptionRanges.MaxThreads);
         var precision = TestTimeOptions.NewPrecisionOption();
         precision.Description = "fp32, or bf16: mixed precision, convolutions (not the heads') in bfloat16 with float32 master weights, Adam moments, BatchNorm statistics and losses (kept by --resume).";
         precision.AcceptOnlyFromAmong("fp32", "bf16");
