@@ -3,7 +3,7 @@ using CornerNet.Model;
 namespace CornerNet.Benchmarks;
 
 /// <summary>What to measure and how often.</summary>
-public sealed record BenchmarkOptions
+internal sealed record BenchmarkOptions
 {
     /// <summary>Preset name, used in figure names (e.g. <c>hourglass104</c>).</summary>
     public string PresetName { get; init; } = "hourglass104";

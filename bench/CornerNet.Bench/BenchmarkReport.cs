@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace CornerNet.Benchmarks;
 
 /// <summary>The result of a benchmark run: the machine, the measured figures and notes (e.g. figures skipped and why).</summary>
-public sealed record BenchmarkReport
+internal sealed record BenchmarkReport
 {
     /// <summary>Where it ran.</summary>
     [JsonPropertyName("machine")] public required MachineDescription Machine { get; init; }

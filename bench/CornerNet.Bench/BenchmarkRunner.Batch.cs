@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace CornerNet.Benchmarks;
 
-public sealed partial class BenchmarkRunner
+internal sealed partial class BenchmarkRunner
 {
     /// <summary>Batch sizes of the batch suite.</summary>
     public static readonly int[] BatchSuiteSizes = [1, 2, 4, 8];

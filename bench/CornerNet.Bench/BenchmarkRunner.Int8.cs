@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace CornerNet.Benchmarks;
 
-public sealed partial class BenchmarkRunner
+internal sealed partial class BenchmarkRunner
 {
     /// <summary>Heatmap peaks compared between the int8 and float heads (random weights: the only accuracy check possible).</summary>
     const int AgreementPeaks = 100;

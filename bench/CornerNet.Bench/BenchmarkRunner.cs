@@ -13,7 +13,7 @@ namespace CornerNet.Benchmarks;
 /// Measures the figures of the speed table (see <see cref="BenchmarkSuite"/>) on random weights and synthetic inputs,
 /// with libtorch on one thread per core. Every figure is timed after warm-up; every tensor is disposed per run.
 /// </summary>
-public sealed partial class BenchmarkRunner
+internal sealed partial class BenchmarkRunner
 {
     /// <summary>Side of the square fp32 matmul that gives the practical compute peak.</summary>
     public const int MatmulSide = 4096;

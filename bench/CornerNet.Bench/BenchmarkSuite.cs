@@ -1,7 +1,7 @@
 namespace CornerNet.Benchmarks;
 
 /// <summary>Which figures a benchmark run measures.</summary>
-public enum BenchmarkSuite
+internal enum BenchmarkSuite
 {
     /// <summary>Everything below: the figures of the speed table.</summary>
     Standard,

@@ -8,7 +8,7 @@ namespace CornerNet.Benchmarks;
 /// transposed convolution (CornerNet-Squeeze) costs 2·C_in·C_out·k²·H_in·W_in, the multiply-adds it performs. The test
 /// path runs the heads of the last stack only; the training path runs the heads of every stack.
 /// </summary>
-public static class ConvFlops
+internal static class ConvFlops
 {
     /// <summary>FLOPs of the convolutions for one <paramref name="height"/>×<paramref name="width"/> image.</summary>
     public static double Count(CornerNetConfig config, int height, int width, bool trainingPath = false)

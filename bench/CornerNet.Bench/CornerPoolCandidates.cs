@@ -7,7 +7,7 @@ namespace CornerNet.Benchmarks;
 /// The two corner-pooling formulations the project considered, for timing forward + backward on the same input:
 /// cummax on a flipped view (what <see cref="CornerPool"/> ships) and a log-step doubling scan of shifted maxima.
 /// </summary>
-public static class CornerPoolCandidates
+internal static class CornerPoolCandidates
 {
     /// <summary>Top pool by doubling: after step k every position holds the max of the next 2^k rows.</summary>
     public static Tensor DoublingTopPool(Tensor x)

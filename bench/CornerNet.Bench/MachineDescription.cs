@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace CornerNet.Benchmarks;
 
 /// <summary>The machine and runtime a benchmark ran on.</summary>
-public sealed record MachineDescription
+internal sealed record MachineDescription
 {
     /// <summary>CPU model name from <c>/proc/cpuinfo</c> (or the processor architecture elsewhere).</summary>
     [JsonPropertyName("cpu")] public required string Cpu { get; init; }

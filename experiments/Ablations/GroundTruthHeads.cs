@@ -13,7 +13,7 @@ namespace CornerNet.Experiments;
 /// (<see cref="CornerTargets"/>, Gaussians with values in [0, 1]); because the decoder applies a sigmoid, it is
 /// passed on as clamped logits, which the sigmoid maps back to the same probabilities.
 /// </summary>
-public static class GroundTruthHeads
+internal static class GroundTruthHeads
 {
     /// <summary>Probabilities are clamped to [ε, 1 − ε] before the logit so that 0 and 1 stay finite.</summary>
     public const double ProbabilityClamp = 1e-6;

@@ -4,7 +4,7 @@ namespace CornerNet;
 /// Writes files so that readers never see a partial one and an existing file is replaced only by a complete new one:
 /// the content goes to a temporary name beside the target (its folder created if needed), which is then renamed.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Writes <paramref name="path"/> with <paramref name="write"/>, which receives the temporary file's stream.</summary>
     public static void Write(string path, Action<Stream> write)

@@ -6,7 +6,7 @@ namespace CornerNet;
 /// One measured figure: wall-clock times of <see cref="Runs"/> timed runs (after warm-up) and figure-specific extras
 /// (e.g. <c>gflop_per_s</c>, <c>images_per_s</c>). Serialized as <c>{"name","unit","median_ms","min_ms","max_ms","runs",…extra}</c>.
 /// </summary>
-public sealed record BenchmarkRecord
+internal sealed record BenchmarkRecord
 {
     /// <summary>The figure's name, e.g. <c>forward_hourglass104_511</c>.</summary>
     [JsonPropertyName("name")] public required string Name { get; init; }

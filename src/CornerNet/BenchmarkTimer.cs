@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace CornerNet;
 
 /// <summary>Times actions: untimed warm-up runs, then timed runs; several actions can be interleaved run by run.</summary>
-public static class BenchmarkTimer
+internal static class BenchmarkTimer
 {
     /// <summary>Runs <paramref name="action"/> <paramref name="warmup"/> times untimed, then <paramref name="runs"/> times timed.</summary>
     public static BenchmarkRecord Measure(string name, Action action, int warmup, int runs) =>

@@ -5,7 +5,7 @@ namespace CornerNet;
 /// model, stepping and feature flags. Which native kernels are right can differ between CPUs of one kind, so results
 /// measured on one CPU are keyed by it.
 /// </summary>
-public sealed record CpuIdentity(string Vendor, string ModelName, string Family, string Model, string Stepping, string Flags)
+internal sealed record CpuIdentity(string Vendor, string ModelName, string Family, string Model, string Stepping, string Flags)
 {
     /// <summary>This machine's CPU (fields "?" where <c>/proc/cpuinfo</c> is missing or says nothing).</summary>
     public static CpuIdentity Current { get; } = Read("/proc/cpuinfo");

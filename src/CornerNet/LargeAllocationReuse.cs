@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace CornerNet;
 
 /// <summary>Lets glibc's malloc reuse large blocks instead of mapping fresh pages for each (why and measurements: docs/NATIVE.md).</summary>
-public static class LargeAllocationReuse
+internal static class LargeAllocationReuse
 {
     /// <summary>Blocks below this size come from the reusable heap.</summary>
     public const int MmapThreshold = 1 << 30;

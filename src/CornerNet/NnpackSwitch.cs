@@ -9,7 +9,7 @@ namespace CornerNet;
 /// convolution and prints "Could not initialize NNPACK! Reason: Unsupported hardware." hundreds of times per training
 /// run. TorchSharp has no binding for the flag, so the two exported C++ functions are called directly.
 /// </summary>
-public static class NnpackSwitch
+internal static class NnpackSwitch
 {
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
     static extern IntPtr GlobalContext();

@@ -3,7 +3,7 @@ using TorchSharp;
 namespace CornerNet;
 
 /// <summary>Facts about the loaded libtorch runtime, and the one place that sets its thread count.</summary>
-public static class TorchRuntime
+internal static class TorchRuntime
 {
     /// <summary>The libtorch version TorchSharp was built against, e.g. "2.10.0".</summary>
     public static string LibTorchVersion => torch.__version__;

@@ -9,7 +9,7 @@ namespace CornerNet.Cli.Commands;
 /// and when this process fails while others run, says so in one line naming the rank and the cause and ends the whole
 /// job (MPI_Abort) instead of leaving the others waiting in a collective.
 /// </summary>
-public static class MpiJob
+internal static class MpiJob
 {
     /// <summary>Runs <paramref name="body"/> in the process group this process belongs to; returns the exit code.</summary>
     public static int Run(Func<IProcessGroup, int> body)

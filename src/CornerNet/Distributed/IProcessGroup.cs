@@ -5,7 +5,7 @@ namespace CornerNet.Distributed;
 /// the same order. <see cref="SingleProcess"/> is the group of one; <see cref="MpiCommunicator"/> the group of an
 /// <c>mpirun</c> job.
 /// </summary>
-public interface IProcessGroup : IDisposable
+internal interface IProcessGroup : IDisposable
 {
     /// <summary>This process's index, 0…<see cref="Size"/>−1; rank 0 owns the outputs.</summary>
     int Rank { get; }

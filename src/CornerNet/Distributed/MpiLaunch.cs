@@ -4,7 +4,7 @@ namespace CornerNet.Distributed;
 /// Whether this process was started by an MPI launcher (mpirun/mpiexec of Open MPI, or a PMI/PMIx launcher such as
 /// Slurm's srun), read from the variables the launcher sets. Only then is MPI loaded.
 /// </summary>
-public static class MpiLaunch
+internal static class MpiLaunch
 {
     static readonly string[] SizeVariables = ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE"];
 

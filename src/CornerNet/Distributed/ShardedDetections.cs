@@ -7,7 +7,7 @@ namespace CornerNet.Distributed;
 /// <see cref="Gather"/> brings every image's detections to rank 0 in image order, so the result is the list one process
 /// detecting all images in order would have made.
 /// </summary>
-public static class ShardedDetections
+internal static class ShardedDetections
 {
     /// <summary>The dataset indices (0…<paramref name="count"/>−1) that <paramref name="group"/>'s process detects.</summary>
     public static IEnumerable<int> Shard(IProcessGroup group, int count)

@@ -1,7 +1,7 @@
 namespace CornerNet.Distributed;
 
 /// <summary>The group of one process: every collective is the identity. Needs no MPI.</summary>
-public sealed class SingleProcess : IProcessGroup
+internal sealed class SingleProcess : IProcessGroup
 {
     /// <summary>The one instance.</summary>
     public static SingleProcess Instance { get; } = new();

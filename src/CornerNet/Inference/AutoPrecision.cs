@@ -12,7 +12,7 @@ namespace CornerNet.Inference;
 /// <param name="Chosen">The precision auto runs: <see cref="Precision.Bf16"/> or <see cref="Precision.Fp32"/>.</param>
 /// <param name="Probe">The measurement, when one was made or cached (null on CPUs without native bfloat16).</param>
 /// <param name="Source">Where the decision came from, for <c>cornernet --version</c>.</param>
-public sealed record AutoPrecision(Precision Chosen, BFloat16ProbeResult? Probe, string Source)
+internal sealed record AutoPrecision(Precision Chosen, BFloat16ProbeResult? Probe, string Source)
 {
     /// <summary>The least bfloat16 speed-up (float32 time over bfloat16 time) for which auto picks bfloat16.</summary>
     public const double RequiredSpeedup = 1.2;

@@ -11,7 +11,7 @@ namespace CornerNet.Inference;
 /// scores and rejected (score −1) when the classes differ, the embeddings are farther apart than the threshold, or
 /// the bottom-right corner lies left of or above the top-left one. Runs on the device of its inputs.
 /// </summary>
-public sealed class CornerDecoder
+internal sealed class CornerDecoder
 {
     /// <summary>Columns of a decoded detection: x1, y1, x2, y2, score, tl score, br score, class.</summary>
     public const int Columns = 8;

@@ -8,7 +8,7 @@ namespace CornerNet.Inference;
 /// under <see cref="ReadableSide"/> pixels are enlarged first so that labels stay readable; labels are kept inside the
 /// image and never drawn over one another (a label with no free place is left out; its box is still drawn).
 /// </summary>
-public static class DetectionDrawing
+internal static class DetectionDrawing
 {
     static readonly SKColor[] Palette =
     {

@@ -39,7 +39,7 @@ public sealed class ImagePreprocessor
     /// The normalized 1×3×H×W float32 input of <paramref name="image"/> at <paramref name="scale"/> (on the CPU, or on
     /// <paramref name="device"/>), with the geometry that maps detections back.
     /// </summary>
-    public (Tensor Input, ScaleGeometry Geometry) Prepare(BgrImage image, double scale, Device? device = null)
+    internal (Tensor Input, ScaleGeometry Geometry) Prepare(BgrImage image, double scale, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         var g = ScaleGeometry.For(image.Height, image.Width, scale, Stride);
@@ -61,7 +61,7 @@ public sealed class ImagePreprocessor
     }
 
     /// <summary>The official flip-test batch: <paramref name="input"/> (1×3×H×W) followed by its left-right mirror.</summary>
-    public static Tensor WithMirror(Tensor input)
+    internal static Tensor WithMirror(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         using var scope = NewDisposeScope();

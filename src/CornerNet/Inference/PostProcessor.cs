@@ -5,7 +5,7 @@ namespace CornerNet.Inference;
 /// detections mapped back, output-map coordinates mapped to image pixels, scales concatenated, rejected pairs dropped,
 /// per-class soft-NMS and the per-image top list. All arithmetic in float32 as the official numpy code.
 /// </summary>
-public sealed class PostProcessor
+internal sealed class PostProcessor
 {
     /// <summary>Creates a post-processor for <paramref name="options"/> (only <see cref="DetectionOptions.Nms"/> and <see cref="DetectionOptions.MaxPerImage"/> are used).</summary>
     public PostProcessor(DetectionOptions options)

@@ -6,7 +6,7 @@ namespace CornerNet.Inference;
 /// (int(w·s) | 127); the output maps are ((H + 1)/stride)×((W + 1)/stride), stride 4 (CornerNet) or 8 (CornerNet-Squeeze,
 /// whose test takes the ratio of the config's input and output sizes, 512 / 64).
 /// </summary>
-public sealed record ScaleGeometry
+internal sealed record ScaleGeometry
 {
     ScaleGeometry(double scale, int imageHeight, int imageWidth, int stride)
     {

@@ -5,7 +5,7 @@ namespace CornerNet.Inference;
 /// class's detections, in place, with the same float/double arithmetic so results agree to the last bit.
 /// Rows have <see cref="Columns"/> floats: x1, y1, x2, y2, score, tl score, br score.
 /// </summary>
-public static class SoftNms
+internal static class SoftNms
 {
     /// <summary>Floats per row.</summary>
     public const int Columns = 7;

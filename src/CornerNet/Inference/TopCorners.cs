@@ -8,4 +8,4 @@ namespace CornerNet.Inference;
 /// <param name="Classes">Class index (0-based), int64 N×K.</param>
 /// <param name="Ys">Row y as float32, N×K.</param>
 /// <param name="Xs">Column x as float32, N×K.</param>
-public sealed record TopCorners(Tensor Scores, Tensor Indices, Tensor Classes, Tensor Ys, Tensor Xs);
+internal sealed record TopCorners(Tensor Scores, Tensor Indices, Tensor Classes, Tensor Ys, Tensor Xs);

@@ -12,7 +12,7 @@ namespace CornerNet.Model;
 /// (<c>hg.hgs.*</c> with fire modules), and the Lite repository's own CornerNet (<c>hg.hgs.*</c> with residuals: the
 /// original network under Lite names, which <see cref="LiteHourglassToOriginalNames"/> renames).
 /// </summary>
-public static class ArchitectureInference
+internal static class ArchitectureInference
 {
     static readonly Regex StackKey = new(@"^kps\.(\d+)\.", RegexOptions.Compiled);
     static readonly Regex SqueezeStackKey = new(@"^hg\.hgs\.(\d+)\.", RegexOptions.Compiled);

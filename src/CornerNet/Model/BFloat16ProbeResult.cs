@@ -6,7 +6,7 @@ namespace CornerNet.Model;
 /// What <see cref="BFloat16Probe"/> measured on this host: the best time of its small convolution stack in float32 and in
 /// bfloat16, and how long the probe took.
 /// </summary>
-public sealed record BFloat16ProbeResult(
+internal sealed record BFloat16ProbeResult(
     [property: JsonPropertyName("fp32_seconds")] double Fp32Seconds,
     [property: JsonPropertyName("bf16_seconds")] double Bf16Seconds,
     [property: JsonPropertyName("seconds")] double Seconds)

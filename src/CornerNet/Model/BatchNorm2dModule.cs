@@ -11,7 +11,7 @@ namespace CornerNet.Model;
 /// that the GC can free mid-call (see <see cref="KeptScalars"/>); this one increments with a kept Scalar and otherwise
 /// calls the same <c>batch_norm</c> kernel.
 /// </summary>
-public sealed class BatchNorm2dModule : nn.Module<Tensor, Tensor>
+internal sealed class BatchNorm2dModule : nn.Module<Tensor, Tensor>
 {
     // Private setters: Module.to(dtype or device) replaces registered tensors through their properties.
 

@@ -10,7 +10,7 @@ namespace CornerNet.Model;
 /// (b − running_mean)·s + β, exact up to float rounding. <see cref="CornerNetModel.FoldBatchNorm"/> applies it to the
 /// whole network.
 /// </summary>
-public static class BatchNormFolding
+internal static class BatchNormFolding
 {
     /// <summary>
     /// Rewrites <paramref name="conv"/> in place so that it alone computes <c>bn(conv(x))</c> with

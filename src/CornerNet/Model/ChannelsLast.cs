@@ -9,7 +9,7 @@ namespace CornerNet.Model;
 /// is made by permuting to N×H×W×C, copying, and permuting back — a tensor with channels-last strides, which libtorch
 /// recognises. Measured as a variant of the forward benchmark.
 /// </summary>
-public static class ChannelsLast
+internal static class ChannelsLast
 {
     /// <summary>A channels-last copy of a 4-D tensor.</summary>
     public static Tensor Of(Tensor x)

@@ -9,7 +9,7 @@ namespace CornerNet.Model;
 /// of the state dict) into a model file: reads the tensors without running any code from the file, drops the
 /// <c>module.</c> prefix, infers the architecture from names and shapes, loads strictly, and attaches class names.
 /// </summary>
-public static class CheckpointConverter
+internal static class CheckpointConverter
 {
     /// <summary>Reads an official checkpoint as a state dict with official keys (no <c>module.</c> prefix).</summary>
     public static Dictionary<string, Tensor> ReadStateDict(string path)

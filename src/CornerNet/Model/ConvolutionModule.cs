@@ -9,7 +9,7 @@ namespace CornerNet.Model;
 /// convolution has a bias instead (the heads' first layer). State-dict keys: <c>conv.weight</c>, <c>conv.bias</c> (no BN),
 /// <c>bn.*</c>.
 /// </summary>
-public sealed class ConvolutionModule : nn.Module<Tensor, Tensor>
+internal sealed class ConvolutionModule : nn.Module<Tensor, Tensor>
 {
     readonly Conv2d conv;
     readonly BatchNorm2dModule? bn;

@@ -13,7 +13,7 @@ namespace CornerNet.Model;
 /// <param name="InputGradientByForward">Input gradients are computed with forward convolutions (<see cref="ConvolutionInputGradient"/>) instead of oneDNN's backward-data kernel.</param>
 /// <param name="Probe">The probe's finding, when it was consulted (null when the environment forced both paths).</param>
 /// <param name="Source">Where the decision came from, for <c>cornernet --version</c>.</param>
-public sealed record ConvolutionPaths(bool PaddedForward, bool InputGradientByForward, OneDnnProbeResult? Probe, string Source)
+internal sealed record ConvolutionPaths(bool PaddedForward, bool InputGradientByForward, OneDnnProbeResult? Probe, string Source)
 {
     /// <summary>Environment variable forcing the forward path.</summary>
     public const string ForwardVariable = "CORNERNET_CONV_FORWARD";

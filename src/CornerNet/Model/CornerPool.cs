@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace CornerNet.Model;
 
 /// <summary>The four directional corner pools of the paper (§3.4, Eq. 6–7).</summary>
-public enum CornerPoolDirection
+internal enum CornerPoolDirection
 {
     /// <summary>Max over the rows at and below each position (looks down; used for top-left corners).</summary>
     Top,
@@ -22,7 +22,7 @@ public enum CornerPoolDirection
 /// and at ties to the tied element nearest the output position (the official C++ extension picks the farthest; both are
 /// valid subgradients, and ties have measure zero in training).
 /// </summary>
-public static class CornerPool
+internal static class CornerPool
 {
     /// <summary>Pools <paramref name="x"/> (N×C×H×W) in <paramref name="direction"/>.</summary>
     public static Tensor Pool(Tensor x, CornerPoolDirection direction)

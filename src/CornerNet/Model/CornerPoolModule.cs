@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace CornerNet.Model;
 
 /// <summary>Which corner a <see cref="CornerPoolModule"/> predicts.</summary>
-public enum CornerKind
+internal enum CornerKind
 {
     /// <summary>Top-left corners: top pool + left pool.</summary>
     TopLeft,
@@ -20,7 +20,7 @@ public enum CornerKind
 /// (<c>conv1</c>, <c>bn1</c>), ReLU, and a 3×3 conv-BN-ReLU (<c>conv2</c>). With corner pooling switched off (the
 /// paper's Table 1 ablation) the pools become identities and the parameters stay the same.
 /// </summary>
-public sealed class CornerPoolModule : nn.Module<Tensor, Tensor>
+internal sealed class CornerPoolModule : nn.Module<Tensor, Tensor>
 {
     readonly ConvolutionModule p1_conv1;
     readonly ConvolutionModule p2_conv1;

@@ -10,7 +10,7 @@ namespace CornerNet.Model;
 /// ReLU of that plus the input when width and resolution stay (no skip path at all otherwise). Keys: <c>conv1</c>,
 /// <c>bn1</c>, <c>conv_1x1</c>, <c>conv_3x3</c>, <c>bn2</c>.
 /// </summary>
-public sealed class FireModule : nn.Module<Tensor, Tensor>
+internal sealed class FireModule : nn.Module<Tensor, Tensor>
 {
     readonly Conv2d conv1;
     readonly BatchNorm2dModule bn1;

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace CornerNet.Model;
 
 /// <summary>Runs the network's convolutions so that faulty oneDNN kernels are never used (measurements: docs/NATIVE.md).</summary>
-public static class GuardedConvolution
+internal static class GuardedConvolution
 {
     /// <summary>
     /// <paramref name="conv"/> applied to <paramref name="input"/> by the paths in force (<see cref="ConvolutionPaths.Active"/>).

@@ -11,7 +11,7 @@ namespace CornerNet.Model;
 /// residuals at the innermost level; <c>low3</c> = m0−1 residuals at d1 then one d1→d0; the result is
 /// <c>up1 + nearest-upsample×2(low3)</c>.
 /// </summary>
-public sealed class HourglassModule : nn.Module<Tensor, Tensor>
+internal sealed class HourglassModule : nn.Module<Tensor, Tensor>
 {
     readonly Sequential up1;
     readonly Sequential low1;

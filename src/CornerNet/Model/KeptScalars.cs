@@ -9,7 +9,7 @@ namespace CornerNet.Model;
 /// 50,000–100,000 failed ("alpha must not be a floating point number", "Expected false to be true") or could read a
 /// wrong value. Scalars stored here are never collected, so operations that take them explicitly are safe.
 /// </summary>
-public static class KeptScalars
+internal static class KeptScalars
 {
     /// <summary>The integer 1 (alpha of additions, counter increments).</summary>
     public static readonly Scalar One = 1;

@@ -7,7 +7,7 @@ namespace CornerNet.Model;
 /// gradient) convolution kernels agree with float64 on the shapes known to fault, the worst relative error of each,
 /// and how long the probe took.
 /// </summary>
-public sealed record OneDnnProbeResult(
+internal sealed record OneDnnProbeResult(
     [property: JsonPropertyName("forward_correct")] bool ForwardCorrect,
     [property: JsonPropertyName("forward_error")] double ForwardError,
     [property: JsonPropertyName("input_gradient_correct")] bool InputGradientCorrect,

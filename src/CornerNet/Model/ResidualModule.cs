@@ -9,7 +9,7 @@ namespace CornerNet.Model;
 /// is not 1 or the widths differ, identity otherwise), then ReLU. Keys: <c>conv1</c>, <c>bn1</c>, <c>conv2</c>,
 /// <c>bn2</c>, <c>skip.0</c> (conv), <c>skip.1</c> (BN).
 /// </summary>
-public sealed class ResidualModule : nn.Module<Tensor, Tensor>
+internal sealed class ResidualModule : nn.Module<Tensor, Tensor>
 {
     readonly Conv2d conv1;
     readonly BatchNorm2dModule bn1;

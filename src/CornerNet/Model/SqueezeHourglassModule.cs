@@ -10,7 +10,7 @@ namespace CornerNet.Model;
 /// <c>low2</c> = the next level, or m1 fire modules at the innermost level; <c>low3</c> = m0−1 at d1 then one d1→d0;
 /// <c>up2</c> = a 4×4 stride-2 transposed convolution (with bias) at d0; the result is <c>up1 + up2(low3)</c>.
 /// </summary>
-public sealed class SqueezeHourglassModule : nn.Module<Tensor, Tensor>
+internal sealed class SqueezeHourglassModule : nn.Module<Tensor, Tensor>
 {
     readonly Sequential up1;
     readonly Sequential low1;

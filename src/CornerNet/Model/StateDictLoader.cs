@@ -10,7 +10,7 @@ namespace CornerNet.Model;
 /// as the released CornerNet weights have none) and is then set to 0. TorchSharp's own <c>load_state_dict</c> copies
 /// with broadcasting and would accept some wrong shapes silently, hence this loader.
 /// </summary>
-public static class StateDictLoader
+internal static class StateDictLoader
 {
     /// <summary>
     /// Loads <paramref name="tensors"/> into <paramref name="model"/>; <paramref name="source"/> names the file for errors.

@@ -4,7 +4,7 @@ namespace CornerNet.Quantization;
 /// What calibration observed of one tensor: its minimum, maximum and a histogram of |x| (2048 bins over [0, max |x|],
 /// re-binned when a larger value arrives), from which <see cref="Range"/> picks the quantization range.
 /// </summary>
-public sealed class ActivationStatistics
+internal sealed class ActivationStatistics
 {
     /// <summary>Histogram bins over [0, max |x|].</summary>
     public const int Bins = 2048;

@@ -11,7 +11,7 @@ namespace CornerNet.Quantization;
 /// kernels differ per instruction set (AVX2, AVX-VNNI, AVX-512 VNNI), so this is measured, never assumed; the answer is
 /// kept for the process.
 /// </summary>
-public static class ActivationTypeProbe
+internal static class ActivationTypeProbe
 {
     static readonly ConcurrentDictionary<int, (ActivationType Type, double Uint8Ms, double Int8Ms)> Results = new();
 

@@ -10,7 +10,7 @@ namespace CornerNet.Training;
 /// the two moment tensors per parameter, keyed by parameter name — can be saved into and restored from a checkpoint
 /// exactly, which <c>--resume</c> needs.
 /// </summary>
-public sealed class AdamOptimizer : IDisposable
+internal sealed class AdamOptimizer : IDisposable
 {
     readonly List<(string Name, Tensor Param)> _parameters;
     readonly Dictionary<string, Tensor> _expAvg = new();

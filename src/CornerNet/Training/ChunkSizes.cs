@@ -6,7 +6,7 @@ namespace CornerNet.Training;
 /// How a batch is split across the processes of a data-parallel run, like the official <c>chunk_sizes</c>: evenly
 /// where possible (the first <c>batch mod ranks</c> processes take one more image), or as the user lists them.
 /// </summary>
-public static class ChunkSizes
+internal static class ChunkSizes
 {
     /// <summary>
     /// The chunk sizes of a <paramref name="batchSize"/>-image batch over <paramref name="ranks"/> processes; an

@@ -9,7 +9,7 @@ namespace CornerNet.Training;
 /// total = (Σ focal + 0.1·Σ pull + 0.1·Σ push + 1·Σ offset) / number of stacks, each sum over stacks (focal and offset
 /// also over both corner types). See <see cref="FocalLoss"/>, <see cref="PullPushLoss"/>, <see cref="OffsetLoss"/>.
 /// </summary>
-public static class CornerNetLoss
+internal static class CornerNetLoss
 {
     /// <summary>The paper's weight of the pull loss (α in Eq. 8).</summary>
     public const double DefaultPullWeight = 0.1;

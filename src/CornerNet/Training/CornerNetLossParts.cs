@@ -12,11 +12,11 @@ namespace CornerNet.Training;
 /// <param name="Push">Push loss summed over stacks, unweighted.</param>
 /// <param name="Offset">Offset loss summed over stacks and corner types, unweighted.</param>
 /// <param name="PerStack">The same four parts per stack.</param>
-public sealed record CornerNetLossParts(Tensor Total, Tensor Focal, Tensor Pull, Tensor Push, Tensor Offset, IReadOnlyList<StackLossParts> PerStack);
+internal sealed record CornerNetLossParts(Tensor Total, Tensor Focal, Tensor Pull, Tensor Push, Tensor Offset, IReadOnlyList<StackLossParts> PerStack);
 
 /// <summary>The loss parts of one stack (focal and offset summed over both corner types; pull and push unweighted).</summary>
 /// <param name="Focal">Top-left plus bottom-right focal loss.</param>
 /// <param name="Pull">Pull loss.</param>
 /// <param name="Push">Push loss.</param>
 /// <param name="Offset">Top-left plus bottom-right offset loss.</param>
-public sealed record StackLossParts(Tensor Focal, Tensor Pull, Tensor Push, Tensor Offset);
+internal sealed record StackLossParts(Tensor Focal, Tensor Pull, Tensor Push, Tensor Offset);

@@ -8,7 +8,7 @@ namespace CornerNet.Training;
 /// N × K × 2 (x, y; float32), corner indices N × K (int64, y·W + x), mask N × K (bool), K = max objects.
 /// The tensors are created in the caller's dispose scope; <see cref="Dispose"/> releases them too.
 /// </summary>
-public sealed class CornerTargetBatch : IDisposable
+internal sealed class CornerTargetBatch : IDisposable
 {
     /// <summary>Top-left heatmaps, N × C × H × W.</summary>
     public Tensor TopLeftHeatmaps { get; }

@@ -5,7 +5,7 @@ namespace CornerNet.Training;
 /// them: per-class corner heatmaps, sub-pixel offsets (paper Eq. 2), flat corner indices for the embeddings, and a mask
 /// of valid objects. Stack images into tensors with <see cref="CornerTargetBatch.Stack"/>.
 /// </summary>
-public sealed class CornerTargets
+internal sealed class CornerTargets
 {
     /// <summary>The options the targets were built with.</summary>
     public TargetOptions Options { get; }

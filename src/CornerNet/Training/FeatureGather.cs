@@ -6,7 +6,7 @@ namespace CornerNet.Training;
 /// Reads feature vectors of a map at flat positions: the official <c>_tranpose_and_gather_feat</c>, used to pick each
 /// object's embedding and offset at its ground-truth corner.
 /// </summary>
-public static class FeatureGather
+internal static class FeatureGather
 {
     /// <summary>
     /// For features N × C × H × W and indices N × K (int64, y·W + x), returns N × K × C with

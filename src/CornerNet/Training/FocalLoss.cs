@@ -10,7 +10,7 @@ namespace CornerNet.Training;
 /// log(p)·(1 − p)^α; every other location adds log(1 − p)·p^α·(1 − y)^β; the sum is negated and divided by the number
 /// of positives in the whole batch (all images and classes), or not divided when there is none. α = 2, β = 4.
 /// </summary>
-public static class FocalLoss
+internal static class FocalLoss
 {
     /// <summary>α: the focusing exponent.</summary>
     public const int Alpha = 2;

@@ -7,7 +7,7 @@ namespace CornerNet.Training;
 /// written with an element-wise max (overlapping objects keep the larger value) and clipped at the borders. The peak is
 /// exactly 1, which is how the focal loss finds the positive locations.
 /// </summary>
-public static class GaussianHeatmap
+internal static class GaussianHeatmap
 {
     /// <summary>The (2r + 1) × (2r + 1) kernel in float64, row-major, peak 1 at the centre.</summary>
     public static double[] Kernel(int radius)

@@ -11,7 +11,7 @@ namespace CornerNet.Training;
 /// </list>
 /// The paper's ablation also uses a fixed radius of 2.5 (<see cref="RadiusRule.Fixed"/>).
 /// </summary>
-public static class GaussianRadius
+internal static class GaussianRadius
 {
     /// <summary>The IoU threshold of today's official configuration (<c>gaussian_iou</c> 0.3).</summary>
     public const double OfficialIou = 0.3;

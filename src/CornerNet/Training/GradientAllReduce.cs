@@ -13,7 +13,7 @@ namespace CornerNet.Training;
 /// about <see cref="BucketBytes"/> through a host (CPU) buffer: few collective calls for many small tensors, and the
 /// same path for GPU tensors (host-staged). The reduction runs after the backward pass, not overlapped with it.
 /// </summary>
-public sealed class GradientAllReduce : IDisposable
+internal sealed class GradientAllReduce : IDisposable
 {
     /// <summary>Bucket size (PyTorch DDP's default, 25 MB).</summary>
     public const int BucketBytes = 25 << 20;

@@ -1,7 +1,7 @@
 namespace CornerNet.Training;
 
 /// <summary>Draws a run's training loss (raw and smoothed) and validation loss as a PNG.</summary>
-public static class LossCurvePlot
+internal static class LossCurvePlot
 {
     /// <summary>Writes the plot to <paramref name="path"/> (atomically); does nothing without data.</summary>
     public static void Save(string path, IReadOnlyList<(int Iteration, double Loss)> losses, IReadOnlyList<(int Iteration, double Loss)> validation)

@@ -9,7 +9,7 @@ namespace CornerNet.Training;
 /// TensorBoard event files under <c>tensorboard/</c>, and the in-memory series for the loss-curve plot.
 /// On resume, rows past the resumed iteration are dropped so the CSV continues seamlessly.
 /// </summary>
-public sealed class LossLog : IDisposable
+internal sealed class LossLog : IDisposable
 {
     const string Header = "iteration,loss,focal,pull,push,offset,learning_rate,images_per_second";
     readonly StreamWriter _csv;

@@ -6,7 +6,7 @@ using CornerNet.Model;
 namespace CornerNet.Training;
 
 /// <summary>COCO metrics of a network (as it is, e.g. mid-training) on a COCO-format dataset, without changing it.</summary>
-public static class ModelValidation
+internal static class ModelValidation
 {
     /// <summary>
     /// Runs the test procedure (<paramref name="options"/>, default single scale without flip) on every image of

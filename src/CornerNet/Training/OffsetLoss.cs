@@ -8,7 +8,7 @@ namespace CornerNet.Training;
 /// The offset loss (paper Eq. 3) as the official <c>_regr_loss</c>: smooth-L1 (β = 1) summed over x and y of every
 /// object of the batch, divided by (number of objects in the batch + 1e-4).
 /// </summary>
-public static class OffsetLoss
+internal static class OffsetLoss
 {
     /// <summary>
     /// <paramref name="predicted"/> and <paramref name="target"/> N × K × 2 (offsets gathered at the corners),

@@ -13,7 +13,7 @@ namespace CornerNet.Training;
 /// for an image with exactly one object, which adds a constant ≈ 1 (no gradient) to push — kept for parity with the
 /// official loss values. Unlike the official code this works for a batch of one image.
 /// </summary>
-public static class PullPushLoss
+internal static class PullPushLoss
 {
     /// <summary>
     /// Pull and push for embeddings gathered at the corners: <paramref name="topLeft"/> and

@@ -5,7 +5,7 @@ namespace CornerNet.Training;
 /// within it still gives a box with IoU ≥ t with the ground truth, with t = 0.7 and σ = r/3; the official code has two
 /// different formulas for that, and the paper's ablation (Table 2) also tries a fixed radius.
 /// </summary>
-public enum RadiusRule
+internal enum RadiusRule
 {
     /// <summary>
     /// Today's official <c>gaussian_radius</c> (CornerNet commit 3e71377, 2019): the exact worst case when each corner

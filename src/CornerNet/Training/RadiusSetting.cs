@@ -4,7 +4,7 @@ namespace CornerNet.Training;
 /// A radius rule with its parameter: the IoU threshold t for <see cref="RadiusRule.Official"/> and
 /// <see cref="RadiusRule.Legacy2018"/>, the radius itself for <see cref="RadiusRule.Fixed"/>.
 /// </summary>
-public sealed record RadiusSetting(RadiusRule Rule, double Value)
+internal sealed record RadiusSetting(RadiusRule Rule, double Value)
 {
     /// <summary>Today's official rule; default t = 0.3 as in the official config (the default of the project).</summary>
     public static RadiusSetting Official(double iou = GaussianRadius.OfficialIou) => new(RadiusRule.Official, iou);

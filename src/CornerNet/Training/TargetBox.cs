@@ -8,4 +8,4 @@ namespace CornerNet.Training;
 /// <param name="X2">Right.</param>
 /// <param name="Y2">Bottom.</param>
 /// <param name="ClassIndex">0-based class index.</param>
-public readonly record struct TargetBox(double X1, double Y1, double X2, double Y2, int ClassIndex);
+internal readonly record struct TargetBox(double X1, double Y1, double X2, double Y2, int ClassIndex);

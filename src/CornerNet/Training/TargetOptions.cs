@@ -6,7 +6,7 @@ namespace CornerNet.Training;
 /// <param name="InputWidth">Network input width in pixels.</param>
 /// <param name="OutputHeight">Heatmap height.</param>
 /// <param name="OutputWidth">Heatmap width.</param>
-public sealed record TargetOptions(int Classes, int InputHeight, int InputWidth, int OutputHeight, int OutputWidth)
+internal sealed record TargetOptions(int Classes, int InputHeight, int InputWidth, int OutputHeight, int OutputWidth)
 {
     /// <summary>The official maximum number of objects per image with offset and embedding targets.</summary>
     public const int OfficialMaxObjects = 128;

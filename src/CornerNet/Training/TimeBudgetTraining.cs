@@ -8,7 +8,7 @@ namespace CornerNet.Training;
 /// equals one run with that step). At the end the run is finished at the iteration reached: the model file and the
 /// loss curve are written as by a run that reached its <see cref="TrainOptions.Iterations"/>.
 /// </summary>
-public sealed class TimeBudgetTraining
+internal sealed class TimeBudgetTraining
 {
     readonly Func<TrainOptions, Trainer> _createTrainer;
     readonly TrainOptions _options;

@@ -80,7 +80,7 @@ public sealed record TrainOptions
     [JsonPropertyName("precision")] public Precision Precision { get; init; } = Precision.Fp32;
 
     /// <summary>The radius setting these options describe.</summary>
-    public RadiusSetting Radius() => RadiusRule.ToLowerInvariant() switch
+    internal RadiusSetting Radius() => RadiusRule.ToLowerInvariant() switch
     {
         "official" => RadiusValue is double t ? RadiusSetting.Official(t) : RadiusSetting.Official(),
         "legacy2018" => RadiusValue is double t ? RadiusSetting.Legacy2018(t) : RadiusSetting.Legacy2018(),

@@ -48,7 +48,7 @@ public sealed class Trainer
     public Func<CornerNetModel, double>? ValidationAP { get; set; }
 
     /// <summary>The processes this run is spread over (default: this process alone). Rank 0 writes every output.</summary>
-    public IProcessGroup Group { get; init; } = SingleProcess.Instance;
+    internal IProcessGroup Group { get; init; } = SingleProcess.Instance;
 
     /// <summary>Images of each batch per process (null: as even as possible); see <see cref="Training.ChunkSizes"/>.</summary>
     public IReadOnlyList<int>? ChunkSizes { get; init; }

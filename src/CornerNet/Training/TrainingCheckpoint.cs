@@ -15,7 +15,7 @@ namespace CornerNet.Training;
 /// the optimizer's step count and the run's precision (<see cref="TrainOptions.Precision"/>; tensors are float32 in
 /// both). Written atomically, so an interrupted write leaves the previous checkpoint intact.
 /// </summary>
-public static class TrainingCheckpoint
+internal static class TrainingCheckpoint
 {
     const string OptimizerPrefix = ModelFile.OptimizerTensorPrefix;
     // Metadata keys a checkpoint adds to the model file's (ModelFile.Metadata).

@@ -17,7 +17,7 @@ namespace CornerNet.Weights;
 /// every opcode consumes at least one byte and creates at most one small object, lengths are checked against the bytes
 /// that remain before anything is allocated, the stack and memo have caps, and nothing is recursive.
 /// </summary>
-public sealed class PickleReader
+internal sealed class PickleReader
 {
     /// <summary>
     /// Most items and marks the stack may hold. Python's pickler batches APPENDS and SETITEMS by 1000, so real checkpoints stay

@@ -7,13 +7,13 @@ namespace CornerNet.Weights;
 
 /// <summary>A Python tuple.</summary>
 /// <param name="Items">The elements, in order.</param>
-public sealed record PickleTuple(IReadOnlyList<object?> Items);
+internal sealed record PickleTuple(IReadOnlyList<object?> Items);
 
 /// <summary>
 /// A Python dict or <c>collections.OrderedDict</c>, in insertion order. Setting a key that is already present replaces
 /// its value in place, as Python does; keys are compared by value for strings and numbers, by reference otherwise.
 /// </summary>
-public sealed class PickleDict
+internal sealed class PickleDict
 {
     // Created on first use: a hostile pickle can push millions of empty dicts, each should cost only a few bytes.
     List<KeyValuePair<object?, object?>>? _entries;
@@ -60,7 +60,7 @@ public sealed class PickleDict
 /// <param name="Key">The storage key.</param>
 /// <param name="DType">Element type, from the storage class (e.g. <c>torch.FloatStorage</c>).</param>
 /// <param name="ElementCount">Number of elements of the whole storage.</param>
-public sealed record StorageReference(string Key, torch.ScalarType DType, long ElementCount);
+internal sealed record StorageReference(string Key, torch.ScalarType DType, long ElementCount);
 
 /// <summary>
 /// A tensor described by <c>torch._utils._rebuild_tensor_v2</c>: a strided view of a storage. The bounds were
@@ -70,7 +70,7 @@ public sealed record StorageReference(string Key, torch.ScalarType DType, long E
 /// <param name="StorageOffset">Offset of element 0, in elements from the start of the storage.</param>
 /// <param name="Shape">Sizes of the dimensions.</param>
 /// <param name="Strides">Strides of the dimensions, in elements.</param>
-public sealed record TensorReference(StorageReference Storage, long StorageOffset, long[] Shape, long[] Strides);
+internal sealed record TensorReference(StorageReference Storage, long StorageOffset, long[] Shape, long[] Strides);
 
 /// <summary>The part of a storage a persistent id names: the whole storage, or a view into it (legacy format).</summary>
 sealed record StorageSlice(StorageReference Root, long Offset, long Length);

@@ -15,7 +15,7 @@ namespace CornerNet.Weights;
 /// names any code (e.g. <c>os.system</c>) is refused before anything is built; every size is checked against the file
 /// before memory is allocated. Every problem is a one-line <see cref="WeightFileException"/>.
 /// </summary>
-public static class PyTorchCheckpoint
+internal static class PyTorchCheckpoint
 {
     /// <summary>The prefix <c>torch.nn.DataParallel</c> (and CornerNet's <c>DummyModule</c>) adds to every key.</summary>
     public const string ModulePrefix = "module.";

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace CornerNet.Weights;
 
 /// <summary>Name, dtype and shape of one tensor in a safetensors file, with its byte range in the data section.</summary>
-public sealed record SafeTensorInfo(string Name, ScalarType DType, long[] Shape, long Begin, long End);
+internal sealed record SafeTensorInfo(string Name, ScalarType DType, long[] Shape, long Begin, long End);
 
 /// <summary>
 /// Reads and writes the safetensors format: an 8-byte little-endian header length N, N bytes of JSON
@@ -14,7 +14,7 @@ public sealed record SafeTensorInfo(string Name, ScalarType DType, long[] Shape,
 /// little-endian tensor data. Every field of the header is validated before any data is read, so truncated or
 /// hostile files fail with a <see cref="WeightFileException"/> instead of a crash or a huge allocation.
 /// </summary>
-public sealed class SafeTensorsFile
+internal sealed class SafeTensorsFile
 {
     const long MaxHeaderBytes = 100L * 1024 * 1024;
 

@@ -7,12 +7,13 @@ namespace CornerNet.Tests.Model;
 public class CornerPoolTests
 {
     [FixtureTheory]
-    [InlineData(CornerPoolDirection.Top, "top_pool")]
-    [InlineData(CornerPoolDirection.Left, "left_pool")]
-    [InlineData(CornerPoolDirection.Bottom, "bottom_pool")]
-    [InlineData(CornerPoolDirection.Right, "right_pool")]
-    public void PoolMatchesOfficialForwardExactlyAndCummaxGradient(CornerPoolDirection direction, string name)
+    [InlineData(nameof(CornerPoolDirection.Top), "top_pool")]
+    [InlineData(nameof(CornerPoolDirection.Left), "left_pool")]
+    [InlineData(nameof(CornerPoolDirection.Bottom), "bottom_pool")]
+    [InlineData(nameof(CornerPoolDirection.Right), "right_pool")]
+    public void PoolMatchesOfficialForwardExactlyAndCummaxGradient(string directionName, string name)
     {
+        var direction = Enum.Parse<CornerPoolDirection>(directionName);
         using var scope = NewDisposeScope();
         var file = SafeTensorsFile.Read(Path.Combine(Fixtures.Reference, "corner_pool.safetensors"));
         var input = file.Load("input").requires_grad_(true);

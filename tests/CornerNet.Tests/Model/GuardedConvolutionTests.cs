@@ -7,7 +7,7 @@ namespace CornerNet.Tests.Model;
 public class GuardedConvolutionTests
 {
     /// <summary>Every combination of the two paths, forced so that the fallbacks are tested on a host whose oneDNN is right.</summary>
-    public static IEnumerable<ConvolutionPaths> AllPaths() =>
+    internal static IEnumerable<ConvolutionPaths> AllPaths() =>
         from padded in new[] { false, true }
         from byForward in new[] { false, true }
         select new ConvolutionPaths(padded, byForward, null, "test");

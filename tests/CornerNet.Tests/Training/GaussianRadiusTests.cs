@@ -12,11 +12,12 @@ public class GaussianRadiusTests
     }
 
     [FixtureTheory]
-    [InlineData("official_iou0.3", RadiusRule.Official, 0.3)]
-    [InlineData("official_iou0.7", RadiusRule.Official, 0.7)]
-    [InlineData("legacy2018_iou0.7", RadiusRule.Legacy2018, 0.7)]
-    public void MatchesTheOfficialFunctionForAllSizes(string field, RadiusRule rule, double iou)
+    [InlineData("official_iou0.3", nameof(RadiusRule.Official), 0.3)]
+    [InlineData("official_iou0.7", nameof(RadiusRule.Official), 0.7)]
+    [InlineData("legacy2018_iou0.7", nameof(RadiusRule.Legacy2018), 0.7)]
+    public void MatchesTheOfficialFunctionForAllSizes(string field, string ruleName, double iou)
     {
+        var rule = Enum.Parse<RadiusRule>(ruleName);
         var sizes = Sizes();
         Assert.Equal(20, sizes.Length);
         foreach (var s in sizes)
@@ -29,10 +30,11 @@ public class GaussianRadiusTests
     }
 
     [FixtureTheory]
-    [InlineData("train_radius_official", RadiusRule.Official, 0.3)]
-    [InlineData("train_radius_legacy2018", RadiusRule.Legacy2018, 0.7)]
-    public void DrawnRadiusIsTheTruncatedRadius(string field, RadiusRule rule, double iou)
+    [InlineData("train_radius_official", nameof(RadiusRule.Official), 0.3)]
+    [InlineData("train_radius_legacy2018", nameof(RadiusRule.Legacy2018), 0.7)]
+    public void DrawnRadiusIsTheTruncatedRadius(string field, string ruleName, double iou)
     {
+        var rule = Enum.Parse<RadiusRule>(ruleName);
         foreach (var s in Sizes())
         {
             double h = s.GetProperty("height").GetDouble(), w = s.GetProperty("width").GetDouble();
@@ -71,10 +73,10 @@ public class GaussianRadiusTests
     }
 
     [Theory]
-    [InlineData(RadiusRule.Official, 0.0)]
-    [InlineData(RadiusRule.Official, 1.0)]
-    [InlineData(RadiusRule.Legacy2018, double.NaN)]
-    [InlineData(RadiusRule.Fixed, -1.0)]
-    public void RejectsParametersOutsideTheirRange(RadiusRule rule, double value) =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => GaussianRadius.Compute(10, 10, rule, value));
+    [InlineData(nameof(RadiusRule.Official), 0.0)]
+    [InlineData(nameof(RadiusRule.Official), 1.0)]
+    [InlineData(nameof(RadiusRule.Legacy2018), double.NaN)]
+    [InlineData(nameof(RadiusRule.Fixed), -1.0)]
+    public void RejectsParametersOutsideTheirRange(string ruleName, double value) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => GaussianRadius.Compute(10, 10, Enum.Parse<RadiusRule>(ruleName), value));
 }

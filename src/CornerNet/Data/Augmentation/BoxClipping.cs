@@ -4,7 +4,7 @@ namespace CornerNet.Data;
 /// The official <c>_clip_detections</c>: coordinates clamped to the last pixel
 /// ([0, width − 1], [0, height − 1]); boxes left with no width or no height are dropped.
 /// </summary>
-public static class BoxClipping
+internal static class BoxClipping
 {
     /// <summary>Clips <paramref name="boxes"/> to a <paramref name="width"/> × <paramref name="height"/> image; <paramref name="classes"/> stay aligned.</summary>
     public static (Box[] Boxes, int[] Classes) Apply(IReadOnlyList<Box> boxes, IReadOnlyList<int> classes, int width, int height)

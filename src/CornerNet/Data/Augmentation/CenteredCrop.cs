@@ -5,7 +5,7 @@ namespace CornerNet.Data;
 /// pixel, zero (black) where the window leaves the image. Pixel (x, y) of the source lands at
 /// (x − <see cref="OffsetX"/>, y − <see cref="OffsetY"/>) of the crop; boxes move the same way.
 /// </summary>
-public sealed record CenteredCrop(BgrImage Image, int OffsetX, int OffsetY)
+internal sealed record CenteredCrop(BgrImage Image, int OffsetX, int OffsetY)
 {
     /// <summary>Crops <paramref name="image"/> to <paramref name="width"/> × <paramref name="height"/> around (<paramref name="centerX"/>, <paramref name="centerY"/>).</summary>
     public static CenteredCrop Apply(BgrImage image, int centerX, int centerY, int width, int height)

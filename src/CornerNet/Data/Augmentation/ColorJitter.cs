@@ -6,7 +6,7 @@ namespace CornerNet.Data;
 /// All three use the grayscale of the image as it was before jittering (OpenCV's BGR→gray weights):
 /// brightness x·α; contrast x·α + mean(gray)·(1 − α); saturation x·α + gray·(1 − α). No clipping.
 /// </summary>
-public static class ColorJitter
+internal static class ColorJitter
 {
     /// <summary>The official strength: factors are drawn from 1 ± 0.4.</summary>
     public const double Variance = 0.4;

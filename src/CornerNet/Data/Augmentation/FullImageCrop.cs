@@ -4,7 +4,7 @@ namespace CornerNet.Data;
 /// The official <c>_full_image_crop</c> (training without random crops): the image centred in a
 /// black square whose side is its longer side, so that resizing keeps its aspect ratio.
 /// </summary>
-public static class FullImageCrop
+internal static class FullImageCrop
 {
     /// <summary>Pads <paramref name="image"/> to a centred square; boxes follow.</summary>
     public static (BgrImage Image, Box[] Boxes) Apply(BgrImage image, IReadOnlyList<Box> boxes)

@@ -4,7 +4,7 @@ namespace CornerNet.Data;
 /// Mirrors an image left to right. Boxes follow the official formula x' = W − x − 1 with x1 and x2
 /// swapped, which treats coordinates as pixel indices (the clipped boxes' last pixel is W − 1).
 /// </summary>
-public static class HorizontalFlip
+internal static class HorizontalFlip
 {
     /// <summary>Mirrors <paramref name="image"/> in place.</summary>
     public static void ApplyInPlace(BgrImage image)

@@ -5,7 +5,7 @@ namespace CornerNet.Data;
 /// eigvec · (eigval ∘ α), α ~ N(0, σ²) per component, added to every pixel. The eigenvalues and
 /// eigenvectors are the ones the official code uses, in BGR channel order.
 /// </summary>
-public static class PcaLighting
+internal static class PcaLighting
 {
     /// <summary>The official standard deviation of α.</summary>
     public const double AlphaStd = 0.1;

@@ -6,7 +6,7 @@ namespace CornerNet.Data;
 /// away from the image edges (<see cref="Border"/>), zero-padded where it leaves the image.
 /// Resizing that window to the view size afterwards scales the image by 1 / s.
 /// </summary>
-public static class RandomScaleCrop
+internal static class RandomScaleCrop
 {
     /// <summary>
     /// The official <c>_get_border</c>: <paramref name="border"/> halved until it is less than half of

@@ -6,7 +6,7 @@ namespace CornerNet.Data;
 /// Reads a class list for a model from JSON: a list of names (ids become 1, 2, …), a list of {id, name}, or a COCO
 /// annotation file (its <c>categories</c>, sorted by id as the official CornerNet orders COCO classes).
 /// </summary>
-public static class ClassListFile
+internal static class ClassListFile
 {
     /// <summary>Reads <paramref name="path"/>; throws <see cref="InvalidInputException"/> naming the file on bad content.</summary>
     public static IReadOnlyList<ClassInfo> Read(string path)

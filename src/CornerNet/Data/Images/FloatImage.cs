@@ -4,7 +4,7 @@ namespace CornerNet.Data;
 /// A float32 BGR image, height × width × 3 interleaved, as the official sampler holds it after
 /// <c>image.astype(np.float32) / 255</c>: values in [0, 1] before colour augmentation.
 /// </summary>
-public sealed class FloatImage
+internal sealed class FloatImage
 {
     /// <summary>Width in pixels.</summary>
     public int Width { get; }

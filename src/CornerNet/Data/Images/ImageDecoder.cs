@@ -65,7 +65,7 @@ public static class ImageDecoder
     /// after a valid header is found only by <see cref="Decode(string, InputLimits?)"/>.
     /// </summary>
     /// <exception cref="InvalidInputException">The file is missing, unreadable, beyond the limits or not an image of an accepted format.</exception>
-    public static ImageHeader ReadHeader(string path, InputLimits? limits = null)
+    internal static ImageHeader ReadHeader(string path, InputLimits? limits = null)
     {
         try
         {

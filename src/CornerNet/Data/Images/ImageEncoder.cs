@@ -4,7 +4,7 @@ using SkiaSharp;
 namespace CornerNet.Data;
 
 /// <summary>Encodes a <see cref="BgrImage"/> as PNG (for debugging, drawn detections and the synthetic dataset).</summary>
-public static class ImageEncoder
+internal static class ImageEncoder
 {
     /// <summary>The PNG encoding of <paramref name="image"/> (8-bit RGB, opaque).</summary>
     public static byte[] EncodePng(BgrImage image)

@@ -4,7 +4,7 @@ namespace CornerNet.Data;
 /// <param name="Width">Stored width in pixels.</param>
 /// <param name="Height">Stored height in pixels.</param>
 /// <param name="Format">The format: JPEG, PNG, BMP, GIF or WebP.</param>
-public sealed record ImageHeader(int Width, int Height, string Format)
+internal sealed record ImageHeader(int Width, int Height, string Format)
 {
     /// <summary>Width × height, in 64-bit arithmetic.</summary>
     public long Pixels => (long)Width * Height;

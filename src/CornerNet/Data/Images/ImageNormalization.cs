@@ -18,10 +18,10 @@ public sealed record ImageNormalization(float[] Mean, float[] Std, bool Rgb = fa
     public static ImageNormalization Coco { get; } = new(CocoMean.Select(v => (float)v).ToArray(), CocoStd.Select(v => (float)v).ToArray());
 
     /// <summary>The decoded (BGR) channel that feeds input channel <paramref name="channel"/>.</summary>
-    public int SourceChannel(int channel) => Rgb ? 2 - channel : channel;
+    internal int SourceChannel(int channel) => Rgb ? 2 - channel : channel;
 
     /// <summary>(x − mean) / std per channel in float32, written channel-first (3 × H × W) in the model's channel order.</summary>
-    public float[] ToChw(FloatImage image)
+    internal float[] ToChw(FloatImage image)
     {
         int plane = image.Width * image.Height;
         var chw = new float[plane * 3];

@@ -8,7 +8,7 @@ namespace CornerNet.Data;
 /// final rounding; the reference fixtures, made with OpenCV 4.6, show it on every element of a row).
 /// An exact 2× reduction is a 2×2 box average and an unchanged size is a copy, as in OpenCV.
 /// </summary>
-public static class OpenCvResize
+internal static class OpenCvResize
 {
     const int CoefScale = 1 << 11;
 

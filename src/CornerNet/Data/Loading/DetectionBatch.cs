@@ -8,7 +8,7 @@ namespace CornerNet.Data;
 /// (N × 3 × H × W, BGR, normalised) and, per image, its boxes in input pixels and class indices.
 /// Dispose it (or move <see cref="Images"/> into a dispose scope) when done.
 /// </summary>
-public sealed class DetectionBatch : IDisposable
+internal sealed class DetectionBatch : IDisposable
 {
     /// <summary>N × 3 × H × W float32 on the CPU.</summary>
     public Tensor Images { get; }

@@ -9,7 +9,7 @@ namespace CornerNet.Data;
 /// are reassembled by position, so the batches are identical for any number of workers and any
 /// thread timing.
 /// </summary>
-public sealed class DetectionLoader
+internal sealed class DetectionLoader
 {
     readonly IDetectionSource _source;
     readonly TrainingSampleBuilder _builder;

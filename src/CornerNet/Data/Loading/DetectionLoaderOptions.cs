@@ -1,7 +1,7 @@
 namespace CornerNet.Data;
 
 /// <summary>Settings of a <see cref="DetectionLoader"/>.</summary>
-public sealed record DetectionLoaderOptions
+internal sealed record DetectionLoaderOptions
 {
     /// <summary>Images per batch; the last batch of an epoch may be smaller.</summary>
     public int BatchSize { get; init; } = 4;
@@ -33,4 +33,4 @@ public sealed record DetectionLoaderOptions
 }
 
 /// <summary>The positions <see cref="Offset"/>…<see cref="Offset"/>+<see cref="Count"/>−1 of a batch.</summary>
-public readonly record struct BatchChunk(int Offset, int Count);
+internal readonly record struct BatchChunk(int Offset, int Count);

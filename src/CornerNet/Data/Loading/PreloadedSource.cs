@@ -4,7 +4,7 @@ namespace CornerNet.Data;
 /// Another <see cref="IDetectionSource"/> decoded (or generated) once, in parallel, and kept in memory, so the training
 /// loop never waits for per-image work. Suited to small datasets such as the synthetic shapes of the quick start.
 /// </summary>
-public sealed class PreloadedSource : IDetectionSource
+internal sealed class PreloadedSource : IDetectionSource
 {
     readonly LabeledImage[] _images;
 

@@ -4,7 +4,7 @@ namespace CornerNet.Data;
 /// Seeds derived from a run's seed so that every epoch and every sample has its own independent
 /// random stream: results depend only on (seed, epoch, index), never on which thread ran first.
 /// </summary>
-public static class SampleSeed
+internal static class SampleSeed
 {
     /// <summary>A 31-bit seed for <see cref="Random"/> from the given parts (SplitMix64 mixing).</summary>
     public static int Derive(int seed, int epoch, int index = -1)

@@ -5,4 +5,4 @@ namespace CornerNet.Data;
 /// channel-first, BGR) and the objects that survived cropping, as boxes in input pixel coordinates with
 /// their class indices.
 /// </summary>
-public sealed record TrainingSample(float[] Input, int Width, int Height, Box[] Boxes, int[] Classes);
+internal sealed record TrainingSample(float[] Input, int Width, int Height, Box[] Boxes, int[] Classes);

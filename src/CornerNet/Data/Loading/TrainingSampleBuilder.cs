@@ -6,7 +6,7 @@ namespace CornerNet.Data;
 /// horizontal flip, /255, colour jitter, PCA lighting, mean/std normalisation. Heatmap, offset and
 /// embedding targets are built from the returned boxes elsewhere.
 /// </summary>
-public sealed class TrainingSampleBuilder
+internal sealed class TrainingSampleBuilder
 {
     /// <summary>The options in use.</summary>
     public AugmentationOptions Options { get; }

@@ -10,7 +10,7 @@ namespace CornerNet.Data;
 /// Each image depends only on (seed, index). Object pixels are painted exactly where each shape's
 /// rasterised mask says, so every box is the tight extent of its object's visible pixels.
 /// </summary>
-public sealed class SyntheticShapes
+internal sealed class SyntheticShapes
 {
     /// <summary>Class names, in class-index order (COCO category id = index + 1).</summary>
     public static IReadOnlyList<string> ClassNames { get; } = ["circle", "triangle", "ring", "cross", "star", "diamond"];
@@ -263,10 +263,10 @@ public sealed class SyntheticShapes
 }
 
 /// <summary>One object of a synthetic image: class index, tight box of its visible pixels, and their count.</summary>
-public sealed record SyntheticObject(int ClassIndex, Box Box, int VisiblePixels);
+internal sealed record SyntheticObject(int ClassIndex, Box Box, int VisiblePixels);
 
 /// <summary>
 /// A synthetic image, its objects, and for every pixel (row-major) the number of the object visible there
 /// (an index into <see cref="Objects"/>, −1 for background). Placement never hides an object completely.
 /// </summary>
-public sealed record SyntheticImage(BgrImage Image, SyntheticObject[] Objects, int[] Owner);
+internal sealed record SyntheticImage(BgrImage Image, SyntheticObject[] Objects, int[] Owner);

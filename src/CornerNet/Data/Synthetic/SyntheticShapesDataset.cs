@@ -9,7 +9,7 @@ namespace CornerNet.Data;
 /// Every file is written to a temporary name and renamed; annotations.json comes last, so a
 /// dataset with annotations is complete.
 /// </summary>
-public static class SyntheticShapesDataset
+internal static class SyntheticShapesDataset
 {
     /// <summary>Statistics of a written dataset.</summary>
     public sealed record Summary(int Images, int Objects, int[] ObjectsPerClass, int Small, int Medium, int Large);

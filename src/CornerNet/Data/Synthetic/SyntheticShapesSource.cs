@@ -4,7 +4,7 @@ namespace CornerNet.Data;
 /// The synthetic shapes as an in-memory <see cref="IDetectionSource"/>: image i is generated on demand
 /// (the same pixels and boxes <see cref="SyntheticShapesDataset"/> would write), so training needs no files.
 /// </summary>
-public sealed class SyntheticShapesSource(SyntheticShapes generator, int count, int seed) : IDetectionSource
+internal sealed class SyntheticShapesSource(SyntheticShapes generator, int count, int seed) : IDetectionSource
 {
     /// <inheritdoc/>
     public int Count { get; } = count;

@@ -5,7 +5,7 @@ namespace CornerNet.Data;
 /// interpolated with smoothstep) summed over a few octaves. Written here rather than taken from
 /// Skia's Perlin shader because it is much faster and its output cannot change with Skia's version.
 /// </summary>
-public static class ValueNoise
+internal static class ValueNoise
 {
     /// <summary>
     /// A <paramref name="size"/> × <paramref name="size"/> field in [0, 1] (row-major) whose coarsest
