@@ -11,7 +11,8 @@ internal sealed record BenchmarkOptions
     /// <summary>The architecture measured (random weights).</summary>
     public CornerNetConfig Config { get; init; } = ModelPresets.Hourglass104;
 
-    /// <summary>Input side in pixels (square input; 511 in the paper). Must give a map the hourglass can halve evenly.</summary>
+    /// <summary>Input side in pixels (square input; 511 in the paper). Must give a map the hourglass can halve
+    /// evenly.</summary>
     public int Size { get; init; } = 511;
 
     /// <summary>Batch size of the training step and the loader.</summary>

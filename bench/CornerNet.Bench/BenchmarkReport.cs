@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 
 namespace CornerNet.Benchmarks;
 
-/// <summary>The result of a benchmark run: the machine, the measured figures and notes (e.g. figures skipped and why).</summary>
+/// <summary>The result of a benchmark run: the machine, the measured figures and notes (e.g. figures skipped and
+/// why).</summary>
 internal sealed record BenchmarkReport
 {
     /// <summary>Where it ran.</summary>

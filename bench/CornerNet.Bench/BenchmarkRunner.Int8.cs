@@ -9,7 +9,8 @@ namespace CornerNet.Benchmarks;
 
 internal sealed partial class BenchmarkRunner
 {
-    /// <summary>Heatmap peaks compared between the int8 and float heads (random weights: the only accuracy check possible).</summary>
+    /// <summary>Heatmap peaks compared between the int8 and float heads (random weights: the only accuracy check
+    /// possible).</summary>
     const int AgreementPeaks = 100;
 
     void Int8Forward()
@@ -21,7 +22,8 @@ internal sealed partial class BenchmarkRunner
         try
         {
             _status($"exporting {_options.PresetName} to ONNX ({_options.Size}×{_options.Size})");
-            // Exporting folds the model's BatchNorm in place, so the TorchSharp figure below is of the folded network too.
+            // Exporting folds the model's BatchNorm in place, so the TorchSharp figure below is of the folded network
+            // too.
             OnnxExporter.Export(model, classes, floatPath, new OnnxExportOptions { InputSize = [_options.Size, _options.Size] });
             manual_seed(1);
             using var image = randn(1, 3, _options.Size, _options.Size);
@@ -75,7 +77,8 @@ internal sealed partial class BenchmarkRunner
         }
     }
 
-    /// <summary>Fraction of the float heatmap's top peaks (class, y, x) that are also among the int8 heatmap's top peaks.</summary>
+    /// <summary>Fraction of the float heatmap's top peaks (class, y, x) that are also among the int8 heatmap's top
+    /// peaks.</summary>
     static double PeakAgreement(Tensor int8, Tensor fp32)
     {
         using var scope = NewDisposeScope();

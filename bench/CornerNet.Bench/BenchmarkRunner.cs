@@ -213,7 +213,8 @@ internal sealed partial class BenchmarkRunner
         int classes = _config.Classes;
         manual_seed(2);
         // Heads of a flip batch as a random-weight network gives them: logits around the −2.19 prior.
-        // An explicit, held Scalar: an implicitly converted one can be freed by the GC during the call (see KeptScalars).
+        // An explicit, held Scalar: an implicitly converted one can be freed by the GC during the call (see
+        // KeptScalars).
         using var prior = 2.19.ToScalar();
         using var tlHeats = randn(2, classes, map, map).sub_(prior);
         using var brHeats = randn(2, classes, map, map).sub_(prior);
@@ -236,7 +237,8 @@ internal sealed partial class BenchmarkRunner
         Add(record);
     }
 
-    /// <summary>One Adam step on a random batch; <paramref name="bfloat16"/>: mixed precision as <c>train --precision bf16</c> (record <c>…_bf16</c>).</summary>
+    /// <summary>One Adam step on a random batch; <paramref name="bfloat16"/>: mixed precision as <c>train --precision
+    /// bf16</c> (record <c>…_bf16</c>).</summary>
     void TrainStep(bool bfloat16 = false)
     {
         int size = _options.Size, map = _config.OutputSize[0], batch = _options.Batch;

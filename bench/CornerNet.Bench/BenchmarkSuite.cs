@@ -6,8 +6,8 @@ internal enum BenchmarkSuite
     /// <summary>Everything below: the figures of the speed table.</summary>
     Standard,
     /// <summary>
-    /// Matmul peak; test-path forward incl. decode with folded BatchNorm, interleaved with the unfolded network and with
-    /// channels-last layout (<c>_unfolded</c>, <c>_channels_last</c>); the flip batch; achieved GFLOP/s.
+    /// Matmul peak; test-path forward incl. decode with folded BatchNorm, interleaved with the unfolded network and
+    /// with channels-last layout (<c>_unfolded</c>, <c>_channels_last</c>); the flip batch; achieved GFLOP/s.
     /// </summary>
     Forward,
     /// <summary>Decoding a flip batch of heads (K = 100).</summary>
@@ -27,8 +27,8 @@ internal enum BenchmarkSuite
     Onnx,
     /// <summary>
     /// Not part of <see cref="Standard"/>: the forward of an int8 QDQ model (calibrated on one random image, see
-    /// <c>cornernet quantize</c>) with ONNX Runtime, interleaved with the float ONNX Runtime and TorchSharp forwards of the
-    /// same weights; agreement of the int8 and float top heatmap peaks.
+    /// <c>cornernet quantize</c>) with ONNX Runtime, interleaved with the float ONNX Runtime and TorchSharp forwards of
+    /// the same weights; agreement of the int8 and float top heatmap peaks.
     /// </summary>
     Int8,
     /// <summary>

@@ -71,8 +71,8 @@ internal static class ConvFlops
             Flops += count * 2.0 * inDim * outDim * kernel * kernel * h * w / groups;
 
         /// <summary>
-        /// A fire module whose input is <paramref name="inH"/>×<paramref name="inW"/> and output h×w: the squeeze at the
-        /// input resolution, the 1×1 and depthwise 3×3 expands at the output resolution.
+        /// A fire module whose input is <paramref name="inH"/>×<paramref name="inW"/> and output h×w: the squeeze at
+        /// the input resolution, the 1×1 and depthwise 3×3 expands at the output resolution.
         /// </summary>
         public void Fire(long inDim, long outDim, int inH, int inW, int h, int w)
         {
@@ -96,7 +96,8 @@ internal static class ConvFlops
             Conv(curr, curr, 4, lh, lw);
         }
 
-        /// <summary>A residual whose output is h×w (its first conv may have stride 2; the cost counts output positions).</summary>
+        /// <summary>A residual whose output is h×w (its first conv may have stride 2; the cost counts output
+        /// positions).</summary>
         public void Residual(long inDim, long outDim, int h, int w, bool projection)
         {
             Conv(inDim, outDim, 3, h, w);

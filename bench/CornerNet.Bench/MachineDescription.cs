@@ -17,10 +17,12 @@ internal sealed record MachineDescription
     /// <summary>libtorch version.</summary>
     [JsonPropertyName("libtorch")] public required string LibTorch { get; init; }
 
-    /// <summary>oneDNN instruction-set cap set in the environment (<c>ONEDNN_MAX_CPU_ISA</c>), null when none.</summary>
+    /// <summary>oneDNN instruction-set cap set in the environment (<c>ONEDNN_MAX_CPU_ISA</c>), null when
+    /// none.</summary>
     [JsonPropertyName("onednn_isa_cap")] public string? OneDnnIsaCap { get; init; }
 
-    /// <summary>CPU instruction-set extensions relevant to libtorch's kernels (AVX2, AVX-512 F/BF16/VNNI, AMX) that the CPU reports.</summary>
+    /// <summary>CPU instruction-set extensions relevant to libtorch's kernels (AVX2, AVX-512 F/BF16/VNNI, AMX) that the
+    /// CPU reports.</summary>
     [JsonPropertyName("cpu_flags")] public IReadOnlyList<string> CpuFlags { get; init; } = [];
 
     /// <summary>.NET runtime version.</summary>

@@ -31,7 +31,8 @@ public static class Program
     /// <summary>The root command with every subcommand (also used by tests).</summary>
     public static Command Build()
     {
-        // Named here, not by the executable: the installed tool runs as CornerNet.Cli.dll, and help must say 'cornernet'.
+        // Named here, not by the executable: the installed tool runs as CornerNet.Cli.dll, and help must say
+        // 'cornernet'.
         var root = new Command("cornernet", "CornerNet for .NET: object detection as paired corner keypoints (Law & Deng, ECCV 2018).") { new System.CommandLine.Help.HelpOption() };
         VersionReport.Replace(root);
         // One line per command; each command lives in Commands/<Name>Command.cs.

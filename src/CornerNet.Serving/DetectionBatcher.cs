@@ -7,9 +7,9 @@ namespace CornerNet.Serving;
 
 /// <summary>
 /// Dynamic batching: decoded images from concurrent requests wait in a queue; one worker takes the first, gathers more
-/// until <see cref="ServerOptions.MaxBatch"/> images or <see cref="ServerOptions.MaxWaitMs"/> have passed, and runs them
-/// through the detector together (images of the same network size share a network run). The detector is used by the
-/// worker only, as it is not thread-safe.
+/// until <see cref="ServerOptions.MaxBatch"/> images or <see cref="ServerOptions.MaxWaitMs"/> have passed, and runs
+/// them through the detector together (images of the same network size share a network run). The detector is used by
+/// the worker only, as it is not thread-safe.
 /// </summary>
 internal sealed class DetectionBatcher : IAsyncDisposable
 {
@@ -38,7 +38,8 @@ internal sealed class DetectionBatcher : IAsyncDisposable
     /// <summary>Requests waiting for the network.</summary>
     public int QueueLength => Volatile.Read(ref _queued);
 
-    /// <summary>Queues <paramref name="image"/>; null when the queue already holds <see cref="ServerOptions.MaxQueue"/> requests.</summary>
+    /// <summary>Queues <paramref name="image"/>; null when the queue already holds <see cref="ServerOptions.MaxQueue"/>
+    /// requests.</summary>
     public Task<Result>? TryEnqueue(BgrImage image, bool flip)
     {
         if (Interlocked.Increment(ref _queued) > _options.MaxQueue)

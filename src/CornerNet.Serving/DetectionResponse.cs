@@ -2,7 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace CornerNet.Serving;
 
-/// <summary>The answer of <c>POST /v1/detect</c>: the image size, its objects (best first) and where the time went.</summary>
+/// <summary>The answer of <c>POST /v1/detect</c>: the image size, its objects (best first) and where the time
+/// went.</summary>
 public sealed record DetectionResponse(
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("width")] int Width,

@@ -84,7 +84,8 @@ public sealed class DetectionServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Completes when the host is asked to stop (Ctrl-C, SIGTERM) or <paramref name="cancellation"/> fires.</summary>
+    /// <summary>Completes when the host is asked to stop (Ctrl-C, SIGTERM) or <paramref name="cancellation"/>
+    /// fires.</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellation = default) => _app.WaitForShutdownAsync(cancellation);
 
     async Task<IResult> DetectAsync(HttpContext context)
@@ -147,7 +148,8 @@ public sealed class DetectionServer : IAsyncDisposable
         BgrImage image;
         try
         {
-            // The decoder checks the header's size against InputLimits before allocating the pixels (decompression bombs).
+            // The decoder checks the header's size against InputLimits before allocating the pixels (decompression
+            // bombs).
             image = ImageDecoder.Decode(bytes, "request body");
         }
         catch (InvalidInputException e)

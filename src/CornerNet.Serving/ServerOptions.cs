@@ -18,7 +18,8 @@ public sealed record ServerOptions
     /// <summary>Most requests waiting for the network; more are answered 503 with Retry-After.</summary>
     public int MaxQueue { get; init; } = 64;
 
-    /// <summary>Largest request body in bytes (default 20 MB); larger ones are answered 413 without being read.</summary>
+    /// <summary>Largest request body in bytes (default 20 MB); larger ones are answered 413 without being
+    /// read.</summary>
     public long MaxBytes { get; init; } = 20 * 1024 * 1024;
 
     /// <summary>Default minimum score of a returned object (a request's <c>threshold</c> overrides it).</summary>

@@ -6,7 +6,8 @@ namespace CornerNet;
 /// </summary>
 internal static class AtomicFile
 {
-    /// <summary>Writes <paramref name="path"/> with <paramref name="write"/>, which receives the temporary file's stream.</summary>
+    /// <summary>Writes <paramref name="path"/> with <paramref name="write"/>, which receives the temporary file's
+    /// stream.</summary>
     public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);

@@ -4,14 +4,16 @@ namespace CornerNet;
 
 /// <summary>
 /// One measured figure: wall-clock times of <see cref="Runs"/> timed runs (after warm-up) and figure-specific extras
-/// (e.g. <c>gflop_per_s</c>, <c>images_per_s</c>). Serialized as <c>{"name","unit","median_ms","min_ms","max_ms","runs",…extra}</c>.
+/// (e.g. <c>gflop_per_s</c>, <c>images_per_s</c>). Serialized as
+/// <c>{"name","unit","median_ms","min_ms","max_ms","runs",…extra}</c>.
 /// </summary>
 internal sealed record BenchmarkRecord
 {
     /// <summary>The figure's name, e.g. <c>forward_hourglass104_511</c>.</summary>
     [JsonPropertyName("name")] public required string Name { get; init; }
 
-    /// <summary>Unit of the times (always milliseconds of one run; what one run does is in the name and extras).</summary>
+    /// <summary>Unit of the times (always milliseconds of one run; what one run does is in the name and
+    /// extras).</summary>
     [JsonPropertyName("unit")] public string Unit { get; init; } = "ms";
 
     /// <summary>Median time of one run.</summary>

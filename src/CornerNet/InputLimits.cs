@@ -18,13 +18,16 @@ public sealed record InputLimits
     /// <summary>Longest image side in pixels (default 32768).</summary>
     public int MaxImageSide { get; init; } = 32_768;
 
-    /// <summary>Most bytes a JSON file may hold after gzip decompression (default 1 GiB; COCO's largest file is 0.45 GB).</summary>
+    /// <summary>Most bytes a JSON file may hold after gzip decompression (default 1 GiB; COCO's largest file is 0.45
+    /// GB).</summary>
     public long MaxJsonBytes { get; init; } = 1L << 30;
 
-    /// <summary>Most parameters a model file's config may describe (default 2 billion, 8 GB of float32; Hourglass-104 has 0.2 billion).</summary>
+    /// <summary>Most parameters a model file's config may describe (default 2 billion, 8 GB of float32; Hourglass-104
+    /// has 0.2 billion).</summary>
     public long MaxModelParameters { get; init; } = 2_000_000_000;
 
-    /// <summary>The limits used when a reader is given none. Settable by programs (the CLI's options); not thread-safe to change while reading.</summary>
+    /// <summary>The limits used when a reader is given none. Settable by programs (the CLI's options); not thread-safe
+    /// to change while reading.</summary>
     public static InputLimits Default { get; set; } = new();
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when a limit is not positive.</summary>

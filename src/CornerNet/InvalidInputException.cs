@@ -9,7 +9,8 @@ public class InvalidInputException : Exception
     /// <summary>The offending file, or null when the problem is not about a file.</summary>
     public string? FilePath { get; }
 
-    /// <summary>Creates the error; the message becomes "<paramref name="filePath"/>: <paramref name="problem"/>".</summary>
+    /// <summary>Creates the error; the message becomes "<paramref name="filePath"/>:
+    /// <paramref name="problem"/>".</summary>
     public InvalidInputException(string? filePath, string problem, Exception? inner = null)
         : base(filePath is null ? problem : $"{filePath}: {problem}", inner)
     {

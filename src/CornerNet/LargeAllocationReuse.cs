@@ -3,7 +3,8 @@ using System.Runtime.InteropServices;
 
 namespace CornerNet;
 
-/// <summary>Lets glibc's malloc reuse large blocks instead of mapping fresh pages for each (why and measurements: docs/NATIVE.md).</summary>
+/// <summary>Lets glibc's malloc reuse large blocks instead of mapping fresh pages for each (why and measurements:
+/// docs/NATIVE.md).</summary>
 internal static class LargeAllocationReuse
 {
     /// <summary>Blocks below this size come from the reusable heap.</summary>

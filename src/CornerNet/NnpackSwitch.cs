@@ -27,7 +27,8 @@ internal static class NnpackSwitch
 #pragma warning restore CA2255
     internal static void OnLoad() => Disable();
 
-    /// <summary>Whether libtorch may use NNPACK (null when the flag cannot be reached, e.g. another libtorch build).</summary>
+    /// <summary>Whether libtorch may use NNPACK (null when the flag cannot be reached, e.g. another libtorch
+    /// build).</summary>
     public static bool? Enabled
     {
         get

@@ -7,9 +7,9 @@ using Spectre.Console;
 namespace CornerNet.Cli.Commands;
 
 /// <summary>
-/// <c>cornernet bench [--preset P] [--size S] [--batch N] [--runs N] [--warmup N] [--suite S] [--model M] [--json FILE]</c>: times
-/// the figures of the speed table (forward, flip test, decode, training step, evaluation, loader, corner pooling) on
-/// random weights, one libtorch thread per core.
+/// <c>cornernet bench [--preset P] [--size S] [--batch N] [--runs N] [--warmup N] [--suite S] [--model M] [--json
+/// FILE]</c>: times the figures of the speed table (forward, flip test, decode, training step, evaluation, loader,
+/// corner pooling) on random weights, one libtorch thread per core.
 /// </summary>
 public static class BenchCommand
 {

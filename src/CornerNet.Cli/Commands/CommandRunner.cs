@@ -3,11 +3,13 @@ namespace CornerNet.Cli.Commands;
 /// <summary>Runs a command body with the CLI's error contract: bad input prints one line and exits with 2.</summary>
 public static class CommandRunner
 {
-    /// <summary>Invokes <paramref name="body"/>; maps <see cref="InvalidInputException"/> and missing files to exit code 2.</summary>
+    /// <summary>Invokes <paramref name="body"/>; maps <see cref="InvalidInputException"/> and missing files to exit
+    /// code 2.</summary>
     public static int Run(Func<int> body) => Run(body, () => "cornernet");
 
-    /// <summary>As <see cref="Run(Func{int})"/>, with messages led by <paramref name="prefix"/> (e.g. the MPI rank), and
-    /// any other exception reported in one line with exit code 1 (a rank of an MPI job must not die silently).</summary>
+    /// <summary>As <see cref="Run(Func{int})"/>, with messages led by <paramref name="prefix"/> (e.g. the MPI rank),
+    /// and any other exception reported in one line with exit code 1 (a rank of an MPI job must not die
+    /// silently).</summary>
     public static int Run(Func<int> body, Func<string> prefix)
     {
         try

@@ -4,7 +4,8 @@ using CornerNet.Model;
 
 namespace CornerNet.Cli.Commands;
 
-/// <summary><c>cornernet convert CHECKPOINT --out MODEL.safetensors [--classes FILE]</c>: official weights → model file.</summary>
+/// <summary><c>cornernet convert CHECKPOINT --out MODEL.safetensors [--classes FILE]</c>: official weights → model
+/// file.</summary>
 public static class ConvertCommand
 {
     /// <summary>Creates the command.</summary>

@@ -6,8 +6,8 @@ using Spectre.Console;
 namespace CornerNet.Cli.Commands;
 
 /// <summary>
-/// <c>cornernet detect MODEL IMAGES… [--out DIR] [--json FILE] [--threshold T] [--flip] [--scales …] [--nms …] [--batch-size N]</c>,
-/// or <c>cornernet detect MODEL VIDEO.mp4 --out ANNOTATED.mp4 [--every N] [--json FILE]</c>.
+/// <c>cornernet detect MODEL IMAGES… [--out DIR] [--json FILE] [--threshold T] [--flip] [--scales …] [--nms …]
+/// [--batch-size N]</c>, or <c>cornernet detect MODEL VIDEO.mp4 --out ANNOTATED.mp4 [--every N] [--json FILE]</c>.
 /// </summary>
 public static class DetectCommand
 {
@@ -44,14 +44,17 @@ public static class DetectCommand
                 return 0;
             }
             string[]? drawn = outDir is null ? null : DrawnNames(files).Select(n => Path.Combine(outDir.FullName, n)).ToArray();
-            // Outputs are checked before any work: never onto an input, never over an existing file without --overwrite.
+            // Outputs are checked before any work: never onto an input, never over an existing file without
+            // --overwrite.
             OutputCheck.Files(parse.GetValue(overwrite), [modelPath, .. files.Select(f => f.FullName)], [jsonFile?.FullName, .. drawn ?? []]);
-            // Every image is checked before anything is written, so a bad one in the list cannot leave half the drawings.
+            // Every image is checked before anything is written, so a bad one in the list cannot leave half the
+            // drawings.
             var bad = ImagePreflight.Check(files.Select(f => f.FullName).ToArray(), skip, "images");
 
             using var detector = Detector.Load(modelPath, testTime.Engine(parse), options);
             var results = new List<CocoDetection>();
-            // Drawings go to temporary names and are renamed only when every image is done: a failed run replaces nothing.
+            // Drawings go to temporary names and are renamed only when every image is done: a failed run replaces
+            // nothing.
             var staged = new List<(string Temporary, string Final)>();
             bool outDirExisted = outDir is not null && Directory.Exists(outDir.FullName);
             try
@@ -115,7 +118,8 @@ public static class DetectCommand
     /// <summary>Detections listed by name per image; the rest are counted.</summary>
     const int Listed = 8;
 
-    /// <summary>One drawing name per input (NAME.png); inputs with the same name from different folders get NAME-2.png, NAME-3.png, ….</summary>
+    /// <summary>One drawing name per input (NAME.png); inputs with the same name from different folders get NAME-2.png,
+    /// NAME-3.png, ….</summary>
     internal static string[] DrawnNames(IReadOnlyList<FileInfo> files)
     {
         var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

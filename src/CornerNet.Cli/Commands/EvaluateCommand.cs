@@ -5,7 +5,8 @@ using Spectre.Console;
 
 namespace CornerNet.Cli.Commands;
 
-/// <summary><c>cornernet evaluate --gt GT.json --dets DETS.json [--json OUT.json]</c>: COCO bbox metrics, as pycocotools.</summary>
+/// <summary><c>cornernet evaluate --gt GT.json --dets DETS.json [--json OUT.json]</c>: COCO bbox metrics, as
+/// pycocotools.</summary>
 public static class EvaluateCommand
 {
     /// <summary>Builds the command.</summary>

@@ -8,7 +8,8 @@ namespace CornerNet.Cli.Commands;
 
 /// <summary>
 /// <c>cornernet export MODEL.safetensors --out MODEL.onnx [--opset N] [--dynamic-size [--max-size N]] [--size HxW]</c>:
-/// a model file → a standard ONNX model (eval mode, BatchNorm folded, the six raw heads), runnable by ONNX Runtime and by
+/// a model file → a standard ONNX model (eval mode, BatchNorm folded, the six raw heads), runnable by ONNX Runtime and
+/// by
 /// <c>detect</c>/<c>test --engine onnx</c>.
 /// </summary>
 public static class ExportCommand

@@ -7,8 +7,9 @@ using static TorchSharp.torch;
 namespace CornerNet.Cli.Commands;
 
 /// <summary>
-/// <c>cornernet forward --model M --input IN.safetensors --out OUT.safetensors [--decode]</c>: the last stack's raw head
-/// outputs (and with --decode the official decoder's detections) for the normalized N×3×H×W tensor <c>image</c>, for parity checks.
+/// <c>cornernet forward --model M --input IN.safetensors --out OUT.safetensors [--decode]</c>: the last stack's raw
+/// head outputs (and with --decode the official decoder's detections) for the normalized N×3×H×W tensor <c>image</c>,
+/// for parity checks.
 /// </summary>
 public static class ForwardCommand
 {

@@ -11,7 +11,8 @@ namespace CornerNet.Cli.Commands;
 /// </summary>
 public sealed class ImagePreflight
 {
-    /// <summary>Sets above which an interactive terminal shows a progress bar (smaller sets are checked in a blink).</summary>
+    /// <summary>Sets above which an interactive terminal shows a progress bar (smaller sets are checked in a
+    /// blink).</summary>
     const int ProgressBarFrom = 200;
 
     /// <summary>Most bad images listed one per line; the rest are counted.</summary>
@@ -26,7 +27,8 @@ public sealed class ImagePreflight
     /// <summary>Adds <c>--max-image-megapixels</c> to <paramref name="command"/>.</summary>
     public void AddTo(Command command) => command.Options.Add(_maxMegapixels);
 
-    /// <summary>Sets <see cref="InputLimits.Default"/> from the command line (every run sets it, so one run's value never leaks into the next).</summary>
+    /// <summary>Sets <see cref="InputLimits.Default"/> from the command line (every run sets it, so one run's value
+    /// never leaks into the next).</summary>
     public void ApplyLimits(ParseResult parse)
     {
         double megapixels = parse.GetValue(_maxMegapixels);

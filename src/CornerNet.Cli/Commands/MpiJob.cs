@@ -11,7 +11,8 @@ namespace CornerNet.Cli.Commands;
 /// </summary>
 internal static class MpiJob
 {
-    /// <summary>Runs <paramref name="body"/> in the process group this process belongs to; returns the exit code.</summary>
+    /// <summary>Runs <paramref name="body"/> in the process group this process belongs to; returns the exit
+    /// code.</summary>
     public static int Run(Func<IProcessGroup, int> body)
     {
         IProcessGroup? group = null;
@@ -44,7 +45,8 @@ internal static class MpiJob
         return new Device(DeviceType.CUDA, index);
     }
 
-    /// <summary>libtorch threads for <c>--threads 0</c>: the machine's cores shared among the job's processes on it.</summary>
+    /// <summary>libtorch threads for <c>--threads 0</c>: the machine's cores shared among the job's processes on
+    /// it.</summary>
     public static int DefaultThreads()
     {
         int local = int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_SIZE"), out int n) && n > 0 ? n : 1;

@@ -16,7 +16,8 @@ internal static class OptionRanges
     public static Option<int> InRange(this Option<int> option, int min, int max) =>
         Checked(option, v => v >= min && v <= max, $"between {min} and {max}");
 
-    /// <summary>Every value of <paramref name="option"/> must lie in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    /// <summary>Every value of <paramref name="option"/> must lie in [<paramref name="min"/>,
+    /// <paramref name="max"/>].</summary>
     public static Option<int[]> EachInRange(this Option<int[]> option, int min, int max) =>
         Checked(option, v => v is null || v.All(x => x >= min && x <= max), $"between {min} and {max}");
 
@@ -27,7 +28,8 @@ internal static class OptionRanges
     public static Option<double> InRange(this Option<double> option, double min, double max, bool aboveMin = false) =>
         Checked(option, v => Within(v, min, max, aboveMin), Describe(min, max, aboveMin));
 
-    /// <summary>As <see cref="InRange(Option{double}, double, double, bool)"/>, for an option that may be left out.</summary>
+    /// <summary>As <see cref="InRange(Option{double}, double, double, bool)"/>, for an option that may be left
+    /// out.</summary>
     public static Option<double?> InRange(this Option<double?> option, double min, double max, bool aboveMin = false) =>
         Checked(option, v => v is not double x || Within(x, min, max, aboveMin), Describe(min, max, aboveMin));
 

@@ -13,7 +13,8 @@ internal static class OutputCheck
     public static Option<bool> OverwriteOption(string what = "existing output files") =>
         new("--overwrite") { Description = $"Replace {what} (inputs are never overwritten)." };
 
-    /// <summary>Checks the output files <paramref name="outputs"/> (null entries are skipped) against <paramref name="inputs"/>.</summary>
+    /// <summary>Checks the output files <paramref name="outputs"/> (null entries are skipped) against
+    /// <paramref name="inputs"/>.</summary>
     public static void Files(bool overwrite, IEnumerable<string?> inputs, params string?[] outputs)
     {
         var inputPaths = inputs.Where(i => i is not null).Select(i => Resolved(i!)).ToHashSet();
@@ -31,7 +32,8 @@ internal static class OutputCheck
     }
 
     /// <summary>
-    /// Checks a run or dataset folder: absent or empty (a lock file aside), or <paramref name="overwrite"/>; and writable.
+    /// Checks a run or dataset folder: absent or empty (a lock file aside), or <paramref name="overwrite"/>; and
+    /// writable.
     /// </summary>
     public static void Folder(string folder, bool overwrite)
     {
@@ -42,7 +44,8 @@ internal static class OutputCheck
         Writable(full, full);
     }
 
-    /// <summary>The nearest existing folder on the way to <paramref name="folder"/> accepts a new file (a probe is made and removed).</summary>
+    /// <summary>The nearest existing folder on the way to <paramref name="folder"/> accepts a new file (a probe is made
+    /// and removed).</summary>
     internal static void Writable(string folder, string target)
     {
         string existing = folder;

@@ -8,9 +8,10 @@ using Spectre.Console;
 namespace CornerNet.Cli.Commands;
 
 /// <summary>
-/// <c>cornernet quantize MODEL --calibration DIR|GT.json --out MODEL.int8.onnx [--images N] [--method minmax|percentile|entropy]
-/// [--per-channel|--per-tensor] [--activations auto|uint8|int8] [--keep-float first,heads,PREFIX…] [--no-flip]</c>: an int8
-/// QDQ ONNX model calibrated on images, run by <c>detect</c>/<c>test --engine onnx</c> and <see cref="Detector"/>.
+/// <c>cornernet quantize MODEL --calibration DIR|GT.json --out MODEL.int8.onnx [--images N] [--method
+/// minmax|percentile|entropy] [--per-channel|--per-tensor] [--activations auto|uint8|int8] [--keep-float
+/// first,heads,PREFIX…] [--no-flip]</c>: an int8 QDQ ONNX model calibrated on images, run by <c>detect</c>/<c>test
+/// --engine onnx</c> and <see cref="Detector"/>.
 /// </summary>
 public static class QuantizeCommand
 {
@@ -105,7 +106,8 @@ public static class QuantizeCommand
         return command;
     }
 
-    /// <summary>The first <paramref name="count"/> images of a folder (sorted by name) or of a COCO ground truth.</summary>
+    /// <summary>The first <paramref name="count"/> images of a folder (sorted by name) or of a COCO ground
+    /// truth.</summary>
     static IReadOnlyList<string> CalibrationImages(FileSystemInfo source, int count)
     {
         List<string> paths;

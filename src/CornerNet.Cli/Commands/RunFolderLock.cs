@@ -30,7 +30,8 @@ internal sealed class RunFolderLock : IDisposable
         try
         {
             Directory.CreateDirectory(full);
-            // FileShare.None is an exclusive flock on Unix and a share-mode lock on Windows; the OS drops it if the process dies.
+            // FileShare.None is an exclusive flock on Unix and a share-mode lock on Windows; the OS drops it if the
+            // process dies.
             var stream = new FileStream(Path.Combine(full, FileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
             return new RunFolderLock(stream, full, created);
         }

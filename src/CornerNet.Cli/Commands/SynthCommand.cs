@@ -4,7 +4,8 @@ using Spectre.Console;
 
 namespace CornerNet.Cli.Commands;
 
-/// <summary><c>cornernet synth --out DIR --images N --seed S [--size 256]</c>: writes the synthetic shapes dataset (COCO format).</summary>
+/// <summary><c>cornernet synth --out DIR --images N --seed S [--size 256]</c>: writes the synthetic shapes dataset
+/// (COCO format).</summary>
 public static class SynthCommand
 {
     /// <summary>The command.</summary>

@@ -9,9 +9,10 @@ using Spectre.Console;
 namespace CornerNet.Cli.Commands;
 
 /// <summary>
-/// <c>cornernet test MODEL --gt GT.json --images DIR [--json OUT.json] [--metrics FILE] [--plot FILE]</c>: detects on every
-/// image of a COCO dataset, writes the results, evaluates them with the pycocotools-exact evaluator and plots PR curves.
-/// Under <c>mpirun</c> the images are shared among the processes; rank 0 gathers the detections and writes everything.
+/// <c>cornernet test MODEL --gt GT.json --images DIR [--json OUT.json] [--metrics FILE] [--plot FILE]</c>: detects on
+/// every image of a COCO dataset, writes the results, evaluates them with the pycocotools-exact evaluator and plots PR
+/// curves. Under <c>mpirun</c> the images are shared among the processes; rank 0 gathers the detections and writes
+/// everything.
 /// </summary>
 public static class TestCommand
 {
@@ -34,7 +35,8 @@ public static class TestCommand
             var options = testTime.Read(parse);
             if (group.Size > 1 && parse.GetValue(testTime.Threads) == 0) TorchRuntime.SetThreads(MpiJob.DefaultThreads());
             var dataset = CocoDataset.Open(parse.GetValue(gt)!.FullName, parse.GetValue(images)!.FullName);
-            // Checked on every rank before the whole dataset is run, not after (only rank 0 writes, but all would lose the work).
+            // Checked on every rank before the whole dataset is run, not after (only rank 0 writes, but all would lose
+            // the work).
             OutputCheck.Files(parse.GetValue(overwrite), [parse.GetValue(model)!.FullName, parse.GetValue(gt)!.FullName, .. Enumerable.Range(0, dataset.Count).Select(dataset.ImagePath)],
                 parse.GetValue(json)!.FullName, parse.GetValue(metricsFile)!.FullName, parse.GetValue(plot)!.FullName);
             bool skip = parse.GetValue(skipBad);

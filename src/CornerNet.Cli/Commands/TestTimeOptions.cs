@@ -3,7 +3,8 @@ using CornerNet.Inference;
 
 namespace CornerNet.Cli.Commands;
 
-/// <summary>The test-time options shared by <c>detect</c> and <c>test</c>: flip, scales, NMS, threads, engine, precision, batch size.</summary>
+/// <summary>The test-time options shared by <c>detect</c> and <c>test</c>: flip, scales, NMS, threads, engine,
+/// precision, batch size.</summary>
 public sealed class TestTimeOptions
 {
     readonly Option<bool> _flip = new("--flip") { Description = "Also run the mirrored image and merge (the paper's test procedure)." };
@@ -62,7 +63,8 @@ public sealed class TestTimeOptions
         _images.AddTo(command);
     }
 
-    /// <summary>The one-line notice for an image that <paramref name="options"/> downscale before the network, or null.</summary>
+    /// <summary>The one-line notice for an image that <paramref name="options"/> downscale before the network, or
+    /// null.</summary>
     public static string? DownscaleNotice(string name, int width, int height, DetectionOptions options)
     {
         double factor = options.DownscaleFactor(width, height);

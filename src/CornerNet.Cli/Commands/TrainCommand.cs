@@ -7,7 +7,8 @@ using Spectre.Console;
 
 namespace CornerNet.Cli.Commands;
 
-/// <summary><c>cornernet train</c>: trains a model on a COCO-format dataset into a run folder; <c>--resume</c> continues one.</summary>
+/// <summary><c>cornernet train</c>: trains a model on a COCO-format dataset into a run folder; <c>--resume</c>
+/// continues one.</summary>
 public static class TrainCommand
 {
     // The options a bare `cornernet train` gets: TrainOptions' own defaults, stated once.
@@ -185,7 +186,8 @@ public static class TrainCommand
 
     /// <summary>
     /// The saved options with a new batch size and accumulation for a resumed run. Their product, the images per
-    /// optimizer step, must stay the same (so the data order does): 8 images on 2 processes may continue as 4 × 2 on one.
+    /// optimizer step, must stay the same (so the data order does): 8 images on 2 processes may continue as 4 × 2 on
+    /// one.
     /// </summary>
     static TrainOptions WithBatchOverride(TrainOptions saved, int? batchSize, int? accumulate)
     {
@@ -207,7 +209,8 @@ public static class TrainCommand
         return sizes;
     }
 
-    /// <summary>A dataset from a folder (annotations.json + images/) or from an annotation file and an image folder.</summary>
+    /// <summary>A dataset from a folder (annotations.json + images/) or from an annotation file and an image
+    /// folder.</summary>
     internal static CocoDataset OpenDataset(DirectoryInfo? folder, FileInfo? annotations, DirectoryInfo? images)
     {
         if (folder is not null) return CocoDataset.Open(Path.Combine(folder.FullName, "annotations.json"), Path.Combine(folder.FullName, "images"));

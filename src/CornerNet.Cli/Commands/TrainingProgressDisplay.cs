@@ -13,7 +13,8 @@ public static class TrainingProgressDisplay
     /// <summary>Width of the bar itself; the description gets what the other columns leave.</summary>
     const int BarWidth = 20;
 
-    /// <summary>Runs <paramref name="trainer"/> while displaying its progress; returns the last iteration done.</summary>
+    /// <summary>Runs <paramref name="trainer"/> while displaying its progress; returns the last iteration
+    /// done.</summary>
     public static int Run(Trainer trainer, int iterations, bool resume, CancellationToken cancel)
     {
         if (!Terminal.Interactive)
@@ -51,12 +52,14 @@ public static class TrainingProgressDisplay
         return result;
     }
 
-    /// <summary>The progress display of training and the quick start: a narrow bar, percentage and remaining time.</summary>
+    /// <summary>The progress display of training and the quick start: a narrow bar, percentage and remaining
+    /// time.</summary>
     internal static Progress Bars() => Terminal.Current().Progress()
         .AutoClear(false)
         .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = BarWidth }, new PercentageColumn(), new RemainingTimeColumn());
 
-    /// <summary><paramref name="text"/> cut to the width the bar, percentage and time leave on this terminal (markup-escaped).</summary>
+    /// <summary><paramref name="text"/> cut to the width the bar, percentage and time leave on this terminal
+    /// (markup-escaped).</summary>
     internal static string Fit(string text)
     {
         int width = Console.IsOutputRedirected ? 120 : Math.Max(40, Console.WindowWidth);

@@ -5,7 +5,8 @@ using CornerNet.Model;
 
 namespace CornerNet.Cli.Commands;
 
-/// <summary><c>cornernet --version</c>: tool version, libtorch version, devices, thread count, CPU, the convolution paths its oneDNN probe chose and what --precision auto runs.</summary>
+/// <summary><c>cornernet --version</c>: tool version, libtorch version, devices, thread count, CPU, the convolution
+/// paths its oneDNN probe chose and what --precision auto runs.</summary>
 public static class VersionReport
 {
     /// <summary>Replaces the default --version option of <paramref name="root"/> with this fuller report.</summary>

@@ -24,7 +24,8 @@ static class VideoDetection
 
     sealed record FrameObject(int class_id, string class_name, float score, float[] box);
 
-    /// <summary>Detects in every <paramref name="every"/>-th frame (frames between keep the last boxes); returns the frames written.</summary>
+    /// <summary>Detects in every <paramref name="every"/>-th frame (frames between keep the last boxes); returns the
+    /// frames written.</summary>
     public static int Run(Detector detector, string input, string? output, string? json, int every, int batchSize, float minScore)
     {
         if (every < 1) throw new InvalidInputException(null, $"--every must be at least 1, got {every}");
@@ -127,7 +128,8 @@ static class VideoDetection
         return read == frameBytes ? pixels : null;
     }
 
-    /// <summary>Size, frame rate and frame count (0 when the container does not say) of the first video stream.</summary>
+    /// <summary>Size, frame rate and frame count (0 when the container does not say) of the first video
+    /// stream.</summary>
     static (int Width, int Height, string Rate, int Frames) Probe(string ffprobe, string input)
     {
         // ffprobe prints the fields in its own order: width, height, r_frame_rate, nb_frames.

@@ -10,7 +10,8 @@ public sealed record QuickStartOptions
     /// <summary>Folder that receives the model, drawings, plots, metrics and report.</summary>
     public string OutputDirectory { get; init; } = Path.Combine("out", "quickstart");
 
-    /// <summary>Wall-clock budget of the whole run (data, training, evaluation); training gets what the rest leaves.</summary>
+    /// <summary>Wall-clock budget of the whole run (data, training, evaluation); training gets what the rest
+    /// leaves.</summary>
     public TimeSpan Budget { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Synthetic training images (generated in memory, seed <see cref="TrainSeed"/>).</summary>
@@ -28,7 +29,8 @@ public sealed record QuickStartOptions
     /// <summary>Side of the square synthetic images; also the network input (the tiny preset's 127).</summary>
     public int ImageSize { get; init; } = 127;
 
-    /// <summary>The model preset trained: "tiny" (the recipe's) or "squeeze-tiny" (CornerNet-Squeeze, stride 8).</summary>
+    /// <summary>The model preset trained: "tiny" (the recipe's) or "squeeze-tiny" (CornerNet-Squeeze, stride
+    /// 8).</summary>
     public string Preset { get; init; } = "tiny";
 
     /// <summary>Presets <see cref="Preset"/> accepts: the ones that train on two CPU cores.</summary>

@@ -6,14 +6,17 @@ using CornerNet.Model;
 
 namespace CornerNet.QuickStart;
 
-/// <summary>Writes the quick start's <c>report.md</c>: what was trained, how long it took, the COCO numbers and the files.</summary>
+/// <summary>Writes the quick start's <c>report.md</c>: what was trained, how long it took, the COCO numbers and the
+/// files.</summary>
 public static class QuickStartReport
 {
-    /// <summary>Writes the report for <paramref name="result"/> to <paramref name="path"/> (temp name, then rename).</summary>
+    /// <summary>Writes the report for <paramref name="result"/> to <paramref name="path"/> (temp name, then
+    /// rename).</summary>
     public static void Write(string path, QuickStartOptions options, CornerNetConfig config, QuickStartResult result) =>
         AtomicFile.WriteAllText(path, Fill(Template(), Values(options, config, result)));
 
-    /// <summary>The report's text: QuickStartReport.md (embedded) with every <c>{name}</c> replaced by its value.</summary>
+    /// <summary>The report's text: QuickStartReport.md (embedded) with every <c>{name}</c> replaced by its
+    /// value.</summary>
     internal static string Fill(string template, IReadOnlyDictionary<string, string> values) =>
         Regex.Replace(template, @"\{([a-z0-9_]+)\}", match => values.TryGetValue(match.Groups[1].Value, out var value)
             ? value

@@ -40,7 +40,8 @@ public sealed class QuickStartRun
     public CornerNetConfig ModelConfig =>
         (ModelPresets.Get(_options.Preset) with { Classes = SyntheticShapes.ClassNames.Count }).WithSquareInput(_options.ImageSize);
 
-    /// <summary>Runs everything; <paramref name="cancel"/> (Ctrl-C) ends training early and still evaluates and writes.</summary>
+    /// <summary>Runs everything; <paramref name="cancel"/> (Ctrl-C) ends training early and still evaluates and
+    /// writes.</summary>
     public QuickStartResult Run(CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
@@ -119,7 +120,8 @@ public sealed class QuickStartRun
 
     /// <summary>
     /// Time to keep for detection, evaluation and the output files: the measured time of detecting one validation image
-    /// with an untrained network of the same shape (after one warm-up image), times the number of images, plus a margin.
+    /// with an untrained network of the same shape (after one warm-up image), times the number of images, plus a
+    /// margin.
     /// </summary>
     static TimeSpan EvaluationReserve(CornerNetConfig config, IReadOnlyList<ClassInfo> classes, CocoDataset validation)
     {

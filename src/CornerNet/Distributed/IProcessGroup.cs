@@ -33,7 +33,8 @@ internal interface IProcessGroup : IDisposable
     void Broadcast(Span<byte> values, int root);
 
 
-    /// <summary>Every rank's <paramref name="values"/>, by rank, on <paramref name="root"/>; null on the other ranks.</summary>
+    /// <summary>Every rank's <paramref name="values"/>, by rank, on <paramref name="root"/>; null on the other
+    /// ranks.</summary>
     byte[][]? Gather(ReadOnlySpan<byte> values, int root);
 
     /// <summary>Waits until every rank has called it.</summary>

@@ -4,15 +4,17 @@ namespace CornerNet.Distributed;
 
 /// <summary>
 /// The processes of an <c>mpirun</c> job (MPI_COMM_WORLD of Open MPI), reached by P/Invoke into <c>libmpi.so.40</c>.
-/// The library is loaded only when a process finds itself launched by an MPI launcher, so a single process needs no MPI.
-/// Open MPI's handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM…) are addresses of exported symbols (<c>ompi_mpi_comm_world</c>…),
-/// taken with <see cref="NativeLibrary.GetExport"/>. MPI.NET 1.4.0 was tried and not used: it binds to Microsoft MPI
-/// (<c>msmpi.dll</c>, integer handles) and fails at its first call on Linux with Open MPI.
-/// Errors use MPI's default handler (MPI_ERRORS_ARE_FATAL): a failed collective aborts the whole job instead of hanging.
+/// The library is loaded only when a process finds itself launched by an MPI launcher, so a single process needs no
+/// MPI. Open MPI's handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM…) are addresses of exported symbols
+/// (<c>ompi_mpi_comm_world</c>…), taken with <see cref="NativeLibrary.GetExport"/>. MPI.NET 1.4.0 was tried and not
+/// used: it binds to Microsoft MPI (<c>msmpi.dll</c>, integer handles) and fails at its first call on Linux with Open
+/// MPI. Errors use MPI's default handler (MPI_ERRORS_ARE_FATAL): a failed collective aborts the whole job instead of
+/// hanging.
 /// </summary>
 public sealed unsafe class MpiCommunicator : IProcessGroup
 {
-    /// <summary>Environment variable naming the Open MPI library to load instead of the system's (e.g. /opt/openmpi/lib/libmpi.so.40).</summary>
+    /// <summary>Environment variable naming the Open MPI library to load instead of the system's (e.g.
+    /// /opt/openmpi/lib/libmpi.so.40).</summary>
     public const string LibraryVariable = "CORNERNET_MPI_LIBRARY";
 
     /// <summary>The Open MPI library names tried in turn.</summary>

@@ -18,6 +18,7 @@ internal static class MpiLaunch
         return name is null ? "no MPI launcher" : $"{name}={Environment.GetEnvironmentVariable(name)}";
     }
 
-    /// <summary>The process group this process belongs to: MPI's when launched by MPI, otherwise <see cref="SingleProcess"/>.</summary>
+    /// <summary>The process group this process belongs to: MPI's when launched by MPI, otherwise
+    /// <see cref="SingleProcess"/>.</summary>
     public static IProcessGroup Join() => IsLaunched ? MpiCommunicator.Initialize() : SingleProcess.Instance;
 }

@@ -9,14 +9,16 @@ namespace CornerNet.Distributed;
 /// </summary>
 internal static class ShardedDetections
 {
-    /// <summary>The dataset indices (0…<paramref name="count"/>−1) that <paramref name="group"/>'s process detects.</summary>
+    /// <summary>The dataset indices (0…<paramref name="count"/>−1) that <paramref name="group"/>'s process
+    /// detects.</summary>
     public static IEnumerable<int> Shard(IProcessGroup group, int count)
     {
         for (int i = group.Rank; i < count; i += group.Size) yield return i;
     }
 
     /// <summary>
-    /// On rank 0: all images' detections in image order and the dataset indices of the images skipped on any rank; null elsewhere.
+    /// On rank 0: all images' detections in image order and the dataset indices of the images skipped on any rank; null
+    /// elsewhere.
     /// <paramref name="mine"/> lists this process's images (dataset index, detections or null when skipped).
     /// </summary>
     public static (List<CocoDetection> Detections, List<int> Skipped)? Gather(IProcessGroup group, IReadOnlyList<(int Index, IReadOnlyList<CocoDetection>? Detections)> mine)

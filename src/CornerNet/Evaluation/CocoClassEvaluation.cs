@@ -20,7 +20,8 @@ internal sealed class CocoClassEvaluation
     readonly int _k;
     readonly int _classes;
 
-    // Detections kept (at most 100 per image, by score), in accumulate's concatenation order: image ascending, then score.
+    // Detections kept (at most 100 per image, by score), in accumulate's concatenation order: image ascending, then
+    // score.
     int[] _slotDet = [];
     // Rank of the slot's detection within its image (0 = best score).
     int[] _slotRank = [];
@@ -204,7 +205,8 @@ internal sealed class CocoClassEvaluation
         }
     }
 
-    /// <summary>accumulate for this class: precision at the 101 recall thresholds and final recall, per (t, a, m).</summary>
+    /// <summary>accumulate for this class: precision at the 101 recall thresholds and final recall, per (t, a,
+    /// m).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void Accumulate(double[] precision, double[] recall)
     {
@@ -262,7 +264,8 @@ internal sealed class CocoClassEvaluation
         }
     }
 
-    /// <summary>Slots by score descending, ties in slot (concatenation) order, as numpy's stable argsort of -score.</summary>
+    /// <summary>Slots by score descending, ties in slot (concatenation) order, as numpy's stable argsort of
+    /// -score.</summary>
     int[] SlotsByScore()
     {
         var slotScore = new double[_slots];

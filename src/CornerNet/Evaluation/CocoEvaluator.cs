@@ -18,7 +18,8 @@ namespace CornerNet.Evaluation;
 /// </remarks>
 public static class CocoEvaluator
 {
-    /// <summary>IoU thresholds, <c>numpy.linspace(0.5, 0.95, 10)</c> bit for bit (the ninth is 0.8999999999999999).</summary>
+    /// <summary>IoU thresholds, <c>numpy.linspace(0.5, 0.95, 10)</c> bit for bit (the ninth is
+    /// 0.8999999999999999).</summary>
     public static IReadOnlyList<double> IouThresholds { get; } = Linspace(0.5, 0.95, 10);
 
     /// <summary>Recall thresholds, <c>numpy.linspace(0, 1, 101)</c> bit for bit (not exactly k/100).</summary>
@@ -31,7 +32,8 @@ public static class CocoEvaluator
     public static IReadOnlyList<(string Name, double Min, double Max)> AreaRanges { get; } =
         [("all", 0, 1e10), ("small", 0, 32 * 32), ("medium", 32 * 32, 96 * 96), ("large", 96 * 96, 1e10)];
 
-    /// <summary>Evaluates a detections file against ground truth; errors and warnings name <paramref name="detections"/>' path.</summary>
+    /// <summary>Evaluates a detections file against ground truth; errors and warnings name
+    /// <paramref name="detections"/>' path.</summary>
     public static CocoMetrics Evaluate(CocoAnnotationFile groundTruth, CocoDetectionsFile detections) =>
         Evaluate(groundTruth, detections.Detections, detections.Path);
 
@@ -222,8 +224,8 @@ public static class CocoEvaluator
     internal static int RecallIndex(int t, int k, int a, int m, int classes) => ((t * classes + k) * A + a) * M + m;
 
     /// <summary>
-    /// numpy's float64 sum, so means come out bit for bit as <c>numpy.mean</c>: numpy's reduction loop sees the array in
-    /// chunks of its buffer size (8192 elements), adds them in sequence, and sums each chunk pairwise.
+    /// numpy's float64 sum, so means come out bit for bit as <c>numpy.mean</c>: numpy's reduction loop sees the array
+    /// in chunks of its buffer size (8192 elements), adds them in sequence, and sums each chunk pairwise.
     /// </summary>
     internal static double NumpySum(ReadOnlySpan<double> a)
     {
@@ -263,7 +265,8 @@ public static class CocoEvaluator
     }
 }
 
-/// <summary>Boxes in flat arrays (struct-of-arrays), indexed by their position in the input, with image and class indices.</summary>
+/// <summary>Boxes in flat arrays (struct-of-arrays), indexed by their position in the input, with image and class
+/// indices.</summary>
 internal sealed class BoxSet(int count)
 {
     public readonly double[] X = new double[count], Y = new double[count], W = new double[count], H = new double[count];
@@ -280,7 +283,8 @@ internal sealed class BoxSet(int count)
     }
 }
 
-/// <summary>Ground truth and detections as flat arrays, grouped by class (index into the sorted category ids).</summary>
+/// <summary>Ground truth and detections as flat arrays, grouped by class (index into the sorted category
+/// ids).</summary>
 internal sealed record EvaluationData(
     long[] CategoryIds,
     BoxSet Gt, double[] GtArea, bool[] GtCrowd, int[] GtByClass, int[] GtClassStart,

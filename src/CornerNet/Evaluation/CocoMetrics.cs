@@ -51,21 +51,23 @@ public sealed class CocoMetrics
     /// <summary>AR for large objects (maxDets 100).</summary>
     public double ARl => _stats[11];
 
-    /// <summary>The 12 numbers in pycocotools' <c>stats</c> order (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl).</summary>
+    /// <summary>The 12 numbers in pycocotools' <c>stats</c> order (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100,
+    /// ARs, ARm, ARl).</summary>
     public IReadOnlyList<double> Stats => _stats;
 
     /// <summary>The evaluated category ids, ascending (the class axis of <see cref="Precision"/>).</summary>
     public IReadOnlyList<long> CategoryIds { get; }
 
-    /// <summary>AP at IoU 0.50:0.95, area all, maxDets 100, per category id (-1 for a class without non-crowd GT).</summary>
+    /// <summary>AP at IoU 0.50:0.95, area all, maxDets 100, per category id (-1 for a class without non-crowd
+    /// GT).</summary>
     public IReadOnlyDictionary<long, double> PerClassAP { get; }
 
     /// <summary>Problems that did not stop the evaluation, e.g. detections dropped for an unknown category.</summary>
     public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>
-    /// Interpolated precision at IoU threshold <see cref="CocoEvaluator.IouThresholds"/>[<paramref name="iouIndex"/>] and
-    /// recall <see cref="CocoEvaluator.RecallThresholds"/>[<paramref name="recallIndex"/>] for the class at
+    /// Interpolated precision at IoU threshold <see cref="CocoEvaluator.IouThresholds"/>[<paramref name="iouIndex"/>]
+    /// and recall <see cref="CocoEvaluator.RecallThresholds"/>[<paramref name="recallIndex"/>] for the class at
     /// <paramref name="classIndex"/> in <see cref="CategoryIds"/> (area all, maxDets 100); -1 when the class has no GT.
     /// </summary>
     public double Precision(int iouIndex, int recallIndex, int classIndex)
@@ -80,8 +82,8 @@ public sealed class CocoMetrics
     }
 
     /// <summary>
-    /// A precision/recall curve at IoU threshold index <paramref name="iouIndex"/> (area all, maxDets 100): precision at
-    /// each of the 101 <see cref="CocoEvaluator.RecallThresholds"/>, for one category, or (null) the mean over the
+    /// A precision/recall curve at IoU threshold index <paramref name="iouIndex"/> (area all, maxDets 100): precision
+    /// at each of the 101 <see cref="CocoEvaluator.RecallThresholds"/>, for one category, or (null) the mean over the
     /// classes that have GT. Entries are -1 when no class qualifies.
     /// </summary>
     public double[] PrecisionCurve(int iouIndex, long? categoryId = null)
@@ -134,8 +136,8 @@ public sealed class CocoMetrics
     public static string FormatNumber(double value) => value.ToString("F3", CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// The metrics JSON of the project's contract: <c>{"AP": …, …, "ARl": …, "per_class": {"&lt;category_id&gt;": AP}}</c>,
-    /// numbers written so that they read back to the same doubles.
+    /// The metrics JSON of the project's contract: <c>{"AP": …, …, "ARl": …, "per_class": {"&lt;category_id&gt;":
+    /// AP}}</c>, numbers written so that they read back to the same doubles.
     /// </summary>
     public string ToJson()
     {
@@ -144,7 +146,8 @@ public sealed class CocoMetrics
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/>: to a temporary name first, then renamed.</summary>
+    /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/>: to a temporary name first, then
+    /// renamed.</summary>
     public void WriteJson(string path)
     {
         AtomicFile.Write(path, WriteJson);

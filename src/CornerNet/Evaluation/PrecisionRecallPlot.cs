@@ -1,6 +1,7 @@
 namespace CornerNet.Evaluation;
 
-/// <summary>Precision/recall curves (area all, 100 detections, mean over classes) at IoU 0.5, 0.75 and 0.5:0.95, as a PNG.</summary>
+/// <summary>Precision/recall curves (area all, 100 detections, mean over classes) at IoU 0.5, 0.75 and 0.5:0.95, as a
+/// PNG.</summary>
 internal static class PrecisionRecallPlot
 {
     /// <summary>Writes the plot of <paramref name="metrics"/> to <paramref name="path"/> (atomically).</summary>

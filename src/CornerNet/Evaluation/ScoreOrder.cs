@@ -8,7 +8,8 @@ namespace CornerNet.Evaluation;
 /// </summary>
 internal static class ScoreOrder
 {
-    /// <summary>Sorts <paramref name="items"/> by <c>score[item]</c> descending, equal scores by item ascending.</summary>
+    /// <summary>Sorts <paramref name="items"/> by <c>score[item]</c> descending, equal scores by item
+    /// ascending.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SortDescending(Span<int> items, double[] score)
     {

@@ -24,7 +24,8 @@ internal sealed record AutoPrecision(Precision Chosen, BFloat16ProbeResult? Prob
     /// <summary>The decision on this host (measured, or read from the cache, on first use).</summary>
     public static AutoPrecision Active => Forced.Value ?? Decided.Value;
 
-    /// <summary>Test hook: <paramref name="decision"/> is in force on this flow of execution until the result is disposed.</summary>
+    /// <summary>Test hook: <paramref name="decision"/> is in force on this flow of execution until the result is
+    /// disposed.</summary>
     internal static IDisposable Force(AutoPrecision decision)
     {
         var previous = Forced.Value;
@@ -37,7 +38,8 @@ internal sealed record AutoPrecision(Precision Chosen, BFloat16ProbeResult? Prob
         public void Dispose() => undo();
     }
 
-    /// <summary><paramref name="precision"/> with <see cref="Precision.Auto"/> replaced by this host's choice.</summary>
+    /// <summary><paramref name="precision"/> with <see cref="Precision.Auto"/> replaced by this host's
+    /// choice.</summary>
     public static Precision Resolve(Precision precision) => precision == Precision.Auto ? Active.Chosen : precision;
 
     /// <summary>The decision and why, on one line.</summary>

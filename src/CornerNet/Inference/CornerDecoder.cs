@@ -27,9 +27,10 @@ internal sealed class CornerDecoder
     public DecodeOptions Options { get; }
 
     /// <summary>
-    /// Decodes a batch: N×NumDets×8 rows in the heads' floating type (float32 for the official model) (x1, y1, x2, y2, score, tl score, br score, class as a float), in
-    /// output-map coordinates, best score first; rejected pairs have score −1 and come in unspecified order.
-    /// K is limited to C·H·W and NumDets to K² when the maps are too small for them (the official code fails there).
+    /// Decodes a batch: N×NumDets×8 rows in the heads' floating type (float32 for the official model) (x1, y1, x2, y2,
+    /// score, tl score, br score, class as a float), in output-map coordinates, best score first; rejected pairs have
+    /// score −1 and come in unspecified order. K is limited to C·H·W and NumDets to K² when the maps are too small for
+    /// them (the official code fails there).
     /// </summary>
     public Tensor Decode(HeadOutputs heads)
     {
@@ -108,7 +109,8 @@ internal sealed class CornerDecoder
         return KeepPeaks(padded, heat, kernel).MoveToOuterDisposeScope();
     }
 
-    // heat where it equals the kernel×kernel window maximum of padded (heat's map with a (kernel − 1)/2 border), else 0.
+    // heat where it equals the kernel×kernel window maximum of padded (heat's map with a (kernel − 1)/2 border), else
+    // 0.
     static Tensor KeepPeaks(Tensor padded, Tensor heat, int kernel)
     {
         long h = heat.shape[2], w = heat.shape[3];
@@ -119,7 +121,8 @@ internal sealed class CornerDecoder
         return pooled.eq_(heat).mul_(heat);
     }
 
-    /// <summary>The official <c>_topk</c>: the <paramref name="k"/> largest values of N×C×H×W scores over C·H·W jointly.</summary>
+    /// <summary>The official <c>_topk</c>: the <paramref name="k"/> largest values of N×C×H×W scores over C·H·W
+    /// jointly.</summary>
     public static TopCorners TopK(Tensor scores, int k)
     {
         ArgumentNullException.ThrowIfNull(scores);
@@ -140,7 +143,8 @@ internal sealed class CornerDecoder
     // topk(k) of each image's scores flattened over C·H·W, found among a few candidates when that provably gives
     // topk's own answer: libtorch's full CPU topk copies and partially sorts every element, which dominates decoding.
     // The candidates are the elements not below the (k+1)-th largest row maximum (so at least k+1 of them); their top
-    // k+1 values, when strictly decreasing, are the row's unique top k+1 in topk's order. Otherwise (ties, NaN) full topk.
+    // k+1 values, when strictly decreasing, are the row's unique top k+1 in topk's order. Otherwise (ties, NaN) full
+    // topk.
     static (Tensor Values, Tensor Indices) LargestK(Tensor scores, int k)
     {
         long n = scores.shape[0], c = scores.shape[1], h = scores.shape[2], w = scores.shape[3];

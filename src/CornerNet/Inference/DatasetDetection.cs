@@ -16,7 +16,8 @@ public sealed record ImageDetections(int Index, long ImageId, IReadOnlyList<Dete
 public static class DatasetDetection
 {
     /// <summary>
-    /// Detects images <paramref name="indices"/> (default: all) of <paramref name="dataset"/>; see the general overload.
+    /// Detects images <paramref name="indices"/> (default: all) of <paramref name="dataset"/>; see the general
+    /// overload.
     /// </summary>
     public static IReadOnlyList<ImageDetections> Run(Detector detector, CocoDataset dataset, IReadOnlyList<int>? indices = null, int batchSize = 1,
         bool skipUnreadable = false, Action<ImageDetections, BgrImage>? onImage = null, Action<int, int>? progress = null)
@@ -29,8 +30,10 @@ public static class DatasetDetection
     /// <summary>
     /// Detects the images <paramref name="indices"/>, <paramref name="batchSize"/> at a time (see
     /// <see cref="Detector.Detect(IReadOnlyList{BgrImage}, int)"/>). <paramref name="image"/> reads image i and
-    /// <paramref name="imageId"/> gives its COCO id. With <paramref name="skipUnreadable"/> an image whose reading throws
-    /// <see cref="InvalidInputException"/> is reported as skipped instead of stopping the run. <paramref name="onImage"/>
+    /// <paramref name="imageId"/> gives its COCO id. With <paramref name="skipUnreadable"/> an image whose reading
+    /// throws
+    /// <see cref="InvalidInputException"/> is reported as skipped instead of stopping the run.
+    /// <paramref name="onImage"/>
     /// sees each detected image (e.g. to draw it); <paramref name="progress"/> receives images done and the total after
     /// each batch. The results follow <paramref name="indices"/>' order.
     /// </summary>

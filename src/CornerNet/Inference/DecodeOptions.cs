@@ -1,10 +1,12 @@
 namespace CornerNet.Inference;
 
-/// <summary>Parameters of corner decoding; the defaults are the official test settings (config/CornerNet.json).</summary>
+/// <summary>Parameters of corner decoding; the defaults are the official test settings
+/// (config/CornerNet.json).</summary>
 /// <param name="K">How many top-left and how many bottom-right corners are kept (over all classes jointly).</param>
 /// <param name="Kernel">Side of the max-pool window used to suppress non-peak heatmap locations (odd).</param>
 /// <param name="AeThreshold">Largest accepted |tl embedding − br embedding|; a distance equal to it is kept.</param>
-/// <param name="NumDets">How many corner pairs are returned per image, best first (rejected pairs carry score −1).</param>
+/// <param name="NumDets">How many corner pairs are returned per image, best first (rejected pairs carry score
+/// −1).</param>
 public sealed record DecodeOptions(int K = 100, int Kernel = 3, double AeThreshold = 0.5, int NumDets = 1000)
 {
     /// <summary>

@@ -1,6 +1,7 @@
 namespace CornerNet.Inference;
 
-/// <summary>One detected object in image pixels (corners as the network predicts them: x2, y2 are the bottom-right corner).</summary>
+/// <summary>One detected object in image pixels (corners as the network predicts them: x2, y2 are the bottom-right
+/// corner).</summary>
 /// <param name="ClassIndex">0-based class index (the heatmap channel).</param>
 /// <param name="Score">Score after soft-NMS.</param>
 /// <param name="X1">Left.</param>

@@ -20,8 +20,8 @@ internal static class DetectionDrawing
     public const int ReadableSide = 256;
 
     /// <summary>
-    /// A bitmap of <paramref name="image"/> with <paramref name="detections"/> drawn on it (caller disposes); enlarged by
-    /// a whole factor when the image is small, so the bitmap may be larger than the image; with
+    /// A bitmap of <paramref name="image"/> with <paramref name="detections"/> drawn on it (caller disposes); enlarged
+    /// by a whole factor when the image is small, so the bitmap may be larger than the image; with
     /// <paramref name="keepSize"/> (video frames) it is always the image's size.
     /// </summary>
     public static SKBitmap Draw(BgrImage image, IEnumerable<DetectedObject> detections, bool keepSize = false)
@@ -38,7 +38,8 @@ internal static class DetectionDrawing
         using var fill = new SKPaint { Style = SKPaintStyle.Fill };
         using var text = new SKPaint { Color = SKColors.White, IsAntialias = true };
         var placed = new List<SKRect>();
-        // Highest scores first, so they get the best label places; all boxes before any label, so no box crosses a label.
+        // Highest scores first, so they get the best label places; all boxes before any label, so no box crosses a
+        // label.
         var ordered = detections.OrderByDescending(d => d.Score).ToList();
         SKRect BoxOf(DetectedObject d) => SKRect.Create(d.X1 * scale, d.Y1 * scale, d.Width * scale, d.Height * scale);
         foreach (var d in ordered)

@@ -11,10 +11,12 @@ public sealed record DetectionOptions
     /// <summary>Test scales; detections of all scales are merged before suppression.</summary>
     public IReadOnlyList<double> Scales { get; init; } = [1.0];
 
-    /// <summary>Also run the left-right mirror of each input and merge its detections (the official test always does).</summary>
+    /// <summary>Also run the left-right mirror of each input and merge its detections (the official test always
+    /// does).</summary>
     public bool Flip { get; init; } = true;
 
-    /// <summary>Corner decoding parameters; null: the model family's official ones (<see cref="DecodeOptions.For"/>).</summary>
+    /// <summary>Corner decoding parameters; null: the model family's official ones
+    /// (<see cref="DecodeOptions.For"/>).</summary>
     public DecodeOptions? Decode { get; init; }
 
     /// <summary>Suppression of overlapping detections per class.</summary>
@@ -35,8 +37,8 @@ public sealed record DetectionOptions
 
     /// <summary>
     /// The network's number format: float32 (default), bfloat16, or auto (bfloat16 where this CPU runs it natively and
-    /// measurably faster, see <see cref="AutoPrecision"/>). Only TorchSharp models run bfloat16; the heads are converted
-    /// to float32 right after the network, so decoding and soft-NMS always run in float32.
+    /// measurably faster, see <see cref="AutoPrecision"/>). Only TorchSharp models run bfloat16; the heads are
+    /// converted to float32 right after the network, so decoding and soft-NMS always run in float32.
     /// </summary>
     public Precision Precision { get; init; } = Precision.Fp32;
 
@@ -53,12 +55,13 @@ public sealed record DetectionOptions
         return MaxSize is int max && side > max ? (double)max / side : 1.0;
     }
 
-    /// <summary>The official config/CornerNet.json test, bugs included: scale 1, flip, Gaussian soft-NMS, all rows kept.</summary>
+    /// <summary>The official config/CornerNet.json test, bugs included: scale 1, flip, Gaussian soft-NMS, all rows
+    /// kept.</summary>
     public static DetectionOptions OfficialSingleScale => new() { Nms = SoftNmsOptions.Official(mergeBoxes: false, weightExp: 8f) };
 
     /// <summary>
-    /// The official CornerNet-Lite configs/CornerNet_Squeeze.json test: scale 1, no flip, K 20, 100 detections, Gaussian
-    /// soft-NMS, all rows kept.
+    /// The official CornerNet-Lite configs/CornerNet_Squeeze.json test: scale 1, no flip, K 20, 100 detections,
+    /// Gaussian soft-NMS, all rows kept.
     /// </summary>
     public static DetectionOptions OfficialSqueeze => new()
     {

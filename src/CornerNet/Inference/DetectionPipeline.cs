@@ -36,8 +36,8 @@ public sealed class DetectionPipeline
     /// <summary>
     /// A pipeline around a network: <paramref name="network"/> receives the normalized float32 batch (B×3×H×W, B = 2
     /// with flip: image then mirror) on <paramref name="device"/> and returns the last stack's six heads with
-    /// <paramref name="classes"/> heatmap channels. It is called under <c>torch.no_grad()</c>; tensors it creates during
-    /// the call are disposed by the pipeline. The preprocessor defaults to the official COCO mean/std.
+    /// <paramref name="classes"/> heatmap channels. It is called under <c>torch.no_grad()</c>; tensors it creates
+    /// during the call are disposed by the pipeline. The preprocessor defaults to the official COCO mean/std.
     /// </summary>
     public DetectionPipeline(Func<Tensor, HeadOutputs> network, int classes, DetectionOptions? options = null, ImagePreprocessor? preprocessor = null, Device? device = null)
         : this(DecodeWith(network, classes, (options ?? new DetectionOptions()).Decode ?? new DecodeOptions()), classes, options, preprocessor, device)
@@ -56,7 +56,8 @@ public sealed class DetectionPipeline
     /// A pipeline around <paramref name="model"/> (the caller chooses train/eval mode and folding): the model's
     /// last-stack heads, and its config's mean/std for the input. The model is converted in place to the precision of
     /// <paramref name="options"/> (<see cref="DetectionOptions.Precision"/>; auto resolved for this host, see
-    /// <see cref="AutoPrecision"/>; float32 off the CPU): in bfloat16 the input is cast to bfloat16 and the heads back to float32.
+    /// <see cref="AutoPrecision"/>; float32 off the CPU): in bfloat16 the input is cast to bfloat16 and the heads back
+    /// to float32.
     /// </summary>
     public static DetectionPipeline ForModel(CornerNetModel model, DetectionOptions? options = null, Device? device = null)
     {
@@ -80,7 +81,8 @@ public sealed class DetectionPipeline
     /// A pipeline around any network of the architecture <paramref name="config"/> (e.g. the ONNX Runtime engine): its
     /// classes, its mean/std and output stride for the input, and its family's decoding settings unless
     /// <paramref name="options"/> set them (<see cref="DecodeOptions.For"/>). Such a network runs in its own precision:
-    /// <see cref="Precision.Bf16"/> throws <see cref="InvalidInputException"/>, <see cref="Precision.Auto"/> means float32.
+    /// <see cref="Precision.Bf16"/> throws <see cref="InvalidInputException"/>, <see cref="Precision.Auto"/> means
+    /// float32.
     /// </summary>
     public static DetectionPipeline ForNetwork(Func<Tensor, HeadOutputs> network, CornerNetConfig config, DetectionOptions? options = null, Device? device = null)
     {
@@ -122,7 +124,8 @@ public sealed class DetectionPipeline
         for (int i = 0; i < images.Count; i++)
         {
             var image = images[i] ?? throw new ArgumentException($"image {i} is null", nameof(images));
-            // An image above MaxSize: every scale shrinks by the same factor; the geometry maps the boxes back to its pixels.
+            // An image above MaxSize: every scale shrinks by the same factor; the geometry maps the boxes back to its
+            // pixels.
             downscales[i] = Options.DownscaleFactor(image.Width, image.Height);
             if (downscales[i] < 1 && (int)(Math.Min(image.Width, image.Height) * downscales[i] * Options.Scales.Min()) < 1)
                 throw new InvalidInputException(null, $"a {image.Width}×{image.Height} image is too elongated to downscale to a longest side of {Options.MaxSize} pixels");

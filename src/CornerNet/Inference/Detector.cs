@@ -11,8 +11,8 @@ namespace CornerNet.Inference;
 /// or decoded images. Runs the official test procedure (<see cref="DetectionPipeline"/>): original resolution padded to
 /// what the network needs, optional flip and multi-scale testing, soft-NMS, top 100 per image. All tensors live on the
 /// model's device, so the CUDA build of TorchSharp works unchanged. The network runs on TorchSharp (a model file) or on
-/// ONNX Runtime (a model exported with <c>OnnxExporter</c> (Onnx/)); both share the same test procedure. Not thread-safe:
-/// use one detector per thread.
+/// ONNX Runtime (a model exported with <c>OnnxExporter</c> (Onnx/)); both share the same test procedure. Not
+/// thread-safe: use one detector per thread.
 /// </summary>
 public sealed class Detector : IDisposable
 {
@@ -123,7 +123,8 @@ public sealed class Detector : IDisposable
     /// <summary>Detects objects in the image file at <paramref name="path"/> (JPEG, PNG, …).</summary>
     public IReadOnlyList<DetectedObject> Detect(string path) => Detect(ImageDecoder.Decode(path));
 
-    /// <summary>Detects objects in an encoded image read from <paramref name="stream"/>; <paramref name="name"/> labels errors.</summary>
+    /// <summary>Detects objects in an encoded image read from <paramref name="stream"/>; <paramref name="name"/> labels
+    /// errors.</summary>
     public IReadOnlyList<DetectedObject> Detect(Stream stream, string name = "stream") =>
         Detect(ImageDecoder.Decode(ReadAll(stream), name));
 
@@ -144,7 +145,8 @@ public sealed class Detector : IDisposable
     public IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<string> paths, int batchSize = 4) =>
         Detect(paths.Select(p => ImageDecoder.Decode(p)).ToList(), batchSize);
 
-    /// <summary>Detects objects in encoded images read from <paramref name="streams"/>, in batches (see the paths overload).</summary>
+    /// <summary>Detects objects in encoded images read from <paramref name="streams"/>, in batches (see the paths
+    /// overload).</summary>
     public IReadOnlyList<IReadOnlyList<DetectedObject>> Detect(IReadOnlyList<Stream> streams, int batchSize = 4) =>
         Detect(streams.Select((s, i) => ImageDecoder.Decode(ReadAll(s), $"stream {i}")).ToList(), batchSize);
 

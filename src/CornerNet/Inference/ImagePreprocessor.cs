@@ -50,7 +50,8 @@ public sealed class ImagePreprocessor
             Buffer.BlockCopy(resized, y * g.ResizedWidth * 3, canvas, ((g.Top + y) * g.InputWidth + g.Left) * 3, bytesPerRow);
 
         using var scope = NewDisposeScope();
-        // An explicit, held Scalar: an implicitly converted one can be freed by the GC during the call (see KeptScalars).
+        // An explicit, held Scalar: an implicitly converted one can be freed by the GC during the call (see
+        // KeptScalars).
         using var byteRange = 255.0.ToScalar();
         var hwc = tensor(canvas, [g.InputHeight, g.InputWidth, 3]).to_type(ScalarType.Float64).div_(byteRange);
         if (_rgb) hwc = hwc.flip(2);
@@ -60,7 +61,8 @@ public sealed class ImagePreprocessor
         return (input.MoveToOuterDisposeScope(), g);
     }
 
-    /// <summary>The official flip-test batch: <paramref name="input"/> (1×3×H×W) followed by its left-right mirror.</summary>
+    /// <summary>The official flip-test batch: <paramref name="input"/> (1×3×H×W) followed by its left-right
+    /// mirror.</summary>
     internal static Tensor WithMirror(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);

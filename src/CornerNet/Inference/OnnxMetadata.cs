@@ -1,6 +1,7 @@
 namespace CornerNet.Inference;
 
-/// <summary>Names shared by <c>OnnxExporter</c> (Onnx/) and <see cref="OnnxRuntimeNetwork"/>: the graph input and the metadata keys.</summary>
+/// <summary>Names shared by <c>OnnxExporter</c> (Onnx/) and <see cref="OnnxRuntimeNetwork"/>: the graph input and the
+/// metadata keys.</summary>
 internal static class OnnxMetadata
 {
     /// <summary>The graph input: the normalized N×3×H×W float32 batch.</summary>

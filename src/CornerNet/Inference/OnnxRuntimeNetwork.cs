@@ -7,10 +7,10 @@ using static TorchSharp.torch;
 namespace CornerNet.Inference;
 
 /// <summary>
-/// A CornerNet model exported by <c>OnnxExporter</c> (Onnx/), run with ONNX Runtime (CPU). <see cref="Forward"/> takes and
-/// returns TorchSharp tensors, so <see cref="DetectionPipeline"/> (decoding, flip and multi-scale merging, soft-NMS) runs
-/// unchanged on top of it (<see cref="CreatePipeline"/>). The config and classes come from the file's metadata. Not
-/// thread-safe: one instance per thread.
+/// A CornerNet model exported by <c>OnnxExporter</c> (Onnx/), run with ONNX Runtime (CPU). <see cref="Forward"/> takes
+/// and returns TorchSharp tensors, so <see cref="DetectionPipeline"/> (decoding, flip and multi-scale merging,
+/// soft-NMS) runs unchanged on top of it (<see cref="CreatePipeline"/>). The config and classes come from the file's
+/// metadata. Not thread-safe: one instance per thread.
 /// </summary>
 public sealed class OnnxRuntimeNetwork : IDetectionNetwork
 {
@@ -27,13 +27,16 @@ public sealed class OnnxRuntimeNetwork : IDetectionNetwork
     /// <summary>The model's classes; index = heatmap channel.</summary>
     public IReadOnlyList<ClassInfo> Classes { get; }
 
-    /// <summary>True when the graph accepts any batch size and any input height and width up to <see cref="MaxInputSide"/>.</summary>
+    /// <summary>True when the graph accepts any batch size and any input height and width up to
+    /// <see cref="MaxInputSide"/>.</summary>
     public bool DynamicSize { get; }
 
-    /// <summary>Largest input side the graph's corner pooling covers (the fixed size's larger side for fixed graphs).</summary>
+    /// <summary>Largest input side the graph's corner pooling covers (the fixed size's larger side for fixed
+    /// graphs).</summary>
     public int MaxInputSide { get; }
 
-    /// <summary>The quantization settings (JSON) of an int8 model from <c>cornernet quantize</c>; null for a float model.</summary>
+    /// <summary>The quantization settings (JSON) of an int8 model from <c>cornernet quantize</c>; null for a float
+    /// model.</summary>
     public string? Quantization { get; }
 
     /// <summary>ONNX Runtime's version string.</summary>
@@ -91,7 +94,8 @@ public sealed class OnnxRuntimeNetwork : IDetectionNetwork
         }
     }
 
-    /// <summary>The session options of every CornerNet graph (float or int8): <paramref name="threads"/> intra-op threads (0 or less: one per processor).</summary>
+    /// <summary>The session options of every CornerNet graph (float or int8): <paramref name="threads"/> intra-op
+    /// threads (0 or less: one per processor).</summary>
     internal static SessionOptions CreateSessionOptions(int threads)
     {
         var sessionOptions = new SessionOptions
@@ -108,9 +112,9 @@ public sealed class OnnxRuntimeNetwork : IDetectionNetwork
     }
 
     /// <summary>
-    /// Runs the graph on a normalized N×3×H×W float32 batch and returns the six heads as new CPU tensors (in the current
-    /// dispose scope). A fixed-size graph (batch 1) runs the batch image by image. An input size the graph cannot run
-    /// throws <see cref="InvalidInputException"/>.
+    /// Runs the graph on a normalized N×3×H×W float32 batch and returns the six heads as new CPU tensors (in the
+    /// current dispose scope). A fixed-size graph (batch 1) runs the batch image by image. An input size the graph
+    /// cannot run throws <see cref="InvalidInputException"/>.
     /// </summary>
     public HeadOutputs Forward(Tensor batch)
     {
@@ -161,7 +165,8 @@ public sealed class OnnxRuntimeNetwork : IDetectionNetwork
         return tensors;
     }
 
-    /// <summary>The official test procedure around this network, with the model config's mean and std for the input.</summary>
+    /// <summary>The official test procedure around this network, with the model config's mean and std for the
+    /// input.</summary>
     public DetectionPipeline CreatePipeline(DetectionOptions? options = null) => DetectionPipeline.ForNetwork(Forward, Config, options);
 
     DetectionPipeline IDetectionNetwork.CreatePipeline(DetectionOptions options) => CreatePipeline(options);

@@ -7,7 +7,8 @@ namespace CornerNet.Inference;
 /// </summary>
 internal sealed class PostProcessor
 {
-    /// <summary>Creates a post-processor for <paramref name="options"/> (only <see cref="DetectionOptions.Nms"/> and <see cref="DetectionOptions.MaxPerImage"/> are used).</summary>
+    /// <summary>Creates a post-processor for <paramref name="options"/> (only <see cref="DetectionOptions.Nms"/> and
+    /// <see cref="DetectionOptions.MaxPerImage"/> are used).</summary>
     public PostProcessor(DetectionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -3,8 +3,8 @@ namespace CornerNet.Inference;
 /// <summary>
 /// Where an image lands in the network input at one test scale, and what maps detections back (official
 /// <c>test/coco.py</c>): the image is resized to int(h·s)×int(w·s) and centred in a canvas of (int(h·s) | 127) ×
-/// (int(w·s) | 127); the output maps are ((H + 1)/stride)×((W + 1)/stride), stride 4 (CornerNet) or 8 (CornerNet-Squeeze,
-/// whose test takes the ratio of the config's input and output sizes, 512 / 64).
+/// (int(w·s) | 127); the output maps are ((H + 1)/stride)×((W + 1)/stride), stride 4 (CornerNet) or 8
+/// (CornerNet-Squeeze, whose test takes the ratio of the config's input and output sizes, 512 / 64).
 /// </summary>
 internal sealed record ScaleGeometry
 {
@@ -28,7 +28,8 @@ internal sealed record ScaleGeometry
     }
 
     /// <summary>
-    /// The geometry of an <paramref name="imageHeight"/>×<paramref name="imageWidth"/> image at <paramref name="scale"/>
+    /// The geometry of an <paramref name="imageHeight"/>×<paramref name="imageWidth"/> image at
+    /// <paramref name="scale"/>
     /// for a network of output stride <paramref name="stride"/> (<see cref="Model.CornerNetConfig.Stride"/>).
     /// </summary>
     public static ScaleGeometry For(int imageHeight, int imageWidth, double scale, int stride = 4)

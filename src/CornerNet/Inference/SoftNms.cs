@@ -13,7 +13,8 @@ internal static class SoftNms
     /// <summary>
     /// Runs soft-NMS over the rows of <paramref name="rows"/> (row-major, <see cref="Columns"/> per row) and returns
     /// N: rows 0..N−1 are the surviving boxes in the order they were picked, with decayed scores. Rows past N hold
-    /// discarded boxes and stale copies (what the official test code keeps, see <see cref="SoftNmsOptions.KeepSuppressedRows"/>).
+    /// discarded boxes and stale copies (what the official test code keeps, see
+    /// <see cref="SoftNmsOptions.KeepSuppressedRows"/>).
     /// Areas and IoU use the +1 pixel convention (a box from x1 to x2 is x2 − x1 + 1 wide).
     /// </summary>
     public static int Apply(Span<float> rows, SoftNmsOptions options)
@@ -47,7 +48,8 @@ internal static class SoftNms
             {
                 int p = pos * Columns;
                 float x1 = rows[p], y1 = rows[p + 1], x2 = rows[p + 2], y2 = rows[p + 3];
-                // Cython's "+ 1" is a double literal: differences in float, the +1 and products in double, stored as float.
+                // Cython's "+ 1" is a double literal: differences in float, the +1 and products in double, stored as
+                // float.
                 float area = (float)(((double)(x2 - x1) + 1.0) * ((double)(y2 - y1) + 1.0));
                 float iw = (float)((double)(Math.Min(tx2, x2) - Math.Max(tx1, x1)) + 1.0);
                 if (!(iw > 0)) continue;

@@ -42,7 +42,8 @@ public sealed record SoftNmsOptions
     /// </summary>
     public bool MoveCornerScoresWithBox { get; init; } = true;
 
-    /// <summary>The official behaviour, bugs included: the given method and merging, all rows kept, columns 5–6 left in place.</summary>
+    /// <summary>The official behaviour, bugs included: the given method and merging, all rows kept, columns 5–6 left in
+    /// place.</summary>
     public static SoftNmsOptions Official(bool mergeBoxes, float weightExp) => new()
     {
         MergeBoxes = mergeBoxes,

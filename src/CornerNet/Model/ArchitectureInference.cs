@@ -20,7 +20,8 @@ internal static class ArchitectureInference
     /// <summary>Whether <paramref name="keys"/> are a CornerNet-Lite state dict (<c>hg.hgs.*</c>).</summary>
     internal static bool IsLiteLayout(IEnumerable<string> keys) => keys.Any(k => k.StartsWith("hg.hgs.", StringComparison.Ordinal));
 
-    /// <summary>Whether a Lite state dict holds fire modules (CornerNet-Squeeze) rather than residuals (Lite's CornerNet).</summary>
+    /// <summary>Whether a Lite state dict holds fire modules (CornerNet-Squeeze) rather than residuals (Lite's
+    /// CornerNet).</summary>
     internal static bool IsSqueezeLayout(IEnumerable<string> keys) => keys.Any(k => k.StartsWith("hg.hgs.0.up1.0.conv_1x1.", StringComparison.Ordinal));
 
     /// <summary>
@@ -41,7 +42,8 @@ internal static class ArchitectureInference
         return tensors.ToDictionary(pair => Rename(pair.Key), pair => pair.Value);
     }
 
-    /// <summary>The config that <paramref name="tensors"/> (keys without <c>module.</c>) fit; <paramref name="source"/> names the file.</summary>
+    /// <summary>The config that <paramref name="tensors"/> (keys without <c>module.</c>) fit; <paramref name="source"/>
+    /// names the file.</summary>
     public static CornerNetConfig Infer(IReadOnlyDictionary<string, Tensor> tensors, string source)
     {
         long Dim(string key, int axis)
@@ -93,7 +95,8 @@ internal static class ArchitectureInference
         return config;
     }
 
-    /// <summary>The squeeze family: widths from the fire modules' BatchNorms (<c>bn2</c> is as wide as the module's output).</summary>
+    /// <summary>The squeeze family: widths from the fire modules' BatchNorms (<c>bn2</c> is as wide as the module's
+    /// output).</summary>
     static CornerNetConfig InferSqueeze(IReadOnlyDictionary<string, Tensor> tensors, string source, Func<string, int, long> dim)
     {
         int stacks = tensors.Keys.Select(k => SqueezeStackKey.Match(k)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value)).Max() + 1;
@@ -137,7 +140,8 @@ internal static class ArchitectureInference
         return list.Count == 0 ? "no tensors" : string.Join(", ", list) + (keys.Skip(4).Any() ? ", …" : "");
     }
 
-    /// <summary>Key prefix of hourglass level <paramref name="level"/> of the first stack: kps.0(.low2)×level.</summary>
+    /// <summary>Key prefix of hourglass level <paramref name="level"/> of the first stack:
+    /// kps.0(.low2)×level.</summary>
     static string LevelPrefix(int level) => "kps.0" + string.Concat(Enumerable.Repeat(".low2", level));
 
     static int CountIndices(IEnumerable<string> keys, string prefix)

@@ -4,13 +4,14 @@ using static TorchSharp.torch;
 namespace CornerNet.Model;
 
 /// <summary>
-/// Times a small stack of 3×3 convolutions (128→128 channels at 64², batch 1) in float32 and in bfloat16, interleaved, and
-/// keeps the best time of each. Some CPUs that report avx512_bf16 run bfloat16 convolutions more slowly than float32
-/// (issue 17), so the flag alone cannot decide.
+/// Times a small stack of 3×3 convolutions (128→128 channels at 64², batch 1) in float32 and in bfloat16, interleaved,
+/// and keeps the best time of each. Some CPUs that report avx512_bf16 run bfloat16 convolutions more slowly than
+/// float32 (issue 17), so the flag alone cannot decide.
 /// </summary>
 internal static class BFloat16Probe
 {
-    /// <summary>Bumped whenever the measurement changes, so that cached results of an older probe are not used.</summary>
+    /// <summary>Bumped whenever the measurement changes, so that cached results of an older probe are not
+    /// used.</summary>
     internal const int Version = 1;
 
     const int Layers = 3, Channels = 128, Side = 64, Rounds = 5;

@@ -3,8 +3,8 @@ using System.Text.Json.Serialization;
 namespace CornerNet.Model;
 
 /// <summary>
-/// What <see cref="BFloat16Probe"/> measured on this host: the best time of its small convolution stack in float32 and in
-/// bfloat16, and how long the probe took.
+/// What <see cref="BFloat16Probe"/> measured on this host: the best time of its small convolution stack in float32 and
+/// in bfloat16, and how long the probe took.
 /// </summary>
 internal sealed record BFloat16ProbeResult(
     [property: JsonPropertyName("fp32_seconds")] double Fp32Seconds,

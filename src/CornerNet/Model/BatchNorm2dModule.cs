@@ -36,7 +36,8 @@ internal sealed class BatchNorm2dModule : nn.Module<Tensor, Tensor>
     /// <summary>Weight of the current batch in the running statistics.</summary>
     public double momentum { get; } = 0.1;
 
-    /// <summary>Creates the layer for <paramref name="features"/> channels (γ = 1, β = 0, mean 0, variance 1).</summary>
+    /// <summary>Creates the layer for <paramref name="features"/> channels (γ = 1, β = 0, mean 0, variance
+    /// 1).</summary>
     public BatchNorm2dModule(long features) : base("BatchNorm2d")
     {
         // Module state must outlive any dispose scope the caller has open while building the network.

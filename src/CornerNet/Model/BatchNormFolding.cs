@@ -44,7 +44,8 @@ internal static class BatchNormFolding
             weight.copy_(weight.to_type(ScalarType.Float64).mul(scale.view(-1, 1, 1, 1)));
             foldedBias = bias.to_type(weight.dtype).MoveToOuterDisposeScope();
         }
-        // The parameter takes over the tensor's native handle; it is created outside the scope so the scope cannot dispose it.
+        // The parameter takes over the tensor's native handle; it is created outside the scope so the scope cannot
+        // dispose it.
         conv.bias = new Parameter(foldedBias, requires_grad: false);
     }
 }

@@ -11,7 +11,8 @@ namespace CornerNet.Model;
 /// </summary>
 internal static class ChannelPaddedConvolution
 {
-    /// <summary>The width oneDNN runs for <paramref name="width"/>: unchanged when at most 16 or a multiple of 16, else the next multiple of 16.</summary>
+    /// <summary>The width oneDNN runs for <paramref name="width"/>: unchanged when at most 16 or a multiple of 16, else
+    /// the next multiple of 16.</summary>
     public static long PaddedWidth(long width) => width <= 16 || width % 16 == 0 ? width : (width + 15) / 16 * 16;
 
     /// <summary>Whether padding changes a convolution with this <paramref name="weight"/> ([out, in, k, k]).</summary>

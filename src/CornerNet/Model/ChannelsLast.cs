@@ -20,7 +20,8 @@ internal static class ChannelsLast
         return packed.permute(0, 3, 1, 2);
     }
 
-    /// <summary>Puts every convolution weight of <paramref name="model"/> in channels-last layout (inference only).</summary>
+    /// <summary>Puts every convolution weight of <paramref name="model"/> in channels-last layout (inference
+    /// only).</summary>
     public static void Apply(nn.Module model)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace CornerNet.Model;
 
 /// <summary>
-/// Turns an official CornerNet or CornerNet-Lite (Squeeze, or Lite's own CornerNet) checkpoint (PyTorch zip <c>.pth</c>, legacy pickle <c>.pkl</c>, or a plain safetensors
+/// Turns an official CornerNet or CornerNet-Lite (Squeeze, or Lite's own CornerNet) checkpoint (PyTorch zip
+/// <c>.pth</c>, legacy pickle <c>.pkl</c>, or a plain safetensors
 /// of the state dict) into a model file: reads the tensors without running any code from the file, drops the
 /// <c>module.</c> prefix, infers the architecture from names and shapes, loads strictly, and attaches class names.
 /// </summary>
@@ -21,15 +22,16 @@ internal static class CheckpointConverter
         var result = new Dictionary<string, Tensor>();
         foreach (var (name, tensor) in stripped)
             if (!result.TryAdd(name, tensor)) throw new WeightFileException(path, $"tensor '{name}' appears twice");
-        // The Lite repository's CornerNet is the original network under Lite names; CornerNet-Squeeze keeps its own names.
+        // The Lite repository's CornerNet is the original network under Lite names; CornerNet-Squeeze keeps its own
+        // names.
         return ArchitectureInference.IsLiteLayout(result.Keys) && !ArchitectureInference.IsSqueezeLayout(result.Keys)
             ? ArchitectureInference.LiteHourglassToOriginalNames(result)
             : result;
     }
 
     /// <summary>
-    /// Builds the network a checkpoint describes and loads it. <paramref name="classes"/> defaults to the 80 COCO classes
-    /// for an 80-class checkpoint, else to "class_1", "class_2", ….
+    /// Builds the network a checkpoint describes and loads it. <paramref name="classes"/> defaults to the 80 COCO
+    /// classes for an 80-class checkpoint, else to "class_1", "class_2", ….
     /// </summary>
     public static (CornerNetModel Model, IReadOnlyList<ClassInfo> Classes) Import(string path, IReadOnlyList<ClassInfo>? classes = null)
     {
@@ -55,7 +57,8 @@ internal static class CheckpointConverter
         return (model, classes);
     }
 
-    /// <summary>Converts <paramref name="checkpointPath"/> to a model file at <paramref name="outputPath"/>; returns the inferred config.</summary>
+    /// <summary>Converts <paramref name="checkpointPath"/> to a model file at <paramref name="outputPath"/>; returns
+    /// the inferred config.</summary>
     public static CornerNetConfig Convert(string checkpointPath, string outputPath, IReadOnlyList<ClassInfo>? classes = null)
     {
         var (model, classList) = Import(checkpointPath, classes);

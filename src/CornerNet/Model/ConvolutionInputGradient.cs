@@ -11,7 +11,8 @@ namespace CornerNet.Model;
 /// the weight gradient. See <see cref="GuardedConvolution"/> for why.
 /// Its correlations run channel-padded when the forward kernel is faulty too (<see cref="ChannelPaddedConvolution"/>).
 /// Depthwise convolutions (groups = channels, weight C × 1 × k × k) correlate each channel with its own flipped kernel.
-/// Arguments of <c>apply</c>: output, input, weight, stride, padding, whether to pad channels, groups (1 or the channel count).
+/// Arguments of <c>apply</c>: output, input, weight, stride, padding, whether to pad channels, groups (1 or the channel
+/// count).
 /// </summary>
 internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<ConvolutionInputGradient>
 {
@@ -49,7 +50,8 @@ internal sealed class ConvolutionInputGradient : autograd.SingleTensorFunction<C
         return [gradOutput, gradInput, null!, null!, null!, null!, null!];
     }
 
-    /// <summary>Stride 1: the output gradient correlated with the flipped, in/out-transposed kernel, padded by k − 1 − p.</summary>
+    /// <summary>Stride 1: the output gradient correlated with the flipped, in/out-transposed kernel, padded by k − 1 −
+    /// p.</summary>
     static Tensor FullCorrelation(Tensor gradOutput, Tensor weight, long padding, bool padded, long groups)
     {
         long kernel = weight.shape[2];

@@ -6,7 +6,8 @@ namespace CornerNet.Model;
 
 /// <summary>
 /// The official <c>convolution</c> block: k×k convolution ("same" padding), BatchNorm, ReLU. Without BatchNorm the
-/// convolution has a bias instead (the heads' first layer). State-dict keys: <c>conv.weight</c>, <c>conv.bias</c> (no BN),
+/// convolution has a bias instead (the heads' first layer). State-dict keys: <c>conv.weight</c>, <c>conv.bias</c> (no
+/// BN),
 /// <c>bn.*</c>.
 /// </summary>
 internal sealed class ConvolutionModule : nn.Module<Tensor, Tensor>
@@ -15,7 +16,8 @@ internal sealed class ConvolutionModule : nn.Module<Tensor, Tensor>
     readonly BatchNorm2dModule? bn;
     bool bnFolded;
 
-    /// <summary>Creates a k×k convolution from <paramref name="inDim"/> to <paramref name="outDim"/> channels.</summary>
+    /// <summary>Creates a k×k convolution from <paramref name="inDim"/> to <paramref name="outDim"/>
+    /// channels.</summary>
     public ConvolutionModule(int kernel, long inDim, long outDim, int stride = 1, bool withBatchNorm = true)
         : base("convolution")
     {
@@ -25,7 +27,8 @@ internal sealed class ConvolutionModule : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Folds the BatchNorm into the convolution (inference only; see <see cref="BatchNormFolding"/>).</summary>
+    /// <summary>Folds the BatchNorm into the convolution (inference only; see
+    /// <see cref="BatchNormFolding"/>).</summary>
     internal void FoldBatchNorm()
     {
         if (bn is null || bnFolded) return;

@@ -9,9 +9,12 @@ namespace CornerNet.Model;
 /// Environment: <c>CORNERNET_CONV_FORWARD</c> = <c>probe</c> (default) | <c>plain</c> | <c>padded</c>, and
 /// <c>CORNERNET_CONV_INPUT_GRADIENT</c> = <c>probe</c> (default) | <c>plain</c> | <c>forward</c>.
 /// </summary>
-/// <param name="PaddedForward">Convolutions with a channel width above 16 and not a multiple of 16 run zero-padded to a multiple of 16 (<see cref="ChannelPaddedConvolution"/>).</param>
-/// <param name="InputGradientByForward">Input gradients are computed with forward convolutions (<see cref="ConvolutionInputGradient"/>) instead of oneDNN's backward-data kernel.</param>
-/// <param name="Probe">The probe's finding, when it was consulted (null when the environment forced both paths).</param>
+/// <param name="PaddedForward">Convolutions with a channel width above 16 and not a multiple of 16 run zero-padded to a
+/// multiple of 16 (<see cref="ChannelPaddedConvolution"/>).</param>
+/// <param name="InputGradientByForward">Input gradients are computed with forward convolutions
+/// (<see cref="ConvolutionInputGradient"/>) instead of oneDNN's backward-data kernel.</param>
+/// <param name="Probe">The probe's finding, when it was consulted (null when the environment forced both
+/// paths).</param>
 /// <param name="Source">Where the decision came from, for <c>cornernet --version</c>.</param>
 internal sealed record ConvolutionPaths(bool PaddedForward, bool InputGradientByForward, OneDnnProbeResult? Probe, string Source)
 {
@@ -27,7 +30,8 @@ internal sealed record ConvolutionPaths(bool PaddedForward, bool InputGradientBy
     /// <summary>The paths in force (decided, and probed if need be, on first use).</summary>
     public static ConvolutionPaths Active => Forced.Value ?? Decided.Value;
 
-    /// <summary>Test hook: <paramref name="paths"/> are in force on this flow of execution until the result is disposed.</summary>
+    /// <summary>Test hook: <paramref name="paths"/> are in force on this flow of execution until the result is
+    /// disposed.</summary>
     internal static IDisposable Force(ConvolutionPaths paths)
     {
         var previous = Forced.Value;
@@ -44,7 +48,8 @@ internal sealed record ConvolutionPaths(bool PaddedForward, bool InputGradientBy
     public string Describe() =>
         $"forward {(PaddedForward ? "channel-padded" : "plain oneDNN")}, input gradient {(InputGradientByForward ? "by forward convolutions" : "plain oneDNN")} ({Source})";
 
-    /// <summary>The paths for an environment (<paramref name="variable"/> looks one up) and a cache folder (null: none).</summary>
+    /// <summary>The paths for an environment (<paramref name="variable"/> looks one up) and a cache folder (null:
+    /// none).</summary>
     internal static ConvolutionPaths Decide(Func<string, string?> variable, string? cacheDirectory)
     {
         bool? forcedPadding = Read(variable, ForwardVariable, "plain", "padded");
@@ -61,7 +66,8 @@ internal sealed record ConvolutionPaths(bool PaddedForward, bool InputGradientBy
         return new ConvolutionPaths(forcedPadding ?? !(probe?.ForwardCorrect ?? false), forcedGradient ?? !(probe?.InputGradientCorrect ?? false), probe, source);
     }
 
-    /// <summary>The probe's result from the cache, or from running it (then cached when the folder is writable).</summary>
+    /// <summary>The probe's result from the cache, or from running it (then cached when the folder is
+    /// writable).</summary>
     static (OneDnnProbeResult? Probe, string Source) ProbeOrCached(OneDnnProbeCache? cache)
     {
         string key = OneDnnProbeCache.HostKey(OneDnnProbe.Version);

@@ -38,10 +38,12 @@ public sealed record CornerNetConfig
     /// <summary>Downsamplings per hourglass, the official <c>n</c> (paper: 5).</summary>
     [JsonPropertyName("levels")] public int Levels { get; init; } = 5;
 
-    /// <summary>Hourglass widths per level, <see cref="Levels"/> + 1 entries; <c>dims[0]</c> must equal <c>stem[1]</c>.</summary>
+    /// <summary>Hourglass widths per level, <see cref="Levels"/> + 1 entries; <c>dims[0]</c> must equal
+    /// <c>stem[1]</c>.</summary>
     [JsonPropertyName("dims")] public int[] Dims { get; init; } = { 256, 256, 384, 384, 384, 512 };
 
-    /// <summary>Residual modules per level, <see cref="Levels"/> + 1 entries (the last: the middle of the hourglass).</summary>
+    /// <summary>Residual modules per level, <see cref="Levels"/> + 1 entries (the last: the middle of the
+    /// hourglass).</summary>
     [JsonPropertyName("modules")] public int[] Modules { get; init; } = { 2, 2, 2, 2, 2, 4 };
 
     /// <summary>Width of the feature map the prediction modules read (official <c>cnv_dim</c>, paper: 256).</summary>
@@ -53,7 +55,8 @@ public sealed record CornerNetConfig
     /// <summary>Number of object classes (heatmap channels).</summary>
     [JsonPropertyName("classes")] public int Classes { get; init; } = 80;
 
-    /// <summary>Corner pooling on (the paper) or off (Table 1 ablation; same parameters, pools become identities).</summary>
+    /// <summary>Corner pooling on (the paper) or off (Table 1 ablation; same parameters, pools become
+    /// identities).</summary>
     [JsonPropertyName("corner_pooling")] public bool CornerPooling { get; init; } = true;
 
     /// <summary>Training input size [height, width] (paper: 511×511).</summary>
@@ -62,7 +65,8 @@ public sealed record CornerNetConfig
     /// <summary>Output (heatmap) size [height, width] (paper: 128×128).</summary>
     [JsonPropertyName("output_size")] public int[] OutputSize { get; init; } = { 128, 128 };
 
-    /// <summary>Per-channel mean of input pixels scaled to [0, 1], in the model's channel order (BGR for the official weights).</summary>
+    /// <summary>Per-channel mean of input pixels scaled to [0, 1], in the model's channel order (BGR for the official
+    /// weights).</summary>
     [JsonPropertyName("mean")] public double[] Mean { get; init; } = [.. ImageNormalization.CocoMean];
 
     /// <summary>Per-channel standard deviation, same order as <see cref="Mean"/>.</summary>
@@ -71,7 +75,8 @@ public sealed record CornerNetConfig
     /// <summary>Channel order of the input the model expects: "BGR" (official weights) or "RGB".</summary>
     [JsonPropertyName("channel_order")] public string ChannelOrder { get; init; } = "BGR";
 
-    /// <summary>How images become this model's input: <see cref="ChannelOrder"/>, <see cref="Mean"/> and <see cref="Std"/> as float32.</summary>
+    /// <summary>How images become this model's input: <see cref="ChannelOrder"/>, <see cref="Mean"/> and
+    /// <see cref="Std"/> as float32.</summary>
     [JsonIgnore]
     public ImageNormalization Normalization =>
         new(Mean.Select(v => (float)v).ToArray(), Std.Select(v => (float)v).ToArray(), Rgb: ChannelOrder == "RGB");
@@ -98,7 +103,8 @@ public sealed record CornerNetConfig
         .Select(p => p.GetCustomAttributes(typeof(JsonPropertyNameAttribute), false).OfType<JsonPropertyNameAttribute>().FirstOrDefault()?.Name)
         .OfType<string>().ToArray();
 
-    /// <summary>Refuses keys that are not config keys, naming the first (a typo would otherwise leave the default in place).</summary>
+    /// <summary>Refuses keys that are not config keys, naming the first (a typo would otherwise leave the default in
+    /// place).</summary>
     static void CheckKeys(string json, string source)
     {
         JsonDocument document;
@@ -131,7 +137,8 @@ public sealed record CornerNetConfig
     /// <summary>Largest training input side accepted (the paper: 511).</summary>
     public const int MaxInputSide = 8192;
 
-    /// <summary>Checks that the numbers describe a buildable network; throws naming <paramref name="source"/>.</summary>
+    /// <summary>Checks that the numbers describe a buildable network; throws naming
+    /// <paramref name="source"/>.</summary>
     public void Validate(string source)
     {
         void Fail(string problem) => throw new InvalidInputException(source, "model config: " + problem);
@@ -144,7 +151,8 @@ public sealed record CornerNetConfig
         if (Dims![0] != Stem![1]) Fail($"dims[0] ({Dims[0]}) must equal stem[1] ({Stem[1]})");
         if (CnvDim <= 0 || PoolDim <= 0) Fail("cnv_dim and pool_dim must be positive");
         if (IsSqueeze && Dims.Any(d => d % 2 != 0)) Fail("squeeze dims must be even (a fire module squeezes to half its width)");
-        // Squeeze: the hourglass's only k×k convolutions are depthwise (not the faulty oneDNN kernels), so only dims[0] counts.
+        // Squeeze: the hourglass's only k×k convolutions are depthwise (not the faulty oneDNN kernels), so only dims[0]
+        // counts.
         int[] widths = IsSqueeze ? [.. Stem, Dims[0], CnvDim, PoolDim] : [.. Stem, .. Dims, CnvDim, PoolDim];
         if (widths.FirstOrDefault(w => w > MaxWidth) is int wideWidth and > 0) Fail($"channel width {wideWidth} is above the limit of {MaxWidth}");
         if (Classes < 1 || Classes > MaxClasses) Fail($"classes {Classes} is not between 1 and {MaxClasses}");
@@ -213,11 +221,13 @@ public sealed record CornerNetConfig
             + Stacks * perStack + (Stacks - 1) * joins;
     }
 
-    /// <summary>This configuration for square inputs of <paramref name="side"/> pixels (and the heatmap size they give).</summary>
+    /// <summary>This configuration for square inputs of <paramref name="side"/> pixels (and the heatmap size they
+    /// give).</summary>
     public CornerNetConfig WithSquareInput(int side) =>
         this with { InputSize = [side, side], OutputSize = [OutputSizeFor(side), OutputSizeFor(side)] };
 
-    /// <summary>Whether an input side of <paramref name="input"/> pixels gives a heatmap that the hourglass levels can halve evenly.</summary>
+    /// <summary>Whether an input side of <paramref name="input"/> pixels gives a heatmap that the hourglass levels can
+    /// halve evenly.</summary>
     public bool AcceptsInputSide(int input) => input >= 1 && OutputSizeFor(input) % (1 << Levels) == 0;
 
     /// <summary>
@@ -231,6 +241,7 @@ public sealed record CornerNetConfig
         return size;
     }
 
-    /// <summary>Total downsampling from input to heatmap: 4 (hourglass: two stride-2 stem layers) or 8 (squeeze: three).</summary>
+    /// <summary>Total downsampling from input to heatmap: 4 (hourglass: two stride-2 stem layers) or 8 (squeeze:
+    /// three).</summary>
     [JsonIgnore] public int Stride => IsSqueeze ? 8 : 4;
 }

@@ -9,8 +9,8 @@ namespace CornerNet.Model;
 /// <see cref="CornerNetConfig.Family"/>): a stem, stacked hourglasses joined as in §3.5, and per stack a top-left and a
 /// bottom-right prediction module with heatmap, embedding and offset heads. Module and parameter names are the
 /// official state-dict keys of the family (see Model/README.md), so official checkpoints load by name.
-/// In training mode <see cref="forward"/> returns the heads of every stack (intermediate supervision); in eval mode only
-/// the last stack's heads are computed, as in the official test path.
+/// In training mode <see cref="forward"/> returns the heads of every stack (intermediate supervision); in eval mode
+/// only the last stack's heads are computed, as in the official test path.
 /// </summary>
 public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs>>
 {
@@ -18,7 +18,8 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
     public const double HeatBiasInit = -2.19;
 
     // Field names are state-dict keys. The hourglass family uses the original names; the squeeze family keeps its
-    // backbone under `hg` and renames the pooling modules and offset heads (Lite names). Null fields are not registered.
+    // backbone under `hg` and renames the pooling modules and offset heads (Lite names). Null fields are not
+    // registered.
     readonly Sequential? pre;
     readonly ModuleList<HourglassModule>? kps;
     readonly ModuleList<ConvolutionModule>? cnvs;
@@ -51,7 +52,8 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
     /// <summary>The architecture this network was built from.</summary>
     public CornerNetConfig Config { get; }
 
-    /// <summary>Builds a randomly initialised network for <paramref name="config"/> (default PyTorch init, heat bias −2.19).</summary>
+    /// <summary>Builds a randomly initialised network for <paramref name="config"/> (default PyTorch init, heat bias
+    /// −2.19).</summary>
     public CornerNetModel(CornerNetConfig config) : base("CornerNet")
     {
         config.Validate("model config");
@@ -97,7 +99,8 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
         }
         RegisterComponents();
 
-        // An explicit, held Scalar: an implicitly converted one can be freed by the GC during the call (see KeptScalars).
+        // An explicit, held Scalar: an implicitly converted one can be freed by the GC during the call (see
+        // KeptScalars).
         using (no_grad())
         using (var heatBias = HeatBiasInit.ToScalar())
         {
@@ -115,8 +118,8 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
     }
 
     /// <summary>
-    /// The official <c>make_kp_layer</c> (k = 3) or the Lite <c>_pred_mod</c> (k = 1): k×k conv with bias + ReLU, then a
-    /// 1×1 conv with bias.
+    /// The official <c>make_kp_layer</c> (k = 3) or the Lite <c>_pred_mod</c> (k = 1): k×k conv with bias + ReLU, then
+    /// a 1×1 conv with bias.
     /// </summary>
     static Sequential Head(int kernel, int cnvDim, int currDim, int outDim) =>
         nn.Sequential(new ConvolutionModule(kernel, cnvDim, currDim, withBatchNorm: false), nn.Conv2d(currDim, outDim, 1));
@@ -128,8 +131,8 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
     /// <summary>
     /// Makes this network inference-only and faster: every convolution followed by a BatchNorm absorbs that BatchNorm's
     /// running statistics and affine parameters (<see cref="BatchNormFolding"/>), and the BatchNorms are skipped. The
-    /// outputs equal the eval-mode outputs before folding up to float rounding. Afterwards the model is switched to eval
-    /// mode and refuses training mode; its state dict (the folded weights plus the stale BatchNorm tensors) is no
+    /// outputs equal the eval-mode outputs before folding up to float rounding. Afterwards the model is switched to
+    /// eval mode and refuses training mode; its state dict (the folded weights plus the stale BatchNorm tensors) is no
     /// longer a model file, so <see cref="ModelFile.Save"/> refuses it. Folding twice does nothing.
     /// </summary>
     public void FoldBatchNorm()
@@ -196,7 +199,8 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
         return outputs;
     }
 
-    /// <summary>A head (<see cref="Head"/>): its k×k block, then the 1×1 convolution through <see cref="GuardedConvolution"/>.</summary>
+    /// <summary>A head (<see cref="Head"/>): its k×k block, then the 1×1 convolution through
+    /// <see cref="GuardedConvolution"/>.</summary>
     static Tensor HeadForward(Sequential head, Tensor x)
     {
         // Heads stay float32 in bf16 training: in bfloat16 they cost 0.04–0.09 AP (docs/BF16-TRAINING.md).

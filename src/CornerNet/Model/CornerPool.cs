@@ -12,15 +12,16 @@ internal enum CornerPoolDirection
     Left,
     /// <summary>Max over the rows at and above each position (looks up; used for bottom-right corners).</summary>
     Bottom,
-    /// <summary>Max over the columns at and left of each position (looks left; used for bottom-right corners).</summary>
+    /// <summary>Max over the columns at and left of each position (looks left; used for bottom-right
+    /// corners).</summary>
     Right,
 }
 
 /// <summary>
-/// Corner pooling on N×C×H×W tensors as running maxima along one axis, with <c>cummax</c> (on a flipped view for top and
-/// left). The gradient follows <c>torch.cummax</c>: each output sends its gradient to the input that holds its maximum,
-/// and at ties to the tied element nearest the output position (the official C++ extension picks the farthest; both are
-/// valid subgradients, and ties have measure zero in training).
+/// Corner pooling on N×C×H×W tensors as running maxima along one axis, with <c>cummax</c> (on a flipped view for top
+/// and left). The gradient follows <c>torch.cummax</c>: each output sends its gradient to the input that holds its
+/// maximum, and at ties to the tied element nearest the output position (the official C++ extension picks the farthest;
+/// both are valid subgradients, and ties have measure zero in training).
 /// </summary>
 internal static class CornerPool
 {
@@ -37,7 +38,8 @@ internal static class CornerPool
         }
     }
 
-    /// <summary>Top-left corner pooling of the paper: TopPool(<paramref name="forTop"/>) + LeftPool(<paramref name="forLeft"/>).</summary>
+    /// <summary>Top-left corner pooling of the paper: TopPool(<paramref name="forTop"/>) +
+    /// LeftPool(<paramref name="forLeft"/>).</summary>
     public static Tensor TopLeft(Tensor forTop, Tensor forLeft)
     {
         using var top = Pool(forTop, CornerPoolDirection.Top);
@@ -45,7 +47,8 @@ internal static class CornerPool
         return top.add(left, KeptScalars.One);
     }
 
-    /// <summary>Bottom-right corner pooling: BottomPool(<paramref name="forBottom"/>) + RightPool(<paramref name="forRight"/>).</summary>
+    /// <summary>Bottom-right corner pooling: BottomPool(<paramref name="forBottom"/>) +
+    /// RightPool(<paramref name="forRight"/>).</summary>
     public static Tensor BottomRight(Tensor forBottom, Tensor forRight)
     {
         using var bottom = Pool(forBottom, CornerPoolDirection.Bottom);

@@ -33,7 +33,8 @@ internal sealed class CornerPoolModule : nn.Module<Tensor, Tensor>
     readonly bool pooling;
     bool bnFolded;
 
-    /// <summary>Creates the module for <paramref name="kind"/> corners on a <paramref name="dim"/>-channel feature map.</summary>
+    /// <summary>Creates the module for <paramref name="kind"/> corners on a <paramref name="dim"/>-channel feature
+    /// map.</summary>
     public CornerPoolModule(CornerKind kind, long dim, long poolDim = 128, bool cornerPooling = true) : base("pool")
     {
         this.kind = kind;
@@ -48,7 +49,8 @@ internal sealed class CornerPoolModule : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Folds every BatchNorm into its convolution (inference only; see <see cref="BatchNormFolding"/>).</summary>
+    /// <summary>Folds every BatchNorm into its convolution (inference only; see
+    /// <see cref="BatchNormFolding"/>).</summary>
     internal void FoldBatchNorm()
     {
         if (bnFolded) return;

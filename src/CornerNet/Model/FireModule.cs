@@ -20,7 +20,8 @@ internal sealed class FireModule : nn.Module<Tensor, Tensor>
     readonly bool hasSkip;
     bool bnFolded;
 
-    /// <summary>Creates a fire module from <paramref name="inDim"/> to <paramref name="outDim"/> (even) channels.</summary>
+    /// <summary>Creates a fire module from <paramref name="inDim"/> to <paramref name="outDim"/> (even)
+    /// channels.</summary>
     public FireModule(long inDim, long outDim, int stride = 1) : base("fire_module")
     {
         long squeezed = outDim / 2;

@@ -4,15 +4,17 @@ using static TorchSharp.torch;
 
 namespace CornerNet.Model;
 
-/// <summary>Runs the network's convolutions so that faulty oneDNN kernels are never used (measurements: docs/NATIVE.md).</summary>
+/// <summary>Runs the network's convolutions so that faulty oneDNN kernels are never used (measurements:
+/// docs/NATIVE.md).</summary>
 internal static class GuardedConvolution
 {
     /// <summary>
-    /// <paramref name="conv"/> applied to <paramref name="input"/> by the paths in force (<see cref="ConvolutionPaths.Active"/>).
-    /// Values equal <c>conv.forward(input)</c> up to float rounding. A fallback supports the network's convolutions:
-    /// square kernels, equal strides and paddings, no dilation, no groups or depthwise (groups = input = output
-    /// channels), zero padding (others throw <see cref="ArgumentException"/> when a fallback would apply). Depthwise
-    /// convolutions are never channel-padded: the faults were measured in dense kernels only.
+    /// <paramref name="conv"/> applied to <paramref name="input"/> by the paths in force
+    /// (<see cref="ConvolutionPaths.Active"/>). Values equal <c>conv.forward(input)</c> up to float rounding. A
+    /// fallback supports the network's convolutions: square kernels, equal strides and paddings, no dilation, no groups
+    /// or depthwise (groups = input = output channels), zero padding (others throw <see cref="ArgumentException"/> when
+    /// a fallback would apply). Depthwise convolutions are never channel-padded: the faults were measured in dense
+    /// kernels only.
     /// </summary>
     public static Tensor Forward(Conv2d conv, Tensor input)
     {

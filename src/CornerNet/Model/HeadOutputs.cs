@@ -5,8 +5,8 @@ namespace CornerNet.Model;
 /// <summary>
 /// The six head outputs of one stack, named as in the official code: heatmap logits (N×C×H×W, before sigmoid),
 /// embeddings (N×1×H×W) and offsets (N×2×H×W, channel 0 = x, 1 = y), for top-left and bottom-right corners. The
-/// record owns its tensors only when its creator says so (<see cref="Dispose"/>); the decoder, the pipeline and the loss
-/// read them without disposing. In the loss, tags and offsets may be gathered at the ground-truth corners instead
+/// record owns its tensors only when its creator says so (<see cref="Dispose"/>); the decoder, the pipeline and the
+/// loss read them without disposing. In the loss, tags and offsets may be gathered at the ground-truth corners instead
 /// (N×K×1 and N×K×2, the official <c>kp._train</c> outputs).
 /// </summary>
 public sealed record HeadOutputs(Tensor TlHeats, Tensor BrHeats, Tensor TlTags, Tensor BrTags, Tensor TlRegrs, Tensor BrRegrs) : IDisposable

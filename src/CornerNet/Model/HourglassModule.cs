@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace CornerNet.Model;
 
 /// <summary>
-/// One hourglass (the official <c>kp_module</c>), recursive over levels. With widths d0, d1, … and module counts m0, m1, …:
+/// One hourglass (the official <c>kp_module</c>), recursive over levels. With widths d0, d1, … and module counts m0,
+/// m1, …:
 /// <c>up1</c> = m0 residuals at d0 (skip path); <c>low1</c> = a stride-2 residual d0→d1 then m0−1 residuals at d1
 /// (downsampling by strided convolution, no max-pooling, as the paper's §3.5); <c>low2</c> = the next level, or m1
 /// residuals at the innermost level; <c>low3</c> = m0−1 residuals at d1 then one d1→d0; the result is
@@ -18,7 +19,8 @@ internal sealed class HourglassModule : nn.Module<Tensor, Tensor>
     readonly nn.Module<Tensor, Tensor> low2;
     readonly Sequential low3;
 
-    /// <summary>Creates an hourglass with <paramref name="levels"/> downsamplings over <paramref name="dims"/> and <paramref name="modules"/>.</summary>
+    /// <summary>Creates an hourglass with <paramref name="levels"/> downsamplings over <paramref name="dims"/> and
+    /// <paramref name="modules"/>.</summary>
     public HourglassModule(int levels, IReadOnlyList<int> dims, IReadOnlyList<int> modules) : base("kp_module")
     {
         int currDim = dims[0], nextDim = dims[1];
@@ -36,7 +38,8 @@ internal sealed class HourglassModule : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>The official <c>make_layer</c>: the first residual changes width (and stride), the rest keep it.</summary>
+    /// <summary>The official <c>make_layer</c>: the first residual changes width (and stride), the rest keep
+    /// it.</summary>
     static Sequential Residuals(int inDim, int outDim, int count, int firstStride)
     {
         var layers = new List<nn.Module<Tensor, Tensor>> { new ResidualModule(inDim, outDim, firstStride) };

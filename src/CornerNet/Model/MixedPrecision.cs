@@ -23,7 +23,8 @@ internal static class MixedPrecision
     /// <summary>Convolutions run in bfloat16 until the result is disposed.</summary>
     internal static IDisposable Enter() => Set(true);
 
-    /// <summary>Convolutions run in float32 until the result is disposed (inside an <see cref="Enter"/> scope).</summary>
+    /// <summary>Convolutions run in float32 until the result is disposed (inside an <see cref="Enter"/>
+    /// scope).</summary>
     internal static IDisposable Suspend() => Set(false);
 
     static Scope Set(bool active)
@@ -38,10 +39,12 @@ internal static class MixedPrecision
         public void Dispose() => Entered.Value = previous;
     }
 
-    /// <summary><paramref name="conv"/> on the float32 <paramref name="input"/>, computed in bfloat16, returned in float32.</summary>
+    /// <summary><paramref name="conv"/> on the float32 <paramref name="input"/>, computed in bfloat16, returned in
+    /// float32.</summary>
     internal static Tensor ConvolutionForward(Conv2d conv, Tensor input)
     {
-        // Differentiable casts: autograd converts the bfloat16 gradients back to float32 for the input and the master weight.
+        // Differentiable casts: autograd converts the bfloat16 gradients back to float32 for the input and the master
+        // weight.
         using var x = input.to(ScalarType.BFloat16);
         using var weight = conv.weight!.to(ScalarType.BFloat16);
         using var bias = conv.bias?.to(ScalarType.BFloat16);

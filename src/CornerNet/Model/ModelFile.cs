@@ -21,14 +21,16 @@ public static class ModelFile
     const string ClassesKey = "classes";
     const string FormatVersionKey = "format_version";
 
-    /// <summary>Tensors under this prefix are a training checkpoint's optimizer state; detection ignores them.</summary>
+    /// <summary>Tensors under this prefix are a training checkpoint's optimizer state; detection ignores
+    /// them.</summary>
     internal const string OptimizerTensorPrefix = "optimizer.";
 
     /// <summary>Writes <paramref name="model"/> with its class list to <paramref name="path"/> (atomically).</summary>
     public static void Save(string path, CornerNetModel model, IReadOnlyList<ClassInfo> classes) =>
         SafeTensorsFile.Write(path, model.state_dict(), Metadata(model, classes));
 
-    /// <summary>The model-file <c>__metadata__</c> of <paramref name="model"/> and its classes (checked against each other).</summary>
+    /// <summary>The model-file <c>__metadata__</c> of <paramref name="model"/> and its classes (checked against each
+    /// other).</summary>
     internal static Dictionary<string, string> Metadata(CornerNetModel model, IReadOnlyList<ClassInfo> classes)
     {
         if (model.IsBatchNormFolded) throw new InvalidOperationException("a network with folded BatchNorm cannot be saved as a model file");

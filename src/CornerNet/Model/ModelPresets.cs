@@ -7,8 +7,8 @@ public static class ModelPresets
     public static CornerNetConfig Hourglass104 { get; } = new();
 
     /// <summary>
-    /// The reduced official model of the parity fixtures: stem 16/32, 3 levels, dims 32-32-48-64, two modules per level,
-    /// cnv_dim 32, 127×127 input, 32×32 output (2,241,092 parameters with 10 classes).
+    /// The reduced official model of the parity fixtures: stem 16/32, 3 levels, dims 32-32-48-64, two modules per
+    /// level, cnv_dim 32, 127×127 input, 32×32 output (2,241,092 parameters with 10 classes).
     /// </summary>
     public static CornerNetConfig Small { get; } = new()
     {
@@ -28,7 +28,8 @@ public static class ModelPresets
 
     /// <summary>
     /// CornerNet-Squeeze as released with CornerNet-Lite (<c>core/models/CornerNet_Squeeze.py</c>): stride-8 stem,
-    /// 4 fire-module levels over 256-256-384-384-512, 511×511 input, 64×64 output, 31,771,852 parameters with 80 classes.
+    /// 4 fire-module levels over 256-256-384-384-512, 511×511 input, 64×64 output, 31,771,852 parameters with 80
+    /// classes.
     /// </summary>
     public static CornerNetConfig Squeeze { get; } = new()
     {
@@ -37,8 +38,8 @@ public static class ModelPresets
     };
 
     /// <summary>
-    /// A CornerNet-Squeeze that trains on two CPU cores: the <see cref="Tiny"/> widths with fire modules, 255×255 input,
-    /// 32×32 output (the tiny hourglass's map size).
+    /// A CornerNet-Squeeze that trains on two CPU cores: the <see cref="Tiny"/> widths with fire modules, 255×255
+    /// input, 32×32 output (the tiny hourglass's map size).
     /// </summary>
     public static CornerNetConfig SqueezeTiny { get; } = new()
     {

@@ -15,7 +15,8 @@ internal static class OneDnnProbe
     /// <summary>Largest relative error (vs float64) taken as correct.</summary>
     internal const double Tolerance = 1e-4;
 
-    /// <summary>Bumped whenever the shapes or the threshold change, so that cached results of an older probe are not used.</summary>
+    /// <summary>Bumped whenever the shapes or the threshold change, so that cached results of an older probe are not
+    /// used.</summary>
     internal const int Version = 1;
 
     /// <summary>One 3×3 probe shape: channel widths, stride, square side, batch.</summary>
@@ -25,7 +26,8 @@ internal static class OneDnnProbe
     static readonly Shape[] ForwardShapes = [new(24, 32, 1, 16, 1), new(40, 24, 1, 17, 2), new(24, 24, 2, 16, 2), new(56, 40, 1, 12, 1), new(20, 16, 1, 16, 1)];
     static readonly Shape[] InputGradientShapes = [new(16, 8, 1, 16, 2), new(16, 24, 1, 16, 1), new(40, 56, 2, 17, 2), new(48, 64, 2, 16, 2), new(32, 40, 1, 16, 1)];
 
-    /// <summary>Runs the probe. Uses its own random generator, so the global seed and its sequence are untouched.</summary>
+    /// <summary>Runs the probe. Uses its own random generator, so the global seed and its sequence are
+    /// untouched.</summary>
     internal static OneDnnProbeResult Run()
     {
         var clock = Stopwatch.StartNew();

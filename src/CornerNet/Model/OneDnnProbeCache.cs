@@ -7,8 +7,9 @@ namespace CornerNet.Model;
 
 /// <summary>
 /// Keeps the results of a oneDNN probe (<see cref="OneDnnProbe"/>, <see cref="BFloat16Probe"/>) on disk, one small JSON
-/// file per probe and key (CPU identity, libtorch version, probe version), so each probe runs once per host. Any problem — missing, corrupt or foreign file, unreadable or unwritable
-/// folder — means "no cached result": the caller probes again, nothing throws.
+/// file per probe and key (CPU identity, libtorch version, probe version), so each probe runs once per host. Any
+/// problem — missing, corrupt or foreign file, unreadable or unwritable folder — means "no cached result": the caller
+/// probes again, nothing throws.
 /// </summary>
 internal sealed class OneDnnProbeCache(string directory, string probe = OneDnnProbeCache.ConvolutionCorrectness)
 {
@@ -55,7 +56,8 @@ internal sealed class OneDnnProbeCache(string directory, string probe = OneDnnPr
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException) { return null; }
     }
 
-    /// <summary>Stores <paramref name="result"/> atomically; returns false (and changes nothing) when the folder is not writable.</summary>
+    /// <summary>Stores <paramref name="result"/> atomically; returns false (and changes nothing) when the folder is not
+    /// writable.</summary>
     public bool Write<TResult>(string key, TResult result) where TResult : class
     {
         try
@@ -66,6 +68,7 @@ internal sealed class OneDnnProbeCache(string directory, string probe = OneDnnPr
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
-    /// <summary>The file's content: the full key (a hash collision or an edited file must not be trusted) and the result.</summary>
+    /// <summary>The file's content: the full key (a hash collision or an edited file must not be trusted) and the
+    /// result.</summary>
     sealed record Entry<TResult>([property: JsonPropertyName("key")] string Key, [property: JsonPropertyName("result")] TResult? Result) where TResult : class;
 }

@@ -31,7 +31,8 @@ internal sealed class ResidualModule : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Folds the three BatchNorms into their convolutions (inference only; see <see cref="BatchNormFolding"/>).</summary>
+    /// <summary>Folds the three BatchNorms into their convolutions (inference only; see
+    /// <see cref="BatchNormFolding"/>).</summary>
     internal void FoldBatchNorm()
     {
         if (bnFolded) return;

@@ -18,7 +18,8 @@ internal sealed class SqueezeHourglassModule : nn.Module<Tensor, Tensor>
     readonly Sequential low3;
     readonly ConvTranspose2d up2;
 
-    /// <summary>Creates an hourglass with <paramref name="levels"/> downsamplings over <paramref name="dims"/> and <paramref name="modules"/>.</summary>
+    /// <summary>Creates an hourglass with <paramref name="levels"/> downsamplings over <paramref name="dims"/> and
+    /// <paramref name="modules"/>.</summary>
     public SqueezeHourglassModule(int levels, IReadOnlyList<int> dims, IReadOnlyList<int> modules) : base("hg_module")
     {
         int currDim = dims[0], nextDim = dims[1];
@@ -37,7 +38,8 @@ internal sealed class SqueezeHourglassModule : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>The Lite <c>make_layer</c> / <c>make_hg_layer</c>: the first fire module changes width (and stride), the rest keep it.</summary>
+    /// <summary>The Lite <c>make_layer</c> / <c>make_hg_layer</c>: the first fire module changes width (and stride),
+    /// the rest keep it.</summary>
     static Sequential FireModules(int inDim, int outDim, int count, int firstStride)
     {
         var layers = new List<nn.Module<Tensor, Tensor>> { new FireModule(inDim, outDim, firstStride) };

@@ -13,8 +13,8 @@ namespace CornerNet.Model;
 internal static class StateDictLoader
 {
     /// <summary>
-    /// Loads <paramref name="tensors"/> into <paramref name="model"/>; <paramref name="source"/> names the file for errors.
-    /// Throws <see cref="WeightFileException"/> listing what is missing, unexpected or mis-shaped.
+    /// Loads <paramref name="tensors"/> into <paramref name="model"/>; <paramref name="source"/> names the file for
+    /// errors. Throws <see cref="WeightFileException"/> listing what is missing, unexpected or mis-shaped.
     /// </summary>
     public static void Load(nn.Module model, IReadOnlyDictionary<string, Tensor> tensors, string source)
     {
@@ -52,7 +52,8 @@ internal static class StateDictLoader
                 }
                 else
                 {
-                    // zero_() returns a new wrapper of the same tensor; dispose it rather than leave it to the finalizer.
+                    // zero_() returns a new wrapper of the same tensor; dispose it rather than leave it to the
+                    // finalizer.
                     using var zeroed = param.zero_();
                 }
             }

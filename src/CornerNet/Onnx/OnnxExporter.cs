@@ -21,8 +21,10 @@ namespace CornerNet.Onnx;
 public static class OnnxExporter
 {
     /// <summary>
-    /// Folds <paramref name="model"/>'s BatchNorm (it becomes inference-only, see <see cref="CornerNetModel.FoldBatchNorm"/>)
-    /// and writes the ONNX model to <paramref name="path"/> atomically. Bad options throw <see cref="InvalidInputException"/>.
+    /// Folds <paramref name="model"/>'s BatchNorm (it becomes inference-only, see
+    /// <see cref="CornerNetModel.FoldBatchNorm"/>)
+    /// and writes the ONNX model to <paramref name="path"/> atomically. Bad options throw
+    /// <see cref="InvalidInputException"/>.
     /// </summary>
     public static void Export(CornerNetModel model, IReadOnlyList<ClassInfo> classes, string path, OnnxExportOptions? options = null)
     {
@@ -30,7 +32,8 @@ public static class OnnxExporter
         AtomicFile.Write(path, message.WriteTo);
     }
 
-    /// <summary>As <see cref="Export(CornerNetModel, IReadOnlyList{ClassInfo}, string, OnnxExportOptions?)"/>, into <paramref name="stream"/>.</summary>
+    /// <summary>As <see cref="Export(CornerNetModel, IReadOnlyList{ClassInfo}, string, OnnxExportOptions?)"/>, into
+    /// <paramref name="stream"/>.</summary>
     public static void Export(CornerNetModel model, IReadOnlyList<ClassInfo> classes, Stream stream, OnnxExportOptions? options = null)
     {
         Build(model, classes, options ?? new OnnxExportOptions()).WriteTo(stream);
@@ -84,7 +87,8 @@ public static class OnnxExporter
         return graph.BuildModel("cornernet", OnnxExportOptions.IrVersionFor(options.Opset), options.Opset, version, metadata);
     }
 
-    /// <summary>Emits the network's nodes, module by module, in the order of <see cref="CornerNetModel.forward"/> (eval mode).</summary>
+    /// <summary>Emits the network's nodes, module by module, in the order of <see cref="CornerNetModel.forward"/> (eval
+    /// mode).</summary>
     sealed class NetworkWriter(OnnxGraphBuilder graph, IReadOnlyDictionary<string, Conv2d> convolutions,
         IReadOnlyDictionary<string, ConvTranspose2d> transposed, CornerNetConfig config, OnnxExportOptions options)
     {
@@ -122,7 +126,8 @@ public static class OnnxExporter
             }
         }
 
-        /// <summary>A <see cref="FireModule"/> (BatchNorm folded): squeeze, the two expands concatenated, the skip when it has one, ReLU.</summary>
+        /// <summary>A <see cref="FireModule"/> (BatchNorm folded): squeeze, the two expands concatenated, the skip when
+        /// it has one, ReLU.</summary>
         string Fire(string module, string x)
         {
             string squeezed = Conv(module + ".conv1", x);
@@ -139,7 +144,8 @@ public static class OnnxExporter
             return x;
         }
 
-        /// <summary>A <see cref="SqueezeHourglassModule"/> with <paramref name="levels"/> levels: fire modules, ConvTranspose up.</summary>
+        /// <summary>A <see cref="SqueezeHourglassModule"/> with <paramref name="levels"/> levels: fire modules,
+        /// ConvTranspose up.</summary>
         string SqueezeHourglass(string module, int levels, IReadOnlyList<int> modules, string x)
         {
             string up = Fires(module + ".up1", modules[0], x);
@@ -212,7 +218,8 @@ public static class OnnxExporter
             return graph.Node("Add", [up, upsampled]);
         }
 
-        /// <summary>A <see cref="CornerPoolModule"/>: top + left pooling for top-left corners, bottom + right otherwise.</summary>
+        /// <summary>A <see cref="CornerPoolModule"/>: top + left pooling for top-left corners, bottom + right
+        /// otherwise.</summary>
         string CornerPool(string module, string x, bool topLeft)
         {
             string a = Convolution(module + ".p1_conv1", x);
@@ -226,10 +233,10 @@ public static class OnnxExporter
         }
 
         /// <summary>
-        /// Running maximum along <paramref name="axis"/>: toward the end (top/left pooling: max of x[i..]) or toward the
-        /// start (bottom/right pooling: max of x[..i]). After the steps s = 1, 2, …, 2^(k−1), each position holds the
-        /// maximum over 2^k positions, so k = ⌈log2 L⌉ steps cover a side of L. A shift by s is a Pad of s −∞ values
-        /// on one side and a Slice back to the original length, which also holds when s ≥ L (all −∞).
+        /// Running maximum along <paramref name="axis"/>: toward the end (top/left pooling: max of x[i..]) or toward
+        /// the start (bottom/right pooling: max of x[..i]). After the steps s = 1, 2, …, 2^(k−1), each position holds
+        /// the maximum over 2^k positions, so k = ⌈log2 L⌉ steps cover a side of L. A shift by s is a Pad of s −∞
+        /// values on one side and a Slice back to the original length, which also holds when s ≥ L (all −∞).
         /// </summary>
         string RunningMax(string x, int axis, bool towardEnd)
         {
@@ -252,7 +259,8 @@ public static class OnnxExporter
             return x;
         }
 
-        /// <summary>A head (<c>make_kp_layer</c> / Lite <c>_pred_mod</c>): 3×3 (1×1 for Squeeze) conv with bias and ReLU, then a 1×1 conv whose output is <paramref name="output"/>.</summary>
+        /// <summary>A head (<c>make_kp_layer</c> / Lite <c>_pred_mod</c>): 3×3 (1×1 for Squeeze) conv with bias and
+        /// ReLU, then a 1×1 conv whose output is <paramref name="output"/>.</summary>
         void Head(string module, string x, string output) => Conv(module + ".1", Convolution(module + ".0", x), output);
     }
 }

@@ -90,7 +90,8 @@ internal sealed class OnnxGraphBuilder
     public static ProtobufMessage StringAttribute(string name, string value) =>
         new ProtobufMessage().String(1, name).Varint(20, AttributeString).String(4, value);
 
-    /// <summary>Declares a float32 graph input; a dimension is a fixed size (long) or a symbolic name (string).</summary>
+    /// <summary>Declares a float32 graph input; a dimension is a fixed size (long) or a symbolic name
+    /// (string).</summary>
     public void Input(string name, params object[] dims) => _inputs.Add(ValueInfo(name, dims));
 
     /// <summary>Declares a float32 graph output; dimensions as for <see cref="Input"/>.</summary>
@@ -112,7 +113,8 @@ internal sealed class OnnxGraphBuilder
         return new ProtobufMessage().String(1, name).Message(2, new ProtobufMessage().Message(1, tensorType));
     }
 
-    /// <summary>The whole <c>ModelProto</c>: this graph, the default-domain opset import and the metadata entries.</summary>
+    /// <summary>The whole <c>ModelProto</c>: this graph, the default-domain opset import and the metadata
+    /// entries.</summary>
     public ProtobufMessage BuildModel(string graphName, long irVersion, long opset, string producerVersion, IEnumerable<KeyValuePair<string, string>> metadata)
     {
         var graph = new ProtobufMessage();

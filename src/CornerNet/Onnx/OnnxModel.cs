@@ -4,8 +4,8 @@ namespace CornerNet.Onnx;
 
 /// <summary>
 /// An ONNX <c>ModelProto</c> read back into editable parts, for rewriting a graph after export (quantization): the
-/// graph's nodes, its initializers (raw little-endian data) and its outputs and metadata are editable; every other field
-/// is kept as read and written back unchanged. Field numbers as in <see cref="OnnxGraphBuilder"/>.
+/// graph's nodes, its initializers (raw little-endian data) and its outputs and metadata are editable; every other
+/// field is kept as read and written back unchanged. Field numbers as in <see cref="OnnxGraphBuilder"/>.
 /// </summary>
 internal sealed class OnnxModel
 {
@@ -43,7 +43,8 @@ internal sealed class OnnxModel
     /// <summary>The default-domain opset the model imports (0 when absent).</summary>
     public long Opset { get; private set; }
 
-    /// <summary>Reads a model; anything that is not an ONNX model this project's exporter writes throws <see cref="InvalidInputException"/>.</summary>
+    /// <summary>Reads a model; anything that is not an ONNX model this project's exporter writes throws
+    /// <see cref="InvalidInputException"/>.</summary>
     public static OnnxModel Read(byte[] bytes, string? path)
     {
         try
@@ -202,7 +203,8 @@ internal sealed class OnnxModel
         while (!input.IsAtEnd) yield return input.ReadInt64();
     }
 
-    /// <summary>The fields of an encoded message: varints as long, fixed32 as float, length-delimited as ByteString.</summary>
+    /// <summary>The fields of an encoded message: varints as long, fixed32 as float, length-delimited as
+    /// ByteString.</summary>
     static List<(int Number, object Value)> Fields(byte[] bytes)
     {
         var fields = new List<(int, object)>();

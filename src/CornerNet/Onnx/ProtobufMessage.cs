@@ -23,7 +23,8 @@ internal sealed class ProtobufMessage
     /// <summary>Appends a UTF-8 string field.</summary>
     public ProtobufMessage String(int number, string value) => Add(number, ByteString.CopyFromUtf8(value));
 
-    /// <summary>Appends a bytes field that refers to <paramref name="value"/> (not copied; it must not change afterwards).</summary>
+    /// <summary>Appends a bytes field that refers to <paramref name="value"/> (not copied; it must not change
+    /// afterwards).</summary>
     public ProtobufMessage Bytes(int number, byte[] value) => Add(number, UnsafeByteOperations.UnsafeWrap(value));
 
     /// <summary>Appends a packed repeated int64 field.</summary>

@@ -11,11 +11,13 @@ namespace CornerNet.Quantization;
 /// Runs the float graph with ONNX Runtime and observes the tensors a quantization needs: they become extra graph
 /// outputs, fetched a few at a time so that no more than a memory budget of them is alive at once (ONNX Runtime keeps
 /// every requested output until the run ends). <see cref="Forward"/> has the signature of a network, so the test
-/// procedure (<see cref="DetectionPipeline"/>) drives calibration with exactly the inputs it will give the quantized model.
+/// procedure (<see cref="DetectionPipeline"/>) drives calibration with exactly the inputs it will give the quantized
+/// model.
 /// </summary>
 internal sealed class ActivationCalibrator : IDisposable
 {
-    /// <summary>Floats per input pixel assumed for a tensor not yet seen (Hourglass-104 peaks at 32: 128 channels at half the input side).</summary>
+    /// <summary>Floats per input pixel assumed for a tensor not yet seen (Hourglass-104 peaks at 32: 128 channels at
+    /// half the input side).</summary>
     const long AssumedFloatsPerPixel = 64;
 
     readonly InferenceSession _session;

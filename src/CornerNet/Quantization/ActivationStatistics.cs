@@ -24,7 +24,8 @@ internal sealed class ActivationStatistics
     /// <summary>Number of values seen.</summary>
     public long Count { get; private set; }
 
-    /// <summary>Adds <paramref name="values"/>; NaN or infinite values throw (the float network is broken or the input is).</summary>
+    /// <summary>Adds <paramref name="values"/>; NaN or infinite values throw (the float network is broken or the input
+    /// is).</summary>
     public void Observe(ReadOnlySpan<float> values)
     {
         if (values.IsEmpty) return;
@@ -55,7 +56,8 @@ internal sealed class ActivationStatistics
         }
     }
 
-    /// <summary>Widens the histogram to [0, <paramref name="top"/>], moving each old bin's count by its centre.</summary>
+    /// <summary>Widens the histogram to [0, <paramref name="top"/>], moving each old bin's count by its
+    /// centre.</summary>
     void Rebin(float top)
     {
         if (_histogramTop > 0)
@@ -106,8 +108,8 @@ internal sealed class ActivationStatistics
 
     /// <summary>
     /// TensorRT's entropy calibration: for each candidate threshold (in bins) the histogram up to it, with everything
-    /// above added to its last bin, is compared (KL divergence) with the same histogram quantized to the levels one side
-    /// of the integer range holds (128, or 256 for a tensor with no negative values) and expanded back.
+    /// above added to its last bin, is compared (KL divergence) with the same histogram quantized to the levels one
+    /// side of the integer range holds (128, or 256 for a tensor with no negative values) and expanded back.
     /// </summary>
     float EntropyThreshold()
     {

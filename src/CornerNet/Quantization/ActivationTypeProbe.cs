@@ -7,9 +7,9 @@ namespace CornerNet.Quantization;
 
 /// <summary>
 /// Which activation type runs the int8 convolutions faster on this CPU with this ONNX Runtime: a small QDQ graph (three
-/// residual blocks of 3×3 convolutions, 64→64 channels at 96²) quantized both ways and timed interleaved (process CPU time). ONNX Runtime's integer
-/// kernels differ per instruction set (AVX2, AVX-VNNI, AVX-512 VNNI), so this is measured, never assumed; the answer is
-/// kept for the process.
+/// residual blocks of 3×3 convolutions, 64→64 channels at 96²) quantized both ways and timed interleaved (process CPU
+/// time). ONNX Runtime's integer kernels differ per instruction set (AVX2, AVX-VNNI, AVX-512 VNNI), so this is
+/// measured, never assumed; the answer is kept for the process.
 /// </summary>
 internal static class ActivationTypeProbe
 {

@@ -7,7 +7,8 @@ public enum CalibrationMethod
     MinMax,
     /// <summary>|x| clipped at a percentile of the observed absolute values (default 99.999 %).</summary>
     Percentile,
-    /// <summary>|x| clipped where the quantized distribution is closest to the observed one (KL divergence, as TensorRT).</summary>
+    /// <summary>|x| clipped where the quantized distribution is closest to the observed one (KL divergence, as
+    /// TensorRT).</summary>
     Entropy,
 }
 

@@ -55,8 +55,8 @@ public static class OnnxQuantizer
     }
 
     /// <summary>
-    /// Quantizes a float graph in memory (the benchmark's path): <paramref name="calibrate"/> drives the observing network
-    /// with the calibration batches. Returns the int8 model's bytes.
+    /// Quantizes a float graph in memory (the benchmark's path): <paramref name="calibrate"/> drives the observing
+    /// network with the calibration batches. Returns the int8 model's bytes.
     /// </summary>
     internal static byte[] Quantize(byte[] floatModel, QuantizationOptions options, Action<Func<TorchSharp.torch.Tensor, HeadOutputs>> calibrate)
     {

@@ -7,19 +7,21 @@ namespace CornerNet.Quantization;
 /// Rewrites a float ONNX graph into the QDQ format ONNX Runtime fuses into integer kernels: for every quantized
 /// convolution, QuantizeLinear→DequantizeLinear on its input and on its output (after the ReLU it feeds, which the
 /// QuantizeLinear then replaces: a zero point at the type's minimum clamps negatives to 0 exactly), int8 weights (per
-/// output channel or per tensor, symmetric) and int32 bias (scale = input scale × weight scale) behind DequantizeLinear.
-/// Generic over the graph: every default-domain <c>Conv</c> whose weight is a 4-D float initializer is a candidate
-/// (grouped and depthwise included); other operators (ConvTranspose, Max, Pad, Slice, Resize, Add) stay float and
-/// read dequantized values where their inputs are quantized.
+/// output channel or per tensor, symmetric) and int32 bias (scale = input scale × weight scale) behind
+/// DequantizeLinear. Generic over the graph: every default-domain <c>Conv</c> whose weight is a 4-D float initializer
+/// is a candidate (grouped and depthwise included); other operators (ConvTranspose, Max, Pad, Slice, Resize, Add) stay
+/// float and read dequantized values where their inputs are quantized.
 /// </summary>
 internal static class QdqRewriter
 {
-    /// <summary>What the rewrite quantizes: the convolutions (by node index) and the tensors whose range it needs.</summary>
+    /// <summary>What the rewrite quantizes: the convolutions (by node index) and the tensors whose range it
+    /// needs.</summary>
     public sealed record Plan(IReadOnlyList<int> Convolutions, IReadOnlyList<string> Tensors, IReadOnlyList<string> FloatConvolutions);
 
     const int AttributeInt = 2;
 
-    /// <summary>Weight initializer name of a convolution node (names the layer, e.g. <c>kps.0.up1.0.conv1.weight</c>).</summary>
+    /// <summary>Weight initializer name of a convolution node (names the layer, e.g.
+    /// <c>kps.0.up1.0.conv1.weight</c>).</summary>
     public static string LayerName(OnnxModel.Node node)
     {
         string weight = node.Inputs[1];
@@ -76,7 +78,8 @@ internal static class QdqRewriter
         return consumers;
     }
 
-    /// <summary>The tensor quantized after a convolution: the output of the ReLU that alone reads it, else its own output.</summary>
+    /// <summary>The tensor quantized after a convolution: the output of the ReLU that alone reads it, else its own
+    /// output.</summary>
     static string OutputTensor(OnnxModel model, OnnxModel.Node conv, Dictionary<string, List<OnnxModel.Node>> consumers, HashSet<string> graphOutputs)
     {
         string y = conv.Outputs[0];
@@ -85,7 +88,8 @@ internal static class QdqRewriter
             : y;
     }
 
-    /// <summary>Scale and zero point of an asymmetric quantization of [low, high] (the range widened to include 0).</summary>
+    /// <summary>Scale and zero point of an asymmetric quantization of [low, high] (the range widened to include
+    /// 0).</summary>
     public static (float Scale, int ZeroPoint) ActivationParameters(float low, float high, ActivationType type)
     {
         var (qmin, qmax) = type == ActivationType.Uint8 ? (0, 255) : (-128, 127);
@@ -96,7 +100,8 @@ internal static class QdqRewriter
         return (scale, Math.Clamp(zeroPoint, qmin, qmax));
     }
 
-    /// <summary>Rewrites <paramref name="model"/> in place according to <paramref name="plan"/> with the given activation ranges.</summary>
+    /// <summary>Rewrites <paramref name="model"/> in place according to <paramref name="plan"/> with the given
+    /// activation ranges.</summary>
     public static void Apply(OnnxModel model, Plan plan, IReadOnlyDictionary<string, (float Low, float High)> ranges, ActivationType type, bool perChannel)
     {
         var quantizedConvs = plan.Convolutions.Select(i => model.Nodes[i]).ToList();
@@ -189,9 +194,9 @@ internal static class QdqRewriter
     }
 
     /// <summary>
-    /// Puts QuantizeLinear→DequantizeLinear between <paramref name="tensor"/>'s producer and its readers. A ReLU producer
-    /// is replaced (the QuantizeLinear reads the ReLU's input). The graph input keeps its name; its readers move to the
-    /// dequantized copy. Returns the name the readers now read.
+    /// Puts QuantizeLinear→DequantizeLinear between <paramref name="tensor"/>'s producer and its readers. A ReLU
+    /// producer is replaced (the QuantizeLinear reads the ReLU's input). The graph input keeps its name; its readers
+    /// move to the dequantized copy. Returns the name the readers now read.
     /// </summary>
     static string InsertQuantizeDequantize(OnnxModel model, string tensor, string scale, string zeroPoint)
     {

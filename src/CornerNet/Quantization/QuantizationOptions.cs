@@ -14,23 +14,27 @@ public sealed record QuantizationOptions
     /// <summary>int8 weights with one scale per output channel (default) instead of one per layer.</summary>
     public bool PerChannel { get; init; } = true;
 
-    /// <summary>Activation type; null: whichever <see cref="ActivationTypeProbe"/> measures faster on this host.</summary>
+    /// <summary>Activation type; null: whichever <see cref="ActivationTypeProbe"/> measures faster on this
+    /// host.</summary>
     public ActivationType? Activations { get; init; }
 
     /// <summary>
-    /// Convolutions kept in float: <c>first</c> (reading the image), <c>heads</c> (writing the six outputs) or layer-name
-    /// prefixes as in the model file (e.g. <c>kps.0.low2</c>, <c>tl_cnvs</c>). Default: the heads, whose outputs (heat logits,
-    /// tags, offsets) lose most from 8 bits at next to no cost in time (see README for the measurement).
+    /// Convolutions kept in float: <c>first</c> (reading the image), <c>heads</c> (writing the six outputs) or
+    /// layer-name prefixes as in the model file (e.g. <c>kps.0.low2</c>, <c>tl_cnvs</c>). Default: the heads, whose
+    /// outputs (heat logits, tags, offsets) lose most from 8 bits at next to no cost in time (see README for the
+    /// measurement).
     /// </summary>
     public IReadOnlyList<string> KeepFloat { get; init; } = ["heads"];
 
-    /// <summary>The test procedure calibration runs (its per-image sizes and flip batch); default single scale with flip.</summary>
+    /// <summary>The test procedure calibration runs (its per-image sizes and flip batch); default single scale with
+    /// flip.</summary>
     public DetectionOptions Test { get; init; } = new() { Flip = true };
 
     /// <summary>ONNX Runtime threads (0: one per processor).</summary>
     public int Threads { get; init; }
 
-    /// <summary>Largest input side of the graph exported from a .safetensors model (as <c>export --max-size</c>).</summary>
+    /// <summary>Largest input side of the graph exported from a .safetensors model (as <c>export
+    /// --max-size</c>).</summary>
     public int MaxInputSide { get; init; } = Onnx.OnnxExportOptions.DefaultMaxInputSide;
 
     /// <summary>Memory the observed tensors of one calibration run may take.</summary>

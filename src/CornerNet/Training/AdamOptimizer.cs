@@ -34,7 +34,8 @@ internal sealed class AdamOptimizer : IDisposable
     /// <summary>Number of updates done so far.</summary>
     public long StepCount { get; internal set; }
 
-    /// <summary>Optimizes the trainable <paramref name="parameters"/> (name, tensor) with learning rate <paramref name="learningRate"/>.</summary>
+    /// <summary>Optimizes the trainable <paramref name="parameters"/> (name, tensor) with learning rate
+    /// <paramref name="learningRate"/>.</summary>
     public AdamOptimizer(IEnumerable<(string Name, Tensor Param)> parameters, double learningRate)
     {
         _parameters = parameters.ToList();
@@ -88,7 +89,8 @@ internal sealed class AdamOptimizer : IDisposable
         }
     }
 
-    /// <summary>Creates the (zero) moments of every parameter that has none yet, as the first <see cref="Step"/> would.</summary>
+    /// <summary>Creates the (zero) moments of every parameter that has none yet, as the first <see cref="Step"/>
+    /// would.</summary>
     internal void CreateState()
     {
         foreach (var (name, p) in _parameters)
@@ -99,7 +101,8 @@ internal sealed class AdamOptimizer : IDisposable
         }
     }
 
-    /// <summary>The optimizer state as named tensors (<c>exp_avg.NAME</c>, <c>exp_avg_sq.NAME</c>), for checkpoints.</summary>
+    /// <summary>The optimizer state as named tensors (<c>exp_avg.NAME</c>, <c>exp_avg_sq.NAME</c>), for
+    /// checkpoints.</summary>
     public IEnumerable<KeyValuePair<string, Tensor>> StateTensors()
     {
         foreach (var (name, m) in _expAvg) yield return new("exp_avg." + name, m);

@@ -29,7 +29,8 @@ internal static class CornerNetLoss
         double pullWeight = DefaultPullWeight, double pushWeight = DefaultPushWeight, double offsetWeight = DefaultOffsetWeight) =>
         Combine(stacks, targets, gather: true, pullWeight, pushWeight, offsetWeight);
 
-    /// <summary>The loss of outputs whose tags and offsets are already gathered at the corners (official <c>kp._train</c>).</summary>
+    /// <summary>The loss of outputs whose tags and offsets are already gathered at the corners (official
+    /// <c>kp._train</c>).</summary>
     internal static CornerNetLossParts ComputeGathered(IReadOnlyList<HeadOutputs> stacks, CornerTargetBatch targets) =>
         Combine(stacks, targets, gather: false, DefaultPullWeight, DefaultPushWeight, DefaultOffsetWeight);
 

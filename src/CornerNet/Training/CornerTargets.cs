@@ -22,7 +22,8 @@ internal sealed class CornerTargets
     /// <summary>Bottom-right offsets (x, y), MaxObjects × 2, zero past the objects.</summary>
     public float[] BottomRightOffsets { get; }
 
-    /// <summary>Flat top-left corner index y·OutputWidth + x per object, MaxObjects entries, zero past the objects.</summary>
+    /// <summary>Flat top-left corner index y·OutputWidth + x per object, MaxObjects entries, zero past the
+    /// objects.</summary>
     public long[] TopLeftIndices { get; }
 
     /// <summary>Flat bottom-right corner index per object, MaxObjects entries, zero past the objects.</summary>

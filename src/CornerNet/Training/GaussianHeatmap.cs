@@ -36,7 +36,8 @@ internal static class GaussianHeatmap
     }
 
     /// <summary>
-    /// Draws the Gaussian of <paramref name="radius"/> centred at (<paramref name="centerX"/>, <paramref name="centerY"/>)
+    /// Draws the Gaussian of <paramref name="radius"/> centred at (<paramref name="centerX"/>,
+    /// <paramref name="centerY"/>)
     /// into <paramref name="map"/> (<paramref name="height"/> × <paramref name="width"/>, starting at
     /// <paramref name="offset"/>) with an element-wise max; the parts outside the map are clipped.
     /// </summary>

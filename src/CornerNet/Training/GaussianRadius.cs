@@ -24,8 +24,8 @@ internal static class GaussianRadius
 
     /// <summary>
     /// The real-valued radius for a box of <paramref name="height"/> × <paramref name="width"/> output-map pixels.
-    /// For <see cref="RadiusRule.Official"/> and <see cref="RadiusRule.Legacy2018"/>, <paramref name="value"/> is the IoU
-    /// threshold t in (0, 1); for <see cref="RadiusRule.Fixed"/> it is the radius itself and the size is ignored.
+    /// For <see cref="RadiusRule.Official"/> and <see cref="RadiusRule.Legacy2018"/>, <paramref name="value"/> is the
+    /// IoU threshold t in (0, 1); for <see cref="RadiusRule.Fixed"/> it is the radius itself and the size is ignored.
     /// The arithmetic follows the official Python line by line in float64.
     /// </summary>
     public static double Compute(double height, double width, RadiusRule rule, double value)

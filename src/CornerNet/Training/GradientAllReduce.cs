@@ -73,7 +73,8 @@ internal sealed class GradientAllReduce : IDisposable
         }
     }
 
-    /// <summary>Copies rank 0's parameters, buffers (BatchNorm statistics) and optimizer state to every process.</summary>
+    /// <summary>Copies rank 0's parameters, buffers (BatchNorm statistics) and optimizer state to every
+    /// process.</summary>
     public static void BroadcastState(IProcessGroup group, CornerNetModel model, AdamOptimizer optimizer)
     {
         if (group.Size == 1) return;

@@ -21,7 +21,8 @@ internal sealed class LossLog : IDisposable
     /// <summary>(iteration, validation loss) of every validation.</summary>
     public List<(int Iteration, double Loss)> ValidationLosses { get; } = new();
 
-    /// <summary>Opens the logs in <paramref name="runDirectory"/>, keeping rows up to <paramref name="resumeIteration"/>.</summary>
+    /// <summary>Opens the logs in <paramref name="runDirectory"/>, keeping rows up to
+    /// <paramref name="resumeIteration"/>.</summary>
     public LossLog(string runDirectory, int resumeIteration)
     {
         string csvPath = Path.Combine(runDirectory, "losses.csv");

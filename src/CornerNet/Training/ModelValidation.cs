@@ -5,7 +5,8 @@ using CornerNet.Model;
 
 namespace CornerNet.Training;
 
-/// <summary>COCO metrics of a network (as it is, e.g. mid-training) on a COCO-format dataset, without changing it.</summary>
+/// <summary>COCO metrics of a network (as it is, e.g. mid-training) on a COCO-format dataset, without changing
+/// it.</summary>
 internal static class ModelValidation
 {
     /// <summary>

@@ -6,7 +6,8 @@ namespace CornerNet.Training;
 /// </summary>
 internal sealed record RadiusSetting(RadiusRule Rule, double Value)
 {
-    /// <summary>Today's official rule; default t = 0.3 as in the official config (the default of the project).</summary>
+    /// <summary>Today's official rule; default t = 0.3 as in the official config (the default of the
+    /// project).</summary>
     public static RadiusSetting Official(double iou = GaussianRadius.OfficialIou) => new(RadiusRule.Official, iou);
 
     /// <summary>The 2018 release's formula; default t = 0.7 as then configured.</summary>

@@ -30,9 +30,9 @@ internal sealed class TimeBudgetTraining
     }
 
     /// <summary>
-    /// Trains for <paramref name="budget"/> (or until <paramref name="cancel"/> fires or the iteration limit is reached),
-    /// dropping the learning rate after <paramref name="dropFraction"/> of the budget; returns the iterations done and
-    /// the iteration after which the rate dropped (null if the run ended before the drop).
+    /// Trains for <paramref name="budget"/> (or until <paramref name="cancel"/> fires or the iteration limit is
+    /// reached), dropping the learning rate after <paramref name="dropFraction"/> of the budget; returns the iterations
+    /// done and the iteration after which the rate dropped (null if the run ended before the drop).
     /// </summary>
     public (int Iterations, int? DropAfter) Run(TimeSpan budget, double dropFraction, CancellationToken cancel = default)
     {

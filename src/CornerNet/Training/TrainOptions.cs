@@ -41,13 +41,15 @@ public sealed record TrainOptions
     /// <summary>Validate every this many iterations when a validation set is given (0: only at the end).</summary>
     [JsonPropertyName("validate_every")] public int ValidateEvery { get; init; }
 
-    /// <summary>Heatmap radius rule: "official" (today's formula, t = 0.3), "legacy2018" (t = 0.7) or "fixed" (2.5).</summary>
+    /// <summary>Heatmap radius rule: "official" (today's formula, t = 0.3), "legacy2018" (t = 0.7) or "fixed"
+    /// (2.5).</summary>
     [JsonPropertyName("radius_rule")] public string RadiusRule { get; init; } = "official";
 
     /// <summary>IoU threshold t (official, legacy2018) or the radius (fixed); null for the rule's default.</summary>
     [JsonPropertyName("radius_value")] public double? RadiusValue { get; init; }
 
-    /// <summary>Reduce the penalty near ground-truth corners with Gaussians (Eq. 1); off = Table 2's "w/o reducing penalty".</summary>
+    /// <summary>Reduce the penalty near ground-truth corners with Gaussians (Eq. 1); off = Table 2's "w/o reducing
+    /// penalty".</summary>
     [JsonPropertyName("penalty_reduction")] public bool PenaltyReduction { get; init; } = true;
 
     /// <summary>Objects per image that get embedding and offset targets (official: 128).</summary>
@@ -59,7 +61,8 @@ public sealed record TrainOptions
     /// <summary>Loader worker threads (0: one per processor).</summary>
     [JsonPropertyName("workers")] public int Workers { get; init; }
 
-    /// <summary>Leave out training images whose file is missing or corrupt (reported as a warning) instead of stopping.</summary>
+    /// <summary>Leave out training images whose file is missing or corrupt (reported as a warning) instead of
+    /// stopping.</summary>
     [JsonPropertyName("skip_bad_images")] public bool SkipBadImages { get; init; }
 
     /// <summary>Weights of the pull, push and offset losses (Eq. 8: 0.1, 0.1, 1).</summary>
@@ -107,7 +110,8 @@ public sealed record TrainOptions
     /// <summary>Serializes to indented JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    /// <summary>Parses JSON written by <see cref="ToJson"/>; <paramref name="source"/> names the file for errors.</summary>
+    /// <summary>Parses JSON written by <see cref="ToJson"/>; <paramref name="source"/> names the file for
+    /// errors.</summary>
     public static TrainOptions FromJson(string json, string source)
     {
         try

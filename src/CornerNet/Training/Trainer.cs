@@ -12,8 +12,8 @@ namespace CornerNet.Training;
 /// Trains a CornerNet (paper §4.1): Adam, the loss of Eq. 8 summed over stacks for intermediate supervision, step
 /// learning-rate decay, gradient accumulation. A run folder receives <c>checkpoint.safetensors</c> (every
 /// <see cref="TrainOptions.CheckpointEvery"/> iterations, at the end, and on cancellation), <c>model.safetensors</c> at
-/// the end, <c>train_options.json</c>, <c>losses.csv</c>, TensorBoard events and <c>loss_curve.png</c>. The data order and
-/// augmentation depend only on the seed and the iteration, so <see cref="Run"/> with <c>resume</c> continues a run
+/// the end, <c>train_options.json</c>, <c>losses.csv</c>, TensorBoard events and <c>loss_curve.png</c>. The data order
+/// and augmentation depend only on the seed and the iteration, so <see cref="Run"/> with <c>resume</c> continues a run
 /// exactly where its checkpoint left it.
 /// <para>Data-parallel (<see cref="Group"/> of several processes): each batch of <see cref="TrainOptions.BatchSize"/>
 /// images is split into <see cref="ChunkSizes"/>, each process loads and runs only its chunk, the gradients are summed
@@ -35,7 +35,8 @@ public sealed class Trainer
     /// <summary>Called after every optimizer step.</summary>
     public Action<TrainingProgress>? Progress { get; set; }
 
-    /// <summary>Called during a validation's loss pass with the images done and the total (the caller's AP pass may report here too).</summary>
+    /// <summary>Called during a validation's loss pass with the images done and the total (the caller's AP pass may
+    /// report here too).</summary>
     public Action<string, int, int>? ValidationProgress { get; set; }
 
     /// <summary>Called after every validation.</summary>
@@ -44,13 +45,16 @@ public sealed class Trainer
     /// <summary>Called with warnings (objects beyond the per-image cap, skipped images).</summary>
     public Action<string>? Warning { get; set; }
 
-    /// <summary>Computes COCO AP of a model on the validation set (supplied by the caller, which owns detection).</summary>
+    /// <summary>Computes COCO AP of a model on the validation set (supplied by the caller, which owns
+    /// detection).</summary>
     public Func<CornerNetModel, double>? ValidationAP { get; set; }
 
-    /// <summary>The processes this run is spread over (default: this process alone). Rank 0 writes every output.</summary>
+    /// <summary>The processes this run is spread over (default: this process alone). Rank 0 writes every
+    /// output.</summary>
     internal IProcessGroup Group { get; init; } = SingleProcess.Instance;
 
-    /// <summary>Images of each batch per process (null: as even as possible); see <see cref="Training.ChunkSizes"/>.</summary>
+    /// <summary>Images of each batch per process (null: as even as possible); see
+    /// <see cref="Training.ChunkSizes"/>.</summary>
     public IReadOnlyList<int>? ChunkSizes { get; init; }
 
     /// <summary>Where the model runs (default: the CPU). Under MPI, each process is given its own.</summary>
@@ -62,7 +66,8 @@ public sealed class Trainer
     /// <summary>Path of the final model file.</summary>
     public string ModelPath => Path.Combine(_runDirectory, "model.safetensors");
 
-    /// <summary>Prepares a run of <paramref name="options"/> on <paramref name="train"/> (class indices 0…C−1 matching <paramref name="classes"/>).</summary>
+    /// <summary>Prepares a run of <paramref name="options"/> on <paramref name="train"/> (class indices 0…C−1 matching
+    /// <paramref name="classes"/>).</summary>
     public Trainer(TrainOptions options, IDetectionSource train, IReadOnlyList<ClassInfo> classes, string runDirectory, IDetectionSource? validation = null)
     {
         options.Validate();
@@ -85,8 +90,9 @@ public sealed class Trainer
     }
 
     /// <summary>
-    /// Trains until <see cref="TrainOptions.Iterations"/> or until <paramref name="cancel"/> fires (a checkpoint is written
-    /// either way). With <paramref name="resume"/>, continues from the run folder's checkpoint. Returns the last iteration done.
+    /// Trains until <see cref="TrainOptions.Iterations"/> or until <paramref name="cancel"/> fires (a checkpoint is
+    /// written either way). With <paramref name="resume"/>, continues from the run folder's checkpoint. Returns the
+    /// last iteration done.
     /// </summary>
     public int Run(bool resume = false, CancellationToken cancel = default)
     {
@@ -237,7 +243,8 @@ public sealed class Trainer
         return done;
     }
 
-    /// <summary>In bf16 runs, the scope in which the forward pass runs its convolutions in bfloat16 (null in fp32 runs).</summary>
+    /// <summary>In bf16 runs, the scope in which the forward pass runs its convolutions in bfloat16 (null in fp32
+    /// runs).</summary>
     IDisposable? NetworkPrecision() => _options.Precision == Precision.Bf16 ? MixedPrecision.Enter() : null;
 
     void SaveCheckpoint(CornerNetModel model, AdamOptimizer optimizer, int iteration, LossLog log)
@@ -292,7 +299,8 @@ public sealed class Trainer
         }
     }
 
-    /// <summary>Batches from <paramref name="firstBatch"/> on, epoch after epoch (the order depends only on seed and epoch).</summary>
+    /// <summary>Batches from <paramref name="firstBatch"/> on, epoch after epoch (the order depends only on seed and
+    /// epoch).</summary>
     static IEnumerable<DetectionBatch> BatchStream(DetectionLoader loader, long firstBatch)
     {
         int perEpoch = loader.BatchesPerEpoch;

@@ -25,7 +25,8 @@ internal static class TrainingCheckpoint
 
     static string PrecisionName(Precision precision) => precision.ToString().ToLowerInvariant();
 
-    /// <summary>Writes the checkpoint of <paramref name="iteration"/> of a run in <paramref name="precision"/> to <paramref name="path"/>.</summary>
+    /// <summary>Writes the checkpoint of <paramref name="iteration"/> of a run in <paramref name="precision"/> to
+    /// <paramref name="path"/>.</summary>
     public static void Save(string path, CornerNetModel model, IReadOnlyList<ClassInfo> classes, AdamOptimizer optimizer, int iteration, Precision precision = Precision.Fp32)
     {
         var tensors = model.state_dict().ToList();
@@ -38,9 +39,9 @@ internal static class TrainingCheckpoint
     }
 
     /// <summary>
-    /// Restores model weights and optimizer state from <paramref name="path"/>; returns the iteration it was written at.
-    /// A checkpoint of a run in another precision than <paramref name="precision"/> is refused (checkpoints from before
-    /// the precision was recorded are fp32).
+    /// Restores model weights and optimizer state from <paramref name="path"/>; returns the iteration it was written
+    /// at. A checkpoint of a run in another precision than <paramref name="precision"/> is refused (checkpoints from
+    /// before the precision was recorded are fp32).
     /// </summary>
     public static int Load(string path, CornerNetModel model, AdamOptimizer optimizer, Precision precision = Precision.Fp32)
     {

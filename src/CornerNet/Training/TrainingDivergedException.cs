@@ -1,6 +1,7 @@
 namespace CornerNet.Training;
 
-/// <summary>The loss became NaN or infinite; training stopped and the last checkpoint on disk is the last good state.</summary>
+/// <summary>The loss became NaN or infinite; training stopped and the last checkpoint on disk is the last good
+/// state.</summary>
 public sealed class TrainingDivergedException : Exception
 {
     /// <summary>The iteration whose loss was not finite.</summary>

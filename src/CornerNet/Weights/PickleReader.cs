@@ -12,16 +12,16 @@ namespace CornerNet.Weights;
 /// <c>collections.OrderedDict</c> (<see cref="PickleDict"/>), storages named by persistent ids
 /// (<see cref="StorageReference"/>) and tensors from <c>torch._utils._rebuild_tensor_v2</c>,
 /// <c>_rebuild_tensor</c> and <c>_rebuild_parameter</c> (<see cref="TensorReference"/>). Any other global
-/// (<c>os.system</c>, <c>builtins.eval</c>, …) is refused as soon as the file names it, so nothing from the file is ever
-/// called — the same rule as PyTorch's <c>weights_only=True</c>. Work and memory are bounded by the input length:
+/// (<c>os.system</c>, <c>builtins.eval</c>, …) is refused as soon as the file names it, so nothing from the file is
+/// ever called — the same rule as PyTorch's <c>weights_only=True</c>. Work and memory are bounded by the input length:
 /// every opcode consumes at least one byte and creates at most one small object, lengths are checked against the bytes
 /// that remain before anything is allocated, the stack and memo have caps, and nothing is recursive.
 /// </summary>
 internal sealed class PickleReader
 {
     /// <summary>
-    /// Most items and marks the stack may hold. Python's pickler batches APPENDS and SETITEMS by 1000, so real checkpoints stay
-    /// far below this.
+    /// Most items and marks the stack may hold. Python's pickler batches APPENDS and SETITEMS by 1000, so real
+    /// checkpoints stay far below this.
     /// </summary>
     public const int MaxStackItems = 1_000_000;
 

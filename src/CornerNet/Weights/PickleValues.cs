@@ -72,7 +72,8 @@ internal sealed record StorageReference(string Key, torch.ScalarType DType, long
 /// <param name="Strides">Strides of the dimensions, in elements.</param>
 internal sealed record TensorReference(StorageReference Storage, long StorageOffset, long[] Shape, long[] Strides);
 
-/// <summary>The part of a storage a persistent id names: the whole storage, or a view into it (legacy format).</summary>
+/// <summary>The part of a storage a persistent id names: the whole storage, or a view into it (legacy
+/// format).</summary>
 sealed record StorageSlice(StorageReference Root, long Offset, long Length);
 
 /// <summary>One of the few Python globals the restricted unpickler accepts.</summary>

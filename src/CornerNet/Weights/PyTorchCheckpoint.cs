@@ -7,7 +7,8 @@ namespace CornerNet.Weights;
 
 /// <summary>
 /// Reads the tensors of a PyTorch checkpoint (<c>torch.save</c> of a state dict) without Python, in both formats:
-/// the zip format (PyTorch ≥ 1.6 default: <c>&lt;archive&gt;/data.pkl</c> plus one entry <c>&lt;archive&gt;/data/&lt;key&gt;</c>
+/// the zip format (PyTorch ≥ 1.6 default: <c>&lt;archive&gt;/data.pkl</c> plus one entry
+/// <c>&lt;archive&gt;/data/&lt;key&gt;</c>
 /// per storage) and the legacy format (<c>_use_new_zipfile_serialization=False</c>, and everything PyTorch 0.4–1.5
 /// wrote, e.g. the official CornerNet weights): pickles of the magic number, protocol version 1001 and sys_info, then
 /// the object, then the list of storage keys, then per key an int64 element count and the raw little-endian data.
@@ -17,7 +18,8 @@ namespace CornerNet.Weights;
 /// </summary>
 internal static class PyTorchCheckpoint
 {
-    /// <summary>The prefix <c>torch.nn.DataParallel</c> (and CornerNet's <c>DummyModule</c>) adds to every key.</summary>
+    /// <summary>The prefix <c>torch.nn.DataParallel</c> (and CornerNet's <c>DummyModule</c>) adds to every
+    /// key.</summary>
     public const string ModulePrefix = "module.";
 
     /// <summary>

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 
 namespace CornerNet.Weights;
 
-/// <summary>Name, dtype and shape of one tensor in a safetensors file, with its byte range in the data section.</summary>
+/// <summary>Name, dtype and shape of one tensor in a safetensors file, with its byte range in the data
+/// section.</summary>
 internal sealed record SafeTensorInfo(string Name, ScalarType DType, long[] Shape, long Begin, long End);
 
 /// <summary>
@@ -47,7 +48,8 @@ internal sealed class SafeTensorsFile
     public SafeTensorInfo Info(string name) =>
         _tensors.TryGetValue(name, out var info) ? info : throw new WeightFileException(Path, $"no tensor named '{name}'");
 
-    /// <summary>Reads and validates the header of <paramref name="path"/> (the data is read lazily by <see cref="Load"/>).</summary>
+    /// <summary>Reads and validates the header of <paramref name="path"/> (the data is read lazily by
+    /// <see cref="Load"/>).</summary>
     public static SafeTensorsFile Read(string path)
     {
         if (!File.Exists(path)) throw new WeightFileException(path, "file not found");
@@ -209,8 +211,8 @@ internal sealed class SafeTensorsFile
 
     /// <summary>
     /// Writes <paramref name="tensors"/> (any device; contiguous copies are made on the CPU) and optional
-    /// <paramref name="metadata"/> to <paramref name="path"/>, atomically: a temporary file is written and renamed, so an
-    /// existing file is replaced only by a complete one. Keys are sorted as in the reference implementation.
+    /// <paramref name="metadata"/> to <paramref name="path"/>, atomically: a temporary file is written and renamed, so
+    /// an existing file is replaced only by a complete one. Keys are sorted as in the reference implementation.
     /// </summary>
     public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {

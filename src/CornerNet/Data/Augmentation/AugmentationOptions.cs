@@ -12,7 +12,8 @@ public sealed record AugmentationOptions
     /// <summary>Network input height (official 511).</summary>
     public int InputHeight { get; init; } = 511;
 
-    /// <summary>Random scale + crop (official <c>rand_crop</c>); when off, the whole image is padded to a square and resized.</summary>
+    /// <summary>Random scale + crop (official <c>rand_crop</c>); when off, the whole image is padded to a square and
+    /// resized.</summary>
     public bool RandomCrop { get; init; } = true;
 
     /// <summary>
@@ -25,7 +26,8 @@ public sealed record AugmentationOptions
     /// <summary>Crop scales to choose from: the official <c>np.arange(0.6, 1.4, 0.1)</c> = 0.6, 0.7, …, 1.3.</summary>
     public IReadOnlyList<double> Scales { get; init; } = OfficialScales;
 
-    /// <summary>Border that crop centres keep from the image edges, before <see cref="RandomScaleCrop.Border"/> shrinks it (official 128).</summary>
+    /// <summary>Border that crop centres keep from the image edges, before <see cref="RandomScaleCrop.Border"/> shrinks
+    /// it (official 128).</summary>
     public int Border { get; init; } = 128;
 
     /// <summary>Random horizontal flip with probability ½.</summary>

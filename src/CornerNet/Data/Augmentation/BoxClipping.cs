@@ -6,7 +6,8 @@ namespace CornerNet.Data;
 /// </summary>
 internal static class BoxClipping
 {
-    /// <summary>Clips <paramref name="boxes"/> to a <paramref name="width"/> × <paramref name="height"/> image; <paramref name="classes"/> stay aligned.</summary>
+    /// <summary>Clips <paramref name="boxes"/> to a <paramref name="width"/> × <paramref name="height"/> image;
+    /// <paramref name="classes"/> stay aligned.</summary>
     public static (Box[] Boxes, int[] Classes) Apply(IReadOnlyList<Box> boxes, IReadOnlyList<int> classes, int width, int height)
     {
         if (boxes.Count != classes.Count) throw new ArgumentException("boxes and classes differ in length");

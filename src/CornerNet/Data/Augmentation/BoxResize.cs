@@ -1,9 +1,11 @@
 namespace CornerNet.Data;
 
-/// <summary>The official <c>_resize_image</c>: the image resized like <c>cv2.resize</c>, boxes scaled per axis.</summary>
+/// <summary>The official <c>_resize_image</c>: the image resized like <c>cv2.resize</c>, boxes scaled per
+/// axis.</summary>
 internal static class BoxResize
 {
-    /// <summary>Resizes <paramref name="image"/> to <paramref name="width"/> × <paramref name="height"/> and scales <paramref name="boxes"/> with it.</summary>
+    /// <summary>Resizes <paramref name="image"/> to <paramref name="width"/> × <paramref name="height"/> and scales
+    /// <paramref name="boxes"/> with it.</summary>
     public static (BgrImage Image, Box[] Boxes) Apply(BgrImage image, IReadOnlyList<Box> boxes, int width, int height)
     {
         var resized = OpenCvResize.Resize(image, width, height);

@@ -7,7 +7,8 @@ namespace CornerNet.Data;
 /// </summary>
 internal sealed record CenteredCrop(BgrImage Image, int OffsetX, int OffsetY)
 {
-    /// <summary>Crops <paramref name="image"/> to <paramref name="width"/> × <paramref name="height"/> around (<paramref name="centerX"/>, <paramref name="centerY"/>).</summary>
+    /// <summary>Crops <paramref name="image"/> to <paramref name="width"/> × <paramref name="height"/> around
+    /// (<paramref name="centerX"/>, <paramref name="centerY"/>).</summary>
     public static CenteredCrop Apply(BgrImage image, int centerX, int centerY, int width, int height)
     {
         var cropped = new BgrImage(width, height);

@@ -22,7 +22,8 @@ internal static class ColorJitter
         Saturation,
     }
 
-    /// <summary>Jitters <paramref name="image"/> in place: shuffles the order, then draws one factor per adjustment in that order.</summary>
+    /// <summary>Jitters <paramref name="image"/> in place: shuffles the order, then draws one factor per adjustment in
+    /// that order.</summary>
     public static void ApplyInPlace(FloatImage image, Random random)
     {
         Adjustment[] order = [Adjustment.Brightness, Adjustment.Contrast, Adjustment.Saturation];

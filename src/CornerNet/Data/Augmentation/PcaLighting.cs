@@ -21,7 +21,8 @@ internal static class PcaLighting
         { -0.56089297f, 0.71832671f, 0.41158938f },
     };
 
-    /// <summary>Draws α (three normal samples) and adds the resulting shift to <paramref name="image"/> in place.</summary>
+    /// <summary>Draws α (three normal samples) and adds the resulting shift to <paramref name="image"/> in
+    /// place.</summary>
     public static void ApplyInPlace(FloatImage image, Random random, double alphaStd = AlphaStd)
     {
         var alpha = new double[3];

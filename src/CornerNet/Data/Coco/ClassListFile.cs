@@ -8,7 +8,8 @@ namespace CornerNet.Data;
 /// </summary>
 internal static class ClassListFile
 {
-    /// <summary>Reads <paramref name="path"/>; throws <see cref="InvalidInputException"/> naming the file on bad content.</summary>
+    /// <summary>Reads <paramref name="path"/>; throws <see cref="InvalidInputException"/> naming the file on bad
+    /// content.</summary>
     public static IReadOnlyList<ClassInfo> Read(string path)
     {
         if (!File.Exists(path)) throw new InvalidInputException(path, "file not found");

@@ -5,10 +5,10 @@ using System.Text.Json;
 namespace CornerNet.Data;
 
 /// <summary>
-/// A COCO instances file (<c>images</c>, <c>annotations</c>, <c>categories</c>), read from <c>.json</c> or gzip-compressed
-/// JSON and strictly validated: every problem is an <see cref="InvalidInputException"/> whose one-line message names the
-/// file and the record, e.g. <c>gt.json: annotations[17] (id 123): image_id 99 is not in images</c>. Other top-level
-/// keys and other record fields (info, licenses, segmentation, …) are ignored.
+/// A COCO instances file (<c>images</c>, <c>annotations</c>, <c>categories</c>), read from <c>.json</c> or
+/// gzip-compressed JSON and strictly validated: every problem is an <see cref="InvalidInputException"/> whose one-line
+/// message names the file and the record, e.g. <c>gt.json: annotations[17] (id 123): image_id 99 is not in images</c>.
+/// Other top-level keys and other record fields (info, licenses, segmentation, …) are ignored.
 /// </summary>
 public sealed class CocoAnnotationFile
 {
@@ -31,7 +31,8 @@ public sealed class CocoAnnotationFile
     public IReadOnlyDictionary<long, CocoCategory> CategoryById { get; }
 
     /// <summary>
-    /// Validates and wraps records (also used for ground truth built in memory). Throws <see cref="InvalidInputException"/>
+    /// Validates and wraps records (also used for ground truth built in memory). Throws
+    /// <see cref="InvalidInputException"/>
     /// naming <paramref name="path"/> and the record for duplicate ids, annotations of unknown images or categories,
     /// non-positive image sizes, and non-finite or negative box sizes or areas.
     /// </summary>
@@ -77,7 +78,8 @@ public sealed class CocoAnnotationFile
 
     InvalidInputException Problem(string where, string problem) => new(Path, $"{where}: {problem}");
 
-    /// <summary>Why <paramref name="box"/> is unusable (non-finite, or negative width/height), or null when it is fine.</summary>
+    /// <summary>Why <paramref name="box"/> is unusable (non-finite, or negative width/height), or null when it is
+    /// fine.</summary>
     internal static string? BoxProblem(CocoBox box)
     {
         if (!double.IsFinite(box.X) || !double.IsFinite(box.Y) || !double.IsFinite(box.Width) || !double.IsFinite(box.Height))
@@ -89,8 +91,10 @@ public sealed class CocoAnnotationFile
 
     internal static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
-    /// <summary>Reads and validates a COCO instances file (<c>.json</c>, or gzip-compressed, recognised by its content).</summary>
-    /// <remarks>The decompressed size is bounded by <paramref name="limits"/> (default <see cref="InputLimits.Default"/>).</remarks>
+    /// <summary>Reads and validates a COCO instances file (<c>.json</c>, or gzip-compressed, recognised by its
+    /// content).</summary>
+    /// <remarks>The decompressed size is bounded by <paramref name="limits"/> (default
+    /// <see cref="InputLimits.Default"/>).</remarks>
     public static CocoAnnotationFile Read(string path, InputLimits? limits = null)
     {
         var json = new CocoJsonReader(path, limits);

@@ -1,6 +1,7 @@
 namespace CornerNet.Data;
 
-/// <summary>The 80 COCO object categories in the official CornerNet class order (category ids 1–90 with gaps).</summary>
+/// <summary>The 80 COCO object categories in the official CornerNet class order (category ids 1–90 with
+/// gaps).</summary>
 internal static class CocoClasses
 {
     static readonly string[] Names =

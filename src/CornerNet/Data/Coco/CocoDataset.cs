@@ -55,7 +55,8 @@ public sealed class CocoDataset : IDetectionSource
         Warnings = warnings;
     }
 
-    /// <summary>Reads <paramref name="annotationsPath"/> and checks that <paramref name="imageDirectory"/> exists.</summary>
+    /// <summary>Reads <paramref name="annotationsPath"/> and checks that <paramref name="imageDirectory"/>
+    /// exists.</summary>
     public static CocoDataset Open(string annotationsPath, string imageDirectory)
     {
         if (!Directory.Exists(imageDirectory)) throw new InvalidInputException(imageDirectory, "image folder not found");

@@ -8,7 +8,8 @@ namespace CornerNet.Data;
 /// A COCO results (detections) file: a JSON array of <see cref="CocoDetection"/> records, read from <c>.json</c> or
 /// gzip-compressed JSON and validated (every record needs image_id, category_id, a finite bbox with width and
 /// height &gt;= 0 and a finite score; other fields are ignored). Problems are one-line
-/// <see cref="InvalidInputException"/>s naming the file and the record's index, e.g. <c>dets.json: [17]: missing key 'score'</c>.
+/// <see cref="InvalidInputException"/>s naming the file and the record's index, e.g. <c>dets.json: [17]: missing key
+/// 'score'</c>.
 /// </summary>
 public sealed class CocoDetectionsFile
 {
@@ -24,8 +25,10 @@ public sealed class CocoDetectionsFile
         Detections = detections;
     }
 
-    /// <summary>Reads and validates a COCO results file (<c>.json</c>, or gzip-compressed, recognised by its content).</summary>
-    /// <remarks>The decompressed size is bounded by <paramref name="limits"/> (default <see cref="InputLimits.Default"/>).</remarks>
+    /// <summary>Reads and validates a COCO results file (<c>.json</c>, or gzip-compressed, recognised by its
+    /// content).</summary>
+    /// <remarks>The decompressed size is bounded by <paramref name="limits"/> (default
+    /// <see cref="InputLimits.Default"/>).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static CocoDetectionsFile Read(string path, InputLimits? limits = null)
     {
@@ -74,7 +77,8 @@ public sealed class CocoDetectionsFile
     }
 
     /// <summary>
-    /// Writes <paramref name="detections"/> as a COCO results file (gzip-compressed when <paramref name="path"/> ends in
+    /// Writes <paramref name="detections"/> as a COCO results file (gzip-compressed when <paramref name="path"/> ends
+    /// in
     /// <c>.gz</c>): to a temporary name first, then renamed, so readers never see a partial file. Numbers are written
     /// with the shortest text that reads back to the same double.
     /// </summary>

@@ -109,7 +109,8 @@ internal sealed class CocoJsonReader
         _ => token.ToString(),
     };
 
-    /// <summary>Starts a record at the current token, which must open an object; <paramref name="collection"/> is null for a top-level array.</summary>
+    /// <summary>Starts a record at the current token, which must open an object; <paramref name="collection"/> is null
+    /// for a top-level array.</summary>
     public Record BeginRecord(ref Utf8JsonReader reader, string? collection, int index)
     {
         var record = new Record(this, collection, index);

@@ -15,8 +15,10 @@ public static class ImageDecoder
     /// <summary>The formats decoded, as named in messages.</summary>
     public const string AcceptedFormats = "JPEG, PNG, BMP, GIF or WebP";
 
-    /// <summary>Decodes the image file at <paramref name="path"/> within <paramref name="limits"/> (default <see cref="InputLimits.Default"/>).</summary>
-    /// <exception cref="InvalidInputException">The file is missing, unreadable, beyond the limits or not a decodable image.</exception>
+    /// <summary>Decodes the image file at <paramref name="path"/> within <paramref name="limits"/> (default
+    /// <see cref="InputLimits.Default"/>).</summary>
+    /// <exception cref="InvalidInputException">The file is missing, unreadable, beyond the limits or not a decodable
+    /// image.</exception>
     public static BgrImage Decode(string path, InputLimits? limits = null)
     {
         byte[] data;
@@ -60,11 +62,13 @@ public static class ImageDecoder
     }
 
     /// <summary>
-    /// Reads only the header of the image file at <paramref name="path"/> and checks it against <paramref name="limits"/>
+    /// Reads only the header of the image file at <paramref name="path"/> and checks it against
+    /// <paramref name="limits"/>
     /// (default <see cref="InputLimits.Default"/>): fast, for checking a dataset before a long run. Corrupt pixel data
     /// after a valid header is found only by <see cref="Decode(string, InputLimits?)"/>.
     /// </summary>
-    /// <exception cref="InvalidInputException">The file is missing, unreadable, beyond the limits or not an image of an accepted format.</exception>
+    /// <exception cref="InvalidInputException">The file is missing, unreadable, beyond the limits or not an image of an
+    /// accepted format.</exception>
     internal static ImageHeader ReadHeader(string path, InputLimits? limits = null)
     {
         try
@@ -83,8 +87,8 @@ public static class ImageDecoder
 
     /// <summary>
     /// Why the file is cut short, from its end alone (cheap: the commonest corruption is a truncated copy or download),
-    /// or null. PNG must hold its IEND chunk and JPEG its end-of-image marker near the end; WebP's RIFF size must fit in
-    /// the file. Other formats, and corruption inside the data, are found by decoding.
+    /// or null. PNG must hold its IEND chunk and JPEG its end-of-image marker near the end; WebP's RIFF size must fit
+    /// in the file. Other formats, and corruption inside the data, are found by decoding.
     /// </summary>
     static string? MissingEnd(FileStream file, string format)
     {
@@ -136,7 +140,8 @@ public static class ImageDecoder
         }
     }
 
-    /// <summary>Throws when a <paramref name="width"/>×<paramref name="height"/> image is empty or beyond <paramref name="limits"/>.</summary>
+    /// <summary>Throws when a <paramref name="width"/>×<paramref name="height"/> image is empty or beyond
+    /// <paramref name="limits"/>.</summary>
     internal static void CheckSize(long width, long height, string name, InputLimits limits)
     {
         if (width <= 0 || height <= 0)

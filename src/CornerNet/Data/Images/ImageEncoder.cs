@@ -3,7 +3,8 @@ using SkiaSharp;
 
 namespace CornerNet.Data;
 
-/// <summary>Encodes a <see cref="BgrImage"/> as PNG (for debugging, drawn detections and the synthetic dataset).</summary>
+/// <summary>Encodes a <see cref="BgrImage"/> as PNG (for debugging, drawn detections and the synthetic
+/// dataset).</summary>
 internal static class ImageEncoder
 {
     /// <summary>The PNG encoding of <paramref name="image"/> (8-bit RGB, opaque).</summary>
@@ -42,7 +43,8 @@ internal static class ImageEncoder
         return bitmap;
     }
 
-    /// <summary>The pixels of an SkiaSharp bitmap (any colour type) as a <see cref="BgrImage"/>; alpha is dropped.</summary>
+    /// <summary>The pixels of an SkiaSharp bitmap (any colour type) as a <see cref="BgrImage"/>; alpha is
+    /// dropped.</summary>
     public static BgrImage FromBitmap(SKBitmap bitmap)
     {
         var info = new SKImageInfo(bitmap.Width, bitmap.Height, SKColorType.Bgra8888, SKAlphaType.Unpremul);

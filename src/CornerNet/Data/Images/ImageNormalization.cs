@@ -20,7 +20,8 @@ public sealed record ImageNormalization(float[] Mean, float[] Std, bool Rgb = fa
     /// <summary>The decoded (BGR) channel that feeds input channel <paramref name="channel"/>.</summary>
     internal int SourceChannel(int channel) => Rgb ? 2 - channel : channel;
 
-    /// <summary>(x − mean) / std per channel in float32, written channel-first (3 × H × W) in the model's channel order.</summary>
+    /// <summary>(x − mean) / std per channel in float32, written channel-first (3 × H × W) in the model's channel
+    /// order.</summary>
     internal float[] ToChw(FloatImage image)
     {
         int plane = image.Width * image.Height;

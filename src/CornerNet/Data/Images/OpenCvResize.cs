@@ -97,7 +97,8 @@ internal static class OpenCvResize
         return new BgrImage(width, height, dst);
     }
 
-    /// <summary>The horizontal pass of the two most recently used source rows (consecutive output rows share them).</summary>
+    /// <summary>The horizontal pass of the two most recently used source rows (consecutive output rows share
+    /// them).</summary>
     sealed class RowCache(byte[] src, int srcRowElements, int[] offset, int[] w0, int[] w1, int cn)
     {
         readonly int[][] _rows = [new int[offset.Length], new int[offset.Length]];

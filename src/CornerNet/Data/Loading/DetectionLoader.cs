@@ -18,7 +18,8 @@ internal sealed class DetectionLoader
     /// <summary>The settings in use.</summary>
     public DetectionLoaderOptions Options { get; }
 
-    /// <summary>Creates a loader over <paramref name="source"/> that augments with <paramref name="builder"/>.</summary>
+    /// <summary>Creates a loader over <paramref name="source"/> that augments with
+    /// <paramref name="builder"/>.</summary>
     public DetectionLoader(IDetectionSource source, TrainingSampleBuilder builder, DetectionLoaderOptions? options = null)
     {
         _source = source;
@@ -32,7 +33,8 @@ internal sealed class DetectionLoader
     /// <summary>Batches per epoch (the last one may be partial).</summary>
     public int BatchesPerEpoch => (_source.Count + Options.BatchSize - 1) / Options.BatchSize;
 
-    /// <summary>Images left out so far because they could not be loaded (with <see cref="DetectionLoaderOptions.SkipBadImages"/>).</summary>
+    /// <summary>Images left out so far because they could not be loaded (with
+    /// <see cref="DetectionLoaderOptions.SkipBadImages"/>).</summary>
     public int SkippedImages => Volatile.Read(ref _skipped);
 
     /// <summary>The order in which epoch <paramref name="epoch"/> visits the source's images.</summary>
@@ -58,7 +60,8 @@ internal sealed class DetectionLoader
     public IEnumerable<DetectionBatch> Epoch(int epoch, int firstBatch = 0)
     {
         int batchSize = Options.BatchSize;
-        // Samples are seeded by (seed, epoch, dataset index), so starting part-way gives the same batches as a full pass.
+        // Samples are seeded by (seed, epoch, dataset index), so starting part-way gives the same batches as a full
+        // pass.
         var order = Order(epoch)[Math.Min(_source.Count, firstBatch * batchSize)..];
         // Each batch's positions in the order this process loads: all of them, or its chunk only.
         var batches = new List<int[]>();
@@ -97,7 +100,8 @@ internal sealed class DetectionLoader
         }
     }
 
-    /// <summary>Augments image <paramref name="index"/> as epoch <paramref name="epoch"/> of this loader does.</summary>
+    /// <summary>Augments image <paramref name="index"/> as epoch <paramref name="epoch"/> of this loader
+    /// does.</summary>
     public TrainingSample Sample(int epoch, int index)
     {
         var labeled = _source.Load(index);
@@ -166,7 +170,8 @@ internal sealed class DetectionLoader
             }
         }
 
-        /// <summary>Waits for position <paramref name="p"/>: its <see cref="TrainingSample"/> or the exception it raised.</summary>
+        /// <summary>Waits for position <paramref name="p"/>: its <see cref="TrainingSample"/> or the exception it
+        /// raised.</summary>
         public object Take(int p)
         {
             object result;

@@ -12,7 +12,8 @@ internal sealed record DetectionLoaderOptions
     /// <summary>How many batches the workers may prepare ahead of the consumer.</summary>
     public int PrefetchBatches { get; init; } = 2;
 
-    /// <summary>The run's seed: with the epoch it fixes the order, and with the image index each image's augmentation.</summary>
+    /// <summary>The run's seed: with the epoch it fixes the order, and with the image index each image's
+    /// augmentation.</summary>
     public int Seed { get; init; }
 
     /// <summary>Visit the images in a new random order each epoch (otherwise in index order).</summary>
@@ -25,9 +26,9 @@ internal sealed record DetectionLoaderOptions
     public bool SkipBadImages { get; init; }
 
     /// <summary>
-    /// Load only positions <c>Offset…Offset+Count−1</c> of every batch (this process's chunk in data-parallel training).
-    /// Then every batch is yielded, even when its chunk is empty (so that all processes step through the same batches).
-    /// Null: the whole batch.
+    /// Load only positions <c>Offset…Offset+Count−1</c> of every batch (this process's chunk in data-parallel
+    /// training). Then every batch is yielded, even when its chunk is empty (so that all processes step through the
+    /// same batches). Null: the whole batch.
     /// </summary>
     public BatchChunk? Chunk { get; init; }
 }

@@ -10,7 +10,8 @@ internal sealed class PreloadedSource : IDetectionSource
 
     PreloadedSource(LabeledImage[] images) => _images = images;
 
-    /// <summary>Loads every image of <paramref name="source"/>; <paramref name="loaded"/> gets the running count (never concurrently).</summary>
+    /// <summary>Loads every image of <paramref name="source"/>; <paramref name="loaded"/> gets the running count (never
+    /// concurrently).</summary>
     public static PreloadedSource From(IDetectionSource source, Action<int>? loaded = null)
     {
         var images = new LabeledImage[source.Count];

@@ -2,9 +2,9 @@ namespace CornerNet.Data;
 
 /// <summary>
 /// The official training sampler's image path (<c>sample/coco.py kp_detection</c>), in its order:
-/// random scale + crop (or full-image square crop, or nothing as in the CornerNet-Lite sampler), resize to the input size, clip boxes, random
-/// horizontal flip, /255, colour jitter, PCA lighting, mean/std normalisation. Heatmap, offset and
-/// embedding targets are built from the returned boxes elsewhere.
+/// random scale + crop (or full-image square crop, or nothing as in the CornerNet-Lite sampler), resize to the input
+/// size, clip boxes, random horizontal flip, /255, colour jitter, PCA lighting, mean/std normalisation. Heatmap, offset
+/// and embedding targets are built from the returned boxes elsewhere.
 /// </summary>
 internal sealed class TrainingSampleBuilder
 {

@@ -222,7 +222,8 @@ internal sealed class SyntheticShapes
         return texture;
     }
 
-    /// <summary>Mixes <paramref name="texture"/> into <paramref name="image"/> with weight <paramref name="mix"/> where <paramref name="mask"/> is set (everywhere when null).</summary>
+    /// <summary>Mixes <paramref name="texture"/> into <paramref name="image"/> with weight <paramref name="mix"/> where
+    /// <paramref name="mask"/> is set (everywhere when null).</summary>
     static void Blend(BgrImage image, byte[] texture, float mix, byte[]? mask)
     {
         var p = image.Pixels;
