@@ -251,11 +251,12 @@ internal sealed partial class BenchmarkRunner
         {
             var boxes = Enumerable.Range(0, 6).Select(_ =>
             {
-                double x = random.NextDouble() * size * 0.6, y = random.NextDouble() * size * 0.6;
-                double w = 20 + random.NextDouble() * size * 0.35, h = 20 + random.NextDouble() * size * 0.35;
-                return new TargetBox(x, y, Math.Min(x + w, size - 1), Math.Min(y + h, size - 1), random.Next(_config.Classes));
+                float x = (float)(random.NextDouble() * size * 0.6), y = (float)(random.NextDouble() * size * 0.6);
+                float w = (float)(20 + random.NextDouble() * size * 0.35), h = (float)(20 + random.NextDouble() * size * 0.35);
+                return new Box(x, y, Math.Min(x + w, size - 1), Math.Min(y + h, size - 1));
             }).ToList();
-            return CornerTargets.Build(boxes, targetOptions);
+            var classes = boxes.Select(_ => random.Next(_config.Classes)).ToList();
+            return CornerTargets.Build(boxes, classes, targetOptions);
         }).ToList();
         using var targets = CornerTargetBatch.Stack(perImage);
         manual_seed(3);

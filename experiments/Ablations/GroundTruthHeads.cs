@@ -36,8 +36,7 @@ internal static class GroundTruthHeads
             Radius = radius ?? RadiusSetting.Official(),
             MaxObjects = Math.Max(1, clipped.Length),
         };
-        var targetBoxes = clipped.Select((b, i) => new TargetBox(b.X1, b.Y1, b.X2, b.Y2, clippedClasses[i])).ToArray();
-        return CornerTargets.Build(targetBoxes, options);
+        return CornerTargets.Build(clipped, clippedClasses, options);
     }
 
     /// <summary>

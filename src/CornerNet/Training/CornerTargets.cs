@@ -1,3 +1,4 @@
+using CornerNet.Data;
 namespace CornerNet.Training;
 
 /// <summary>
@@ -55,15 +56,18 @@ internal sealed class CornerTargets
     }
 
     /// <summary>
-    /// Builds the targets of one image from its boxes in network-input pixels, in order. For each box: corner =
+    /// Builds the targets of one image from its boxes in network-input pixels (after augmentation and clipping) and
+    /// their 0-based classes, in order. For each box: corner =
     /// (int)(x·ratio) with ratio = output / input size per axis, offset = the fraction dropped, radius from the box
     /// size in output pixels <c>(ceil(h·ratio), ceil(w·ratio))</c> by <see cref="TargetOptions.Radius"/>.
     /// </summary>
     /// <exception cref="ArgumentException">A box is not finite, has x2 &lt; x1 or y2 &lt; y1, has a corner that maps
     /// outside the output map, or has a class outside [0, Classes).</exception>
-    public static CornerTargets Build(IReadOnlyList<TargetBox> boxes, TargetOptions options)
+    public static CornerTargets Build(IReadOnlyList<Box> boxes, IReadOnlyList<int> classes, TargetOptions options)
     {
         ArgumentNullException.ThrowIfNull(boxes);
+        ArgumentNullException.ThrowIfNull(classes);
+        if (classes.Count != boxes.Count) throw new ArgumentException($"{boxes.Count} boxes with {classes.Count} classes", nameof(classes));
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var targets = new CornerTargets(options);
@@ -73,15 +77,17 @@ internal sealed class CornerTargets
         int count = 0;
         for (int i = 0; i < boxes.Count; i++)
         {
+            // The official sampler's boxes are float32; the arithmetic below is float64, as numpy's with Python floats.
             var box = boxes[i];
-            Check(box, i, options);
+            int classIndex = classes[i];
+            Check(box, classIndex, i, options);
             double fxtl = box.X1 * widthRatio, fytl = box.Y1 * heightRatio;
             double fxbr = box.X2 * widthRatio, fybr = box.Y2 * heightRatio;
             int xtl = (int)fxtl, ytl = (int)fytl, xbr = (int)fxbr, ybr = (int)fybr;
             if (xbr >= outW || ybr >= outH)
                 throw new ArgumentException($"box {i} ({box.X1}, {box.Y1}, {box.X2}, {box.Y2}) maps outside the {outH}×{outW} output map; clip boxes to the input first", nameof(boxes));
 
-            int mapOffset = box.ClassIndex * outH * outW;
+            int mapOffset = classIndex * outH * outW;
             if (options.PenaltyReduction)
             {
                 double height = Math.Ceiling((box.Y2 - box.Y1) * heightRatio);
@@ -111,13 +117,13 @@ internal sealed class CornerTargets
         return targets;
     }
 
-    static void Check(TargetBox box, int index, TargetOptions options)
+    static void Check(Box box, int classIndex, int index, TargetOptions options)
     {
-        if (!double.IsFinite(box.X1) || !double.IsFinite(box.Y1) || !double.IsFinite(box.X2) || !double.IsFinite(box.Y2))
+        if (!float.IsFinite(box.X1) || !float.IsFinite(box.Y1) || !float.IsFinite(box.X2) || !float.IsFinite(box.Y2))
             throw new ArgumentException($"box {index} has a non-finite coordinate ({box.X1}, {box.Y1}, {box.X2}, {box.Y2})", "boxes");
         if (box.X1 < 0 || box.Y1 < 0 || box.X2 < box.X1 || box.Y2 < box.Y1)
             throw new ArgumentException($"box {index} ({box.X1}, {box.Y1}, {box.X2}, {box.Y2}) must satisfy 0 ≤ x1 ≤ x2 and 0 ≤ y1 ≤ y2", "boxes");
-        if (box.ClassIndex < 0 || box.ClassIndex >= options.Classes)
-            throw new ArgumentException($"box {index} has class {box.ClassIndex}, expected 0..{options.Classes - 1}", "boxes");
+        if (classIndex < 0 || classIndex >= options.Classes)
+            throw new ArgumentException($"box {index} has class {classIndex}, expected 0..{options.Classes - 1}", "classes");
     }
 }

@@ -319,8 +319,7 @@ public sealed class Trainer
         var perImage = new List<CornerTargets>(batch.Count);
         for (int i = 0; i < batch.Count; i++)
         {
-            var boxes = batch.Boxes[i].Select((b, k) => new TargetBox(b.X1, b.Y1, b.X2, b.Y2, batch.Classes[i][k])).ToList();
-            var targets = CornerTargets.Build(boxes, options);
+            var targets = CornerTargets.Build(batch.Boxes[i], batch.Classes[i], options);
             beyondCap += targets.ObjectsBeyondCap;
             perImage.Add(targets);
         }

@@ -57,7 +57,7 @@ public class SqueezeSamplerParityTests(ITestOutputHelper output)
             for (int i = 0; i < plane; i++) maxError = Math.Max(maxError, Math.Abs(input[i] - expectedValues[n * plane + i]));
             output.WriteLine($"image {n}: max |Δ| = {maxError:E2}");
             Assert.True(maxError <= 1e-6, $"image {n}: max |Δ| = {maxError}");
-            perImage.Add(CornerTargets.Build(clipped.Select((b, k) => new TargetBox(b.X1, b.Y1, b.X2, b.Y2, keptClasses[k])).ToList(),
+            perImage.Add(CornerTargets.Build(clipped, keptClasses,
                 new TargetOptions(Classes, Side, Side, Map, Map)));
         }
         using var batch = CornerTargetBatch.Stack(perImage, TorchSharp.torch.CPU);

@@ -1,3 +1,4 @@
+using CornerNet.Data;
 using CornerNet.Model;
 using System.Text.Json;
 using CornerNet.Training;
@@ -152,8 +153,8 @@ public class CornerNetLossTests
         var options = new TargetOptions(3, 32, 32, 8, 8);
         var images = new[]
         {
-            CornerTargets.Build([new TargetBox(2, 3, 20, 25, 0), new TargetBox(10, 1, 30, 9, 2)], options),
-            CornerTargets.Build([new TargetBox(5, 5, 15, 15, 1)], options),
+            CornerTargets.Build([new Box(2, 3, 20, 25), new Box(10, 1, 30, 9)], [0, 2], options),
+            CornerTargets.Build([new Box(5, 5, 15, 15)], [1], options),
         };
         using var targets = CornerTargetBatch.Stack(images);
         var generator = new TorchSharp.torch.Generator(7);
@@ -173,7 +174,7 @@ public class CornerNetLossTests
     public void RepeatedLossAndBackwardLeaveNoLiveTensors()
     {
         var options = new TargetOptions(2, 32, 32, 8, 8);
-        var images = new[] { CornerTargets.Build([new TargetBox(2, 3, 20, 25, 0), new TargetBox(10, 1, 30, 9, 1)], options) };
+        var images = new[] { CornerTargets.Build([new Box(2, 3, 20, 25), new Box(10, 1, 30, 9)], [0, 1], options) };
         long before = 0;
         for (int step = 0; step < 5; step++)
         {

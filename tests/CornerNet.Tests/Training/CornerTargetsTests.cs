@@ -1,3 +1,4 @@
+using CornerNet.Data;
 using CornerNet.Training;
 using static TorchSharp.torch;
 
@@ -34,7 +35,7 @@ public class CornerTargetsTests
     public void OffsetsIndicesAndRadiusFollowTheOfficialRule()
     {
         // Input 16×16 → output 4×4: ratio 1/4. Box (1, 2)–(13, 9): corners (0.25, 0.5) and (3.25, 2.25).
-        var t = CornerTargets.Build([new TargetBox(1, 2, 13, 9, 1)], new TargetOptions(2, 16, 16, 4, 4));
+        var t = CornerTargets.Build([new Box(1, 2, 13, 9)], [1], new TargetOptions(2, 16, 16, 4, 4));
         Assert.Equal(new[] { 0.25f, 0.5f }, t.TopLeftOffsets[..2]);
         Assert.Equal(new[] { 0.25f, 0.25f }, t.BottomRightOffsets[..2]);
         Assert.Equal(0, t.TopLeftIndices[0]);
@@ -50,8 +51,8 @@ public class CornerTargetsTests
     [Fact]
     public void ObjectsPastTheCapAreCountedAndStillDrawn()
     {
-        var boxes = Enumerable.Range(0, 5).Select(i => new TargetBox(i * 8, 0, i * 8 + 4, 4, 0)).ToList();
-        var t = CornerTargets.Build(boxes, new TargetOptions(1, 40, 40, 40, 40) { MaxObjects = 3, PenaltyReduction = false });
+        var boxes = Enumerable.Range(0, 5).Select(i => new Box(i * 8, 0, i * 8 + 4, 4)).ToList();
+        var t = CornerTargets.Build(boxes, new int[5], new TargetOptions(1, 40, 40, 40, 40) { MaxObjects = 3, PenaltyReduction = false });
         Assert.Equal(3, t.ObjectCount);
         Assert.Equal(2, t.ObjectsBeyondCap);
         Assert.Equal(new[] { true, true, true }, t.Mask);
@@ -62,9 +63,9 @@ public class CornerTargetsTests
     [Fact]
     public void WithoutPenaltyReductionOnlyThePeaksAreSet()
     {
-        var box = new TargetBox(10, 10, 100, 90, 0);
-        var with = CornerTargets.Build([box], new TargetOptions(1, 128, 128, 128, 128));
-        var without = CornerTargets.Build([box], new TargetOptions(1, 128, 128, 128, 128) { PenaltyReduction = false });
+        var box = new Box(10, 10, 100, 90);
+        var with = CornerTargets.Build([box], [0], new TargetOptions(1, 128, 128, 128, 128));
+        var without = CornerTargets.Build([box], [0], new TargetOptions(1, 128, 128, 128, 128) { PenaltyReduction = false });
         Assert.True(with.TopLeftHeatmap.Count(v => v > 0) > 1);
         Assert.Equal(1, without.TopLeftHeatmap.Count(v => v > 0));
         Assert.Equal(1f, without.TopLeftHeatmap[10 * 128 + 10]);
@@ -75,8 +76,8 @@ public class CornerTargetsTests
     public void FixedRadiusDrawsTheSameGaussianForAnySize()
     {
         var options = new TargetOptions(1, 64, 64, 64, 64) { Radius = RadiusSetting.Fixed() };
-        var small = CornerTargets.Build([new TargetBox(10, 10, 12, 12, 0)], options);
-        var large = CornerTargets.Build([new TargetBox(10, 10, 60, 60, 0)], options);
+        var small = CornerTargets.Build([new Box(10, 10, 12, 12)], [0], options);
+        var large = CornerTargets.Build([new Box(10, 10, 60, 60)], [0], options);
         Assert.Equal(25, small.TopLeftHeatmap.Count(v => v > 0));
         Assert.Equal(small.TopLeftHeatmap, large.TopLeftHeatmap);
     }
@@ -85,18 +86,18 @@ public class CornerTargetsTests
     [InlineData(0, 0, 20, 10, 5, "class 5")]
     [InlineData(5, 0, 4, 10, 0, "x1 ≤ x2")]
     [InlineData(0, 0, 20, 16, 0, "outside")]
-    [InlineData(double.NaN, 0, 4, 10, 0, "non-finite")]
-    public void BadBoxesAreRejected(double x1, double y1, double x2, double y2, int cls, string message)
+    [InlineData(float.NaN, 0, 4, 10, 0, "non-finite")]
+    public void BadBoxesAreRejected(float x1, float y1, float x2, float y2, int cls, string message)
     {
-        var e = Assert.Throws<ArgumentException>(() => CornerTargets.Build([new TargetBox(x1, y1, x2, y2, cls)], new TargetOptions(2, 16, 32, 4, 8)));
+        var e = Assert.Throws<ArgumentException>(() => CornerTargets.Build([new Box(x1, y1, x2, y2)], [cls], new TargetOptions(2, 16, 32, 4, 8)));
         Assert.Contains(message, e.Message);
     }
 
     [Fact]
     public void StackRejectsMixedSizes()
     {
-        var a = CornerTargets.Build([], new TargetOptions(1, 8, 8, 2, 2));
-        var b = CornerTargets.Build([], new TargetOptions(1, 8, 8, 4, 4));
+        var a = CornerTargets.Build([], [], new TargetOptions(1, 8, 8, 2, 2));
+        var b = CornerTargets.Build([], [], new TargetOptions(1, 8, 8, 4, 4));
         Assert.Throws<ArgumentException>(() => CornerTargetBatch.Stack([a, b]));
     }
 
@@ -105,8 +106,8 @@ public class CornerTargetsTests
     {
         using var scope = NewDisposeScope();
         var options = new TargetOptions(2, 8, 8, 8, 8) { MaxObjects = 4 };
-        var a = CornerTargets.Build([new TargetBox(1, 1, 3, 3, 0)], options);
-        var b = CornerTargets.Build([new TargetBox(2, 2, 5, 6, 1), new TargetBox(0, 0, 1, 1, 0)], options);
+        var a = CornerTargets.Build([new Box(1, 1, 3, 3)], [0], options);
+        var b = CornerTargets.Build([new Box(2, 2, 5, 6), new Box(0, 0, 1, 1)], [1, 0], options);
         using var batch = CornerTargetBatch.Stack([a, b]);
         Assert.Equal(new long[] { 2, 2, 8, 8 }, batch.TopLeftHeatmaps.shape);
         Assert.Equal(new long[] { 2, 4, 2 }, batch.TopLeftOffsets.shape);

@@ -39,9 +39,11 @@ public class MixedPrecisionTests(ITestOutputHelper output)
         int size = config.InputSize[0], map = config.OutputSize[0];
         var options = new TargetOptions(config.Classes, size, size, map, map);
         double scale = size / 63.0;
-        var boxes = new List<TargetBox> { new(5 * scale, 8 * scale, 40 * scale, 50 * scale, 0), new(20 * scale, 10 * scale, 60 * scale, 30 * scale, 2) };
+        var boxes = new List<Box> { new((float)(5 * scale), (float)(8 * scale), (float)(40 * scale), (float)(50 * scale)),
+            new((float)(20 * scale), (float)(10 * scale), (float)(60 * scale), (float)(30 * scale)) };
+        int[] classes = [0, 2];
         using var scope = NewDisposeScope();
-        var targets = CornerTargetBatch.Stack([CornerTargets.Build(boxes, options), CornerTargets.Build(boxes.Take(1).ToList(), options)]);
+        var targets = CornerTargetBatch.Stack([CornerTargets.Build(boxes, classes, options), CornerTargets.Build(boxes.Take(1).ToList(), classes[..1], options)]);
         manual_seed(11);
         var input = randn(2, 3, size, size);
         IReadOnlyList<HeadOutputs> stacks;

@@ -1,3 +1,4 @@
+using CornerNet.Data;
 using CornerNet.Model;
 using System.Text.Json;
 using CornerNet.Training;
@@ -22,20 +23,22 @@ static class TrainFixture
     /// (<c>_full_image_crop</c>), resize to the input size (boxes scaled per axis), clip to [0, size − 1], drop
     /// degenerate boxes, mirror (<c>x' = size − x − 1</c>, x1 and x2 swapped) when flipped; class = category − 1.
     /// </summary>
-    public static List<TargetBox> SamplerBoxes(int height, int width, IEnumerable<double[]> boxes, bool flipped)
+    public static (List<Box> Boxes, List<int> Classes) SamplerBoxes(int height, int width, IEnumerable<double[]> boxes, bool flipped)
     {
         int side = Math.Max(height, width);
         double shiftX = side / 2 - width / 2, shiftY = side / 2 - height / 2;
         double scaleX = (double)InputSize / side, scaleY = (double)InputSize / side;
         double max = InputSize - 1;
-        var result = new List<TargetBox>();
+        var result = (Boxes: new List<Box>(), Classes: new List<int>());
         foreach (var b in boxes)
         {
             double x1 = Math.Clamp((b[0] + shiftX) * scaleX, 0, max), y1 = Math.Clamp((b[1] + shiftY) * scaleY, 0, max);
             double x2 = Math.Clamp((b[2] + shiftX) * scaleX, 0, max), y2 = Math.Clamp((b[3] + shiftY) * scaleY, 0, max);
             if (x2 - x1 <= 0 || y2 - y1 <= 0) continue;
             if (flipped) (x1, x2) = (InputSize - x2 - 1, InputSize - x1 - 1);
-            result.Add(new TargetBox(x1, y1, x2, y2, (int)b[4] - 1));
+            // The official sampler holds boxes in float32.
+            result.Boxes.Add(new Box((float)x1, (float)y1, (float)x2, (float)y2));
+            result.Classes.Add((int)b[4] - 1);
         }
         return result;
     }
@@ -52,7 +55,7 @@ static class TrainFixture
             var boxes = images[i].GetProperty("boxes_x1y1x2y2_category1based").EnumerateArray()
                 .Select(b => b.EnumerateArray().Select(v => v.GetDouble()).ToArray());
             var transformed = SamplerBoxes(images[i].GetProperty("height").GetInt32(), images[i].GetProperty("width").GetInt32(), boxes, flipped[i]);
-            targets.Add(CornerTargets.Build(transformed, options));
+            targets.Add(CornerTargets.Build(transformed.Boxes, transformed.Classes, options));
         }
         return targets;
     }
