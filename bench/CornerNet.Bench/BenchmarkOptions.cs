@@ -33,6 +33,9 @@ internal sealed record BenchmarkOptions
     /// </summary>
     public Inference.Precision Precision { get; init; } = Inference.Precision.Fp32;
 
+    /// <summary>Memory layout of the default forward records and the batch suite (auto: this host's choice).</summary>
+    public Inference.MemoryLayout Layout { get; init; } = Inference.MemoryLayout.Auto;
+
     /// <summary>Folder of the <c>big</c> COCO evaluation case (<c>gt.json.gz</c>, <c>dets.json.gz</c>).</summary>
     public string EvaluateCase { get; init; } = Path.Combine("..", "shared", "fixtures", "cocoeval", "big");
 

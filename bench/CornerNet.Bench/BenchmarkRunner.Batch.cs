@@ -16,7 +16,7 @@ internal sealed partial class BenchmarkRunner
     {
         using var model = RandomModel();
         model.FoldBatchNorm();
-        var pipeline = DetectionPipeline.ForModel(model, new DetectionOptions { Flip = false, Precision = _options.Precision });
+        var pipeline = DetectionPipeline.ForModel(model, new DetectionOptions { Flip = false, Precision = _options.Precision, Layout = _options.Layout });
         var random = new Random(0);
         var images = Enumerable.Range(0, BatchSuiteImages).Select(_ =>
         {

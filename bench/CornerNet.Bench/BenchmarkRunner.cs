@@ -113,6 +113,10 @@ internal sealed partial class BenchmarkRunner
         using var bfloat16 = RandomModel();
         bfloat16.FoldBatchNorm();
         bfloat16.to(ScalarType.BFloat16);
+        using var bfloat16ChannelsLast = RandomModel();
+        bfloat16ChannelsLast.FoldBatchNorm();
+        bfloat16ChannelsLast.to(ScalarType.BFloat16);
+        ChannelsLast.Apply(bfloat16ChannelsLast);
         var decoder = new CornerDecoder(DecodeOptions.For(_config));
         Action Run(CornerNetModel model, Tensor x) => () =>
         {
@@ -127,7 +131,7 @@ internal sealed partial class BenchmarkRunner
             using var scope = NewDisposeScope();
             using var _ = no_grad();
             var heads = model.forward(x.to(ScalarType.BFloat16))[^1];
-            decoder.Decode(heads.To(ScalarType.Float32));
+            decoder.Decode(heads.To(ScalarType.Float32).Contiguous());
         };
         double gflop = ConvFlops.Count(_config, _options.Size, _options.Size) / 1e9;
         void AddForward(BenchmarkRecord record, int batch, bool batchNormFolded)
@@ -145,25 +149,40 @@ internal sealed partial class BenchmarkRunner
         using var image = randn(1, 3, _options.Size, _options.Size);
         using var imageChannelsLast = ChannelsLast.Of(image);
         string name = $"forward_{Tag}";
-        _status($"measuring {name}: folded BatchNorm, unfolded, channels-last and bfloat16 interleaved ({_options.Warmup} warm-up, {_options.Runs} runs)");
+        _status($"measuring {name}: NCHW, channels-last, unfolded BatchNorm and bfloat16 in both layouts, interleaved ({_options.Warmup} warm-up, {_options.Runs} runs)");
         var records = BenchmarkTimer.Interleaved(new[]
         {
-            (name, Run(folded, image)),
-            (name + "_unfolded", Run(unfolded, image)),
+            (name + "_nchw", Run(folded, image)),
             (name + "_channels_last", Run(channelsLast, imageChannelsLast)),
-            (name + "_bf16", RunBFloat16(bfloat16, image)),
+            (name + "_unfolded", Run(unfolded, image)),
+            (name + "_bf16_nchw", RunBFloat16(bfloat16, image)),
+            (name + "_bf16_channels_last", RunBFloat16(bfloat16ChannelsLast, imageChannelsLast)),
         }, _options.Warmup, _options.Runs);
+        foreach (int i in new[] { 0, 1, 3, 4 }) records[i].Extra["layout"] = i % 3 == 0 ? "nchw" : "channels_last";
+        records[3].Extra["precision"] = records[4].Extra["precision"] = "bf16";
         AddForward(records[0], 1, true);
-        AddForward(records[1], 1, false);
-        AddForward(records[2], 1, true);
-        records[3].Extra["precision"] = "bf16";
+        AddForward(records[1], 1, true);
+        AddForward(records[2], 1, false);
         AddForward(records[3], 1, true);
+        AddForward(records[4], 1, true);
+        // The default path (what Detector runs): the layout --layout names, auto resolved for this host per precision.
+        var fp32Layout = ResolvedLayout(ScalarType.Float32);
+        var bf16Layout = ResolvedLayout(ScalarType.BFloat16);
+        Add(records[fp32Layout == MemoryLayout.ChannelsLast ? 1 : 0] with { Name = name });
+        Add(records[bf16Layout == MemoryLayout.ChannelsLast ? 4 : 3] with { Name = name + "_bf16" });
 
-        // The flip test: the image and its mirror in one batch of two.
+        // The flip test: the image and its mirror in one batch of two, in the default layout.
         using var mirror = image.flip(3);
         using var pair = cat(new[] { image, mirror }, 0);
-        AddForward(Time($"forward_flip_{Tag}", Run(folded, pair)), 2, true);
+        using var pairChannelsLast = ChannelsLast.Of(pair);
+        var flip = fp32Layout == MemoryLayout.ChannelsLast ? Run(channelsLast, pairChannelsLast) : Run(folded, pair);
+        var flipRecord = Time($"forward_flip_{Tag}", flip);
+        flipRecord.Extra["layout"] = fp32Layout == MemoryLayout.ChannelsLast ? "channels_last" : "nchw";
+        AddForward(flipRecord, 2, true);
     }
+
+    MemoryLayout ResolvedLayout(ScalarType dtype) =>
+        _options.Layout == MemoryLayout.Auto ? AutoLayout.For(dtype).Chosen : _options.Layout;
 
     void OnnxForward()
     {

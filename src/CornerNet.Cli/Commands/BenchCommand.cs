@@ -28,11 +28,13 @@ public static class BenchCommand
         var model = new Option<string>("--model") { Description = "serve suite: the model to serve (the samples/images beside its folder are sent).", DefaultValueFactory = _ => Path.Combine("models", "shapes-tiny.safetensors") };
         var json = new Option<string?>("--json") { Description = "Also write the records and the machine description as JSON to this file.", HelpName = "FILE" };
         var overwrite = OutputCheck.OverwriteOption();
-        var precision = TestTimeOptions.NewPrecisionOption();
+        var precision = DetectionCommandOptions.NewPrecisionOption();
+        var layout = DetectionCommandOptions.NewLayoutOption();
+        layout.Description = "Memory layout of the default forward records (forward_…, forward_…_bf16, forward_flip_…) and the batch suite: auto (this host's choice), nchw or channels-last; the forward suite also records both layouts (…_nchw, …_channels_last).";
         precision.Description = "Network precision of the batch and serve suites (fp32, bf16, auto); the forward suite records fp32 and bf16 (forward_…_bf16) either way.";
         var command = new Command("bench", "Time forward, flip test, decode, training step, evaluation, loader and corner pooling (random weights).")
         {
-            preset, size, batch, runs, warmup, suite, model, json, overwrite, precision,
+            preset, size, batch, runs, warmup, suite, model, json, overwrite, precision, layout,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -41,7 +43,7 @@ public static class BenchCommand
             {
                 string modelPath = Path.GetFullPath(parse.GetValue(model)!);
                 string samples = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(modelPath)!)!, "samples", "images");
-                return Report(ServeBenchmark.Run(modelPath, samples, TestTimeOptions.ParsePrecision(parse.GetValue(precision)), Console.WriteLine, r => Console.WriteLine(r.ToString())), parse.GetValue(json));
+                return Report(ServeBenchmark.Run(modelPath, samples, DetectionCommandOptions.ParsePrecision(parse.GetValue(precision)), Console.WriteLine, r => Console.WriteLine(r.ToString())), parse.GetValue(json));
             }
             string presetName = parse.GetValue(preset)!.ToLowerInvariant();
             var options = new BenchmarkOptions
@@ -53,7 +55,8 @@ public static class BenchCommand
                 Runs = parse.GetValue(runs),
                 Warmup = parse.GetValue(warmup),
                 Suite = ParseSuite(parse.GetValue(suite)!),
-                Precision = TestTimeOptions.ParsePrecision(parse.GetValue(precision)),
+                Precision = DetectionCommandOptions.ParsePrecision(parse.GetValue(precision)),
+                Layout = DetectionCommandOptions.ParseLayout(parse.GetValue(layout)),
             };
             return Run(options, parse.GetValue(json));
         }));

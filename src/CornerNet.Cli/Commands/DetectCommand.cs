@@ -22,12 +22,12 @@ public static class DetectCommand
         var every = new Option<int>("--every") { Description = "Video: detect in every N-th frame; frames between keep the last boxes.", DefaultValueFactory = _ => 1 }.InRange(1, 1_000_000);
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Skip missing or unreadable images (listed by name) instead of stopping." };
         var overwrite = OutputCheck.OverwriteOption("existing drawings and --json");
-        var testTime = new TestTimeOptions();
+        var detectionOptions = new DetectionCommandOptions();
         var command = new Command("detect", "Detect objects in images with a model file.") { model, images, output, json, threshold, every, skipBad, overwrite };
-        testTime.AddTo(command);
+        detectionOptions.AddTo(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            var options = testTime.Read(parse);
+            var options = detectionOptions.Read(parse);
             var outDir = parse.GetValue(output);
             var jsonFile = parse.GetValue(json);
             float minScore = parse.GetValue(threshold);
@@ -38,8 +38,8 @@ public static class DetectCommand
             {
                 // A video's --out names the annotated video file, not a folder.
                 OutputCheck.Files(parse.GetValue(overwrite), [modelPath, files[0].FullName], [jsonFile?.FullName, outDir?.FullName]);
-                using var videoDetector = Detector.Load(modelPath, testTime.Engine(parse), options);
-                int frames = VideoDetection.Run(videoDetector, files[0].FullName, outDir?.FullName, jsonFile?.FullName, parse.GetValue(every), testTime.BatchSize(parse), minScore);
+                using var videoDetector = Detector.Load(modelPath, detectionOptions.Engine(parse), options);
+                int frames = VideoDetection.Run(videoDetector, files[0].FullName, outDir?.FullName, jsonFile?.FullName, parse.GetValue(every), detectionOptions.BatchSize(parse), minScore);
                 Console.WriteLine($"{files[0].Name}: {frames} frames" + (outDir is null ? "" : $", annotated video {outDir.FullName}") + (jsonFile is null ? "" : $", detections {jsonFile.FullName}"));
                 return 0;
             }
@@ -51,7 +51,7 @@ public static class DetectCommand
             // drawings.
             var bad = ImagePreflight.Check(files.Select(f => f.FullName).ToArray(), skip, "images");
 
-            using var detector = Detector.Load(modelPath, testTime.Engine(parse), options);
+            using var detector = Detector.Load(modelPath, detectionOptions.Engine(parse), options);
             var results = new List<CocoDetection>();
             // Drawings go to temporary names and are renamed only when every image is done: a failed run replaces
             // nothing.
@@ -59,7 +59,7 @@ public static class DetectCommand
             bool outDirExisted = outDir is not null && Directory.Exists(outDir.FullName);
             try
             {
-            int batchSize = testTime.BatchSize(parse);
+            int batchSize = detectionOptions.BatchSize(parse);
             foreach (var chunk in Enumerable.Range(0, files.Length).Where(i => !bad.Contains(i)).Chunk(batchSize))
             {
                 var decoded = new List<(int Index, BgrImage Image)>();
@@ -79,7 +79,7 @@ public static class DetectCommand
                 for (int k = 0; k < decoded.Count; k++)
                 {
                     var (i, image) = decoded[k];
-                    if (TestTimeOptions.DownscaleNotice(files[i].Name, image.Width, image.Height, options) is string notice) Console.Error.WriteLine(notice);
+                    if (DetectionCommandOptions.DownscaleNotice(files[i].Name, image.Width, image.Height, options) is string notice) Console.Error.WriteLine(notice);
                     var found = detections[k].Where(d => d.Score >= minScore).ToList();
                     Console.WriteLine($"{files[i].Name}: {found.Count} object(s)" +
                         (found.Count == 0 ? "" : " — " + string.Join(", ", found.Take(Listed).Select(d => $"{d.ClassName} {d.Score:F2}"))) +

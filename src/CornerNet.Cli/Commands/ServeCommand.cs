@@ -24,9 +24,10 @@ public static class ServeCommand
         var maxBytes = new Option<long>("--max-bytes") { Description = "Largest request body in bytes; larger ones get 413.", DefaultValueFactory = _ => defaults.MaxBytes };
         var threads = new Option<int>("--threads") { Description = "libtorch (or ONNX Runtime) threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
         var threshold = new Option<float>("--threshold") { Description = "Default minimum score of a returned object (a request's threshold overrides it).", DefaultValueFactory = _ => defaults.Threshold }.InRange(0, 1);
-        var precision = TestTimeOptions.NewPrecisionOption();
+        var precision = DetectionCommandOptions.NewPrecisionOption();
+        var layout = DetectionCommandOptions.NewLayoutOption();
         var command = new Command("serve", "Serve detection over HTTP: POST /v1/detect, a web page at /, /healthz, /metrics, /openapi/v1.json.")
-            { model, port, host, maxBatch, maxWait, maxQueue, maxBytes, threads, threshold, precision };
+            { model, port, host, maxBatch, maxWait, maxQueue, maxBytes, threads, threshold, precision, layout };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             var options = new ServerOptions
@@ -59,7 +60,12 @@ public static class ServeCommand
             }
             TorchRuntime.SetThreads(parse.GetValue(threads));
             // Flip and more scales are per request (flip) or not offered: a server answers one scale by default.
-            using var detector = Detector.Load(parse.GetValue(model)!.FullName, new DetectionOptions { Flip = false, Precision = TestTimeOptions.ParsePrecision(parse.GetValue(precision)) });
+            using var detector = Detector.Load(parse.GetValue(model)!.FullName, new DetectionOptions
+            {
+                Flip = false,
+                Precision = DetectionCommandOptions.ParsePrecision(parse.GetValue(precision)),
+                Layout = DetectionCommandOptions.ParseLayout(parse.GetValue(layout)),
+            });
             return Serve(detector, options).GetAwaiter().GetResult();
         }));
         return command;

@@ -27,13 +27,13 @@ public static class TestCommand
         var plot = new Option<FileInfo?>("--plot") { Description = "Where to write the precision/recall plot (PNG).", DefaultValueFactory = _ => new FileInfo("precision_recall.png") };
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Skip unreadable images (reported at the end) instead of stopping." };
         var overwrite = OutputCheck.OverwriteOption();
-        var testTime = new TestTimeOptions();
+        var detectionOptions = new DetectionCommandOptions();
         var command = new Command("test", "Detect on a whole COCO-format dataset, then evaluate with COCO metrics.") { model, gt, images, json, metricsFile, plot, skipBad, overwrite };
-        testTime.AddTo(command);
+        detectionOptions.AddTo(command);
         command.SetAction(parse => MpiJob.Run(group =>
         {
-            var options = testTime.Read(parse);
-            if (group.Size > 1 && parse.GetValue(testTime.Threads) == 0) TorchRuntime.SetThreads(MpiJob.DefaultThreads());
+            var options = detectionOptions.Read(parse);
+            if (group.Size > 1 && parse.GetValue(detectionOptions.Threads) == 0) TorchRuntime.SetThreads(MpiJob.DefaultThreads());
             var dataset = CocoDataset.Open(parse.GetValue(gt)!.FullName, parse.GetValue(images)!.FullName);
             // Checked on every rank before the whole dataset is run, not after (only rank 0 writes, but all would lose
             // the work).
@@ -41,9 +41,9 @@ public static class TestCommand
                 parse.GetValue(json)!.FullName, parse.GetValue(metricsFile)!.FullName, parse.GetValue(plot)!.FullName);
             bool skip = parse.GetValue(skipBad);
             var bad = ImagePreflight.Check(Enumerable.Range(0, dataset.Count).Select(dataset.ImagePath).ToArray(), skip, "images");
-            using var detector = Detector.Load(parse.GetValue(model)!.FullName, testTime.Engine(parse), options);
+            using var detector = Detector.Load(parse.GetValue(model)!.FullName, detectionOptions.Engine(parse), options);
             var shard = ShardedDetections.Shard(group, dataset.Count).Where(i => !bad.Contains(i)).ToList();
-            var (mine, seconds) = DetectAll(detector, dataset, shard, testTime.BatchSize(parse), skip, showProgress: group.Rank == 0);
+            var (mine, seconds) = DetectAll(detector, dataset, shard, detectionOptions.BatchSize(parse), skip, showProgress: group.Rank == 0);
             var gathered = ShardedDetections.Gather(group, mine);
             if (gathered is not { } result) return 0;
             var (detections, skippedImages) = result;

@@ -41,7 +41,7 @@ public static class TrainCommand
         var noAugment = new Option<bool>("--no-augment") { Description = "No random crop/scale, flip, colour or lighting augmentation." };
         var skipBadImages = new Option<bool>("--skip-bad-images") { Description = "Leave out training images that are missing or corrupt (counted in a warning) instead of stopping." };
         var workers = new Option<int>("--workers") { Description = "Loader threads (0: one per core).", DefaultValueFactory = _ => Defaults.Workers }.InRange(0, OptionRanges.MaxThreads);
-        var precision = TestTimeOptions.NewPrecisionOption();
+        var precision = DetectionCommandOptions.NewPrecisionOption();
         precision.Description = "fp32, or bf16: mixed precision, convolutions (not the heads') in bfloat16 with float32 master weights, Adam moments, BatchNorm statistics and losses (kept by --resume).";
         precision.AcceptOnlyFromAmong("fp32", "bf16");
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
@@ -132,7 +132,7 @@ public static class TrainCommand
                     Augment = !parse.GetValue(noAugment),
                     SkipBadImages = parse.GetValue(skipBadImages),
                     Workers = parse.GetValue(workers),
-                    Precision = TestTimeOptions.ParsePrecision(parse.GetValue(precision)),
+                    Precision = DetectionCommandOptions.ParsePrecision(parse.GetValue(precision)),
                 };
                 if (lead && File.Exists(Path.Combine(runDirectory, "checkpoint.safetensors")))
                     throw new InvalidInputException(runDirectory, "already holds a training run; use --resume to continue it or choose another --out");

@@ -42,5 +42,8 @@ public static class VersionReport
                 + $"backward-data {OneDnnProbeResult.Verdict(probe.InputGradientCorrect, probe.InputGradientError)}, took {probe.Seconds:0.00} s");
         Console.WriteLine($"conv      {paths.Describe()}");
         Console.WriteLine($"precision {AutoPrecision.Active.Describe()}");
+        Console.WriteLine($"layout    fp32 {AutoLayout.For(TorchSharp.torch.ScalarType.Float32).Describe()}");
+        if (AutoPrecision.Active.Chosen == Precision.Bf16)
+            Console.WriteLine($"layout    bf16 {AutoLayout.For(TorchSharp.torch.ScalarType.BFloat16).Describe()}");
     }
 }

@@ -42,6 +42,13 @@ public sealed record DetectionOptions
     /// </summary>
     public Precision Precision { get; init; } = Precision.Fp32;
 
+    /// <summary>
+    /// The network's memory layout: auto (default; channels-last where this CPU measurably runs it faster, see
+    /// <see cref="AutoLayout"/>), NCHW or channels-last. Detections are the same in every layout. Channels-last needs a
+    /// network that only detects (BatchNorm folded, as <see cref="Detector"/> makes it); other networks run NCHW.
+    /// </summary>
+    public MemoryLayout Layout { get; init; } = MemoryLayout.Auto;
+
     /// <summary>The default <see cref="MaxSize"/>.</summary>
     public const int DefaultMaxSize = 1536;
 

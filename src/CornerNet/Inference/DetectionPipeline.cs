@@ -57,8 +57,12 @@ public sealed class DetectionPipeline
     /// last-stack heads, and its config's mean/std for the input. The model is converted in place to the precision of
     /// <paramref name="options"/> (<see cref="DetectionOptions.Precision"/>; auto resolved for this host, see
     /// <see cref="AutoPrecision"/>; float32 off the CPU): in bfloat16 the input is cast to bfloat16 and the heads back
-    /// to float32.
+    /// to float32. Its convolution weights are put in the memory layout of <see cref="DetectionOptions.Layout"/> (auto
+    /// resolved for this host and precision, see <see cref="AutoLayout"/>; NCHW off the CPU and for a model whose
+    /// BatchNorm is not folded, which may still be trained); in channels-last the input is converted and the heads
+    /// made contiguous again.
     /// </summary>
+    /// <exception cref="ArgumentException">Channels-last was asked for a model whose BatchNorm is not folded.</exception>
     public static DetectionPipeline ForModel(CornerNetModel model, DetectionOptions? options = null, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -68,12 +72,20 @@ public sealed class DetectionPipeline
         options = options with { Precision = options.Precision == Precision.Auto && !onCpu ? Precision.Fp32 : AutoPrecision.Resolve(options.Precision) };
         var dtype = options.Precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         if (model.parameters().First().dtype != dtype) model.to(dtype);
+        // Channels-last replaces the weights by tensors without gradients, so a model that may still train stays NCHW.
+        if (options.Layout == MemoryLayout.ChannelsLast && !model.IsBatchNormFolded)
+            throw new ArgumentException("channels-last layout needs a model that only detects (BatchNorm folded, as Detector makes it)", nameof(options));
+        var layout = options.Layout != MemoryLayout.Auto ? options.Layout
+            : onCpu && model.IsBatchNormFolded ? AutoLayout.For(dtype).Chosen : MemoryLayout.Nchw;
+        options = options with { Layout = layout };
+        if (model.IsBatchNormFolded) ChannelsLast.Apply(model, layout == MemoryLayout.ChannelsLast);
         return Create(batch =>
         {
-            var last = model.forward(dtype == ScalarType.Float32 ? batch : batch.to(dtype))[^1];
-            return dtype == ScalarType.Float32
-                ? last
-                : last.To(ScalarType.Float32);
+            var input = dtype == ScalarType.Float32 ? batch : batch.to(dtype);
+            if (layout == MemoryLayout.ChannelsLast) input = ChannelsLast.Of(input);
+            var heads = model.forward(input)[^1];
+            if (dtype != ScalarType.Float32) heads = heads.To(ScalarType.Float32);
+            return layout == MemoryLayout.ChannelsLast ? heads.Contiguous() : heads;
         }, model.Config, options, device);
     }
 
@@ -89,7 +101,9 @@ public sealed class DetectionPipeline
         options ??= new DetectionOptions();
         if (options.Precision == Precision.Bf16)
             throw new InvalidInputException(null, "bf16 precision runs TorchSharp models only; this network runs float32 (use fp32 or auto)");
-        return Create(network, config, options with { Precision = Precision.Fp32 }, device);
+        if (options.Layout == MemoryLayout.ChannelsLast)
+            throw new InvalidInputException(null, "channels-last layout runs TorchSharp models only; this network chooses its own layout (use nchw or auto)");
+        return Create(network, config, options with { Precision = Precision.Fp32, Layout = MemoryLayout.Nchw }, device);
     }
 
     static DetectionPipeline Create(Func<Tensor, HeadOutputs> network, CornerNetConfig config, DetectionOptions options, Device? device)

@@ -47,7 +47,7 @@ public sealed class Detector : IDisposable
     /// float32, bf16 throws <see cref="InvalidInputException"/>.
     /// </summary>
     public Detector(OnnxRuntimeNetwork network, DetectionOptions? options = null)
-        : this(RejectBFloat16OnOnnx(network, options), network.Classes, options, ownsNetwork: true)
+        : this(RejectTorchOnlyOptions(network, options), network.Classes, options, ownsNetwork: true)
     {
     }
 
@@ -96,7 +96,7 @@ public sealed class Detector : IDisposable
         {
             if (device is not null && device.type != DeviceType.CPU)
                 throw new ArgumentException("the ONNX Runtime engine runs on the CPU", nameof(device));
-            RejectBFloat16OnOnnx(options);
+            RejectTorchOnlyOptions(options);
             var network = OnnxRuntimeNetwork.Load(modelPath, TorchRuntime.Threads);
             try
             {
@@ -185,17 +185,19 @@ public sealed class Detector : IDisposable
         return buffer.ToArray();
     }
 
-    static OnnxRuntimeNetwork RejectBFloat16OnOnnx(OnnxRuntimeNetwork network, DetectionOptions? options)
+    static OnnxRuntimeNetwork RejectTorchOnlyOptions(OnnxRuntimeNetwork network, DetectionOptions? options)
     {
         ArgumentNullException.ThrowIfNull(network);
-        RejectBFloat16OnOnnx(options);
+        RejectTorchOnlyOptions(options);
         return network;
     }
 
-    static void RejectBFloat16OnOnnx(DetectionOptions? options)
+    static void RejectTorchOnlyOptions(DetectionOptions? options)
     {
         if (options?.Precision == Precision.Bf16)
             throw new InvalidInputException(null, "the onnx engine runs float32 only; bf16 precision needs a .safetensors model on the torch engine (use --precision fp32 or auto)");
+        if (options?.Layout == MemoryLayout.ChannelsLast)
+            throw new InvalidInputException(null, "the onnx engine chooses its own memory layout; channels-last needs a .safetensors model on the torch engine (use --layout nchw or auto)");
     }
 
     static InferenceEngine EngineFor(string modelPath) =>

@@ -7,7 +7,7 @@ namespace CornerNet.Model;
 /// <summary>
 /// Channels-last (NHWC) memory layout for convolutions: TorchSharp has no <c>memory_format</c> argument, so the layout
 /// is made by permuting to N×H×W×C, copying, and permuting back — a tensor with channels-last strides, which libtorch
-/// recognises. Measured as a variant of the forward benchmark.
+/// recognises. Used for inference where it measures faster (<c>LayoutProbe</c>; README, "Memory layout").
 /// </summary>
 internal static class ChannelsLast
 {
@@ -20,13 +20,19 @@ internal static class ChannelsLast
         return packed.permute(0, 3, 1, 2);
     }
 
-    /// <summary>Puts every convolution weight of <paramref name="model"/> in channels-last layout (inference
-    /// only).</summary>
-    public static void Apply(nn.Module model)
+    /// <summary>
+    /// Puts every convolution weight of <paramref name="model"/> in channels-last layout, or back in NCHW with
+    /// <paramref name="channelsLast"/> false (inference only: the new weights do not require gradients).
+    /// </summary>
+    public static void Apply(nn.Module model, bool channelsLast = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         using var _ = no_grad();
         foreach (var conv in model.modules().OfType<Conv2d>())
-            conv.weight = new Parameter(Of(conv.weight!), requires_grad: false);
+            if (IsChannelsLast(conv.weight!) != channelsLast)
+                conv.weight = new Parameter(channelsLast ? Of(conv.weight!) : conv.weight!.contiguous(), requires_grad: false);
     }
+
+    /// <summary>Whether a 4-D tensor with more than one channel is laid out channels-last.</summary>
+    public static bool IsChannelsLast(Tensor x) => x.dim() == 4 && x.shape[1] > 1 && x.stride(1) == 1 && !x.is_contiguous();
 }

@@ -26,6 +26,10 @@ public sealed record HeadOutputs(Tensor TlHeats, Tensor BrHeats, Tensor TlTags, 
     public HeadOutputs To(ScalarType dtype) =>
         new(TlHeats.to(dtype), BrHeats.to(dtype), TlTags.to(dtype), BrTags.to(dtype), TlRegrs.to(dtype), BrRegrs.to(dtype));
 
+    /// <summary>The six tensors in contiguous (NCHW) memory, e.g. after a channels-last network (new tensors).</summary>
+    public HeadOutputs Contiguous() =>
+        new(TlHeats.contiguous(), BrHeats.contiguous(), TlTags.contiguous(), BrTags.contiguous(), TlRegrs.contiguous(), BrRegrs.contiguous());
+
     /// <summary>Moves all six tensors out of the current dispose scope.</summary>
     public HeadOutputs MoveToOuterDisposeScope()
     {

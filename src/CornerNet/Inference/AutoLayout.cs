@@ -1,0 +1,64 @@
+using System.Runtime.InteropServices;
+using CornerNet.Model;
+using static TorchSharp.torch;
+
+namespace CornerNet.Inference;
+
+/// <summary>
+/// What <see cref="MemoryLayout.Auto"/> means on this host for a number format, and why: channels-last when
+/// <see cref="LayoutProbe"/> measures it at least <see cref="RequiredSpeedup"/> times faster than NCHW, else NCHW. The
+/// measurement is cached per CPU, libtorch, thread count and number format beside the oneDNN probe.
+/// </summary>
+/// <param name="Chosen"><see cref="MemoryLayout.ChannelsLast"/> or <see cref="MemoryLayout.Nchw"/>.</param>
+/// <param name="Probe">The measurement (null when it failed).</param>
+/// <param name="Source">Where the decision came from, for <c>cornernet --version</c>.</param>
+internal sealed record AutoLayout(MemoryLayout Chosen, LayoutProbeResult? Probe, string Source)
+{
+    /// <summary>The probe's file name in the cache folder.</summary>
+    internal const string CacheName = "layout-probe";
+
+    /// <summary>The least channels-last speed-up for which auto picks it (the probe's noise is a few per cent).</summary>
+    public const double RequiredSpeedup = 1.05;
+
+    static readonly Dictionary<ScalarType, AutoLayout> Decided = [];
+
+    /// <summary>The decision on this host for <paramref name="dtype"/> (measured, or read from the cache, on first
+    /// use).</summary>
+    public static AutoLayout For(ScalarType dtype)
+    {
+        lock (Decided)
+        {
+            if (!Decided.TryGetValue(dtype, out var decision))
+                Decided[dtype] = decision = Decide(dtype, OneDnnProbeCache.DefaultDirectory);
+            return decision;
+        }
+    }
+
+    /// <summary>The decision and why, on one line.</summary>
+    public string Describe() =>
+        $"auto = {(Chosen == MemoryLayout.ChannelsLast ? "channels-last" : "nchw")} ({(Probe is { } p ? $"channels-last {p.Speedup:0.00}× nchw speed, needs {RequiredSpeedup:0.00}×; " : "")}{Source})";
+
+    /// <summary>The decision for <paramref name="dtype"/>, a cache folder (null: none) and a thread count (default: the
+    /// current one).</summary>
+    internal static AutoLayout Decide(ScalarType dtype, string? cacheDirectory, int? threads = null)
+    {
+        var cache = cacheDirectory is null ? null : new OneDnnProbeCache(cacheDirectory, CacheName);
+        string key = $"{OneDnnProbeCache.HostKey(LayoutProbe.Version)}|threads {threads ?? TorchRuntime.Threads}|{dtype}";
+        LayoutProbeResult probe;
+        string source;
+        if (cache?.Read<LayoutProbeResult>(key) is LayoutProbeResult cached && cached.NchwSeconds > 0 && cached.ChannelsLastSeconds > 0)
+            (probe, source) = (cached, $"measured earlier, cached in {cache.PathFor(key)}");
+        else
+        {
+            try { probe = LayoutProbe.Run(dtype); }
+            catch (Exception e) when (e is ExternalException or InvalidOperationException)
+            {
+                return new AutoLayout(MemoryLayout.Nchw, null, $"layout measurement failed ({e.Message.Split('\n')[0]})");
+            }
+            bool stored = cache?.Write(key, probe) ?? false;
+            source = stored ? $"measured now, cached in {cache!.PathFor(key)}"
+                : cache is null ? "measured now, not cached (no cache folder)" : $"measured now, not cached ({cache.Directory} not writable)";
+        }
+        return new AutoLayout(probe.Speedup >= RequiredSpeedup ? MemoryLayout.ChannelsLast : MemoryLayout.Nchw, probe, source);
+    }
+}
