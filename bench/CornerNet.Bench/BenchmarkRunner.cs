@@ -257,12 +257,15 @@ internal sealed partial class BenchmarkRunner
     }
 
     /// <summary>One Adam step on a random batch; <paramref name="bfloat16"/>: mixed precision as <c>train --precision
-    /// bf16</c> (record <c>…_bf16</c>).</summary>
+    /// bf16</c> (record <c>…_bf16</c>). With <c>--layout channels-last</c> the weights and the input are channels-last
+    /// (records <c>…_channels_last</c>), an experiment: training itself runs NCHW.</summary>
     void TrainStep(bool bfloat16 = false)
     {
         int size = _options.Size, map = _config.OutputSize[0], batch = _options.Batch;
+        bool channelsLast = _options.Layout == MemoryLayout.ChannelsLast;
         using var model = RandomModel();
         model.train();
+        if (channelsLast) ChannelsLast.Apply(model, trainable: true);
         using var optimizer = new AdamOptimizer(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), 2.5e-4);
         var targetOptions = new TargetOptions(_config.Classes, size, size, map, map);
         var random = new Random(3);
@@ -279,8 +282,9 @@ internal sealed partial class BenchmarkRunner
         }).ToList();
         using var targets = CornerTargetBatch.Stack(perImage);
         manual_seed(3);
-        using var input = randn(batch, 3, size, size);
-        var record = Time($"train_step_{Tag}_b{batch}{(bfloat16 ? "_bf16" : "")}", () =>
+        using var nchwInput = randn(batch, 3, size, size);
+        using var input = channelsLast ? ChannelsLast.Of(nchwInput) : nchwInput.alias();
+        var record = Time($"train_step_{Tag}_b{batch}{(bfloat16 ? "_bf16" : "")}{(channelsLast ? "_channels_last" : "")}", () =>
         {
             using var scope = NewDisposeScope();
             optimizer.ZeroGrad();
@@ -356,5 +360,19 @@ internal sealed partial class BenchmarkRunner
             record.Extra["pass"] = "forward+backward";
             Add(record);
         }
+        // Inference (no autograd), as the test path runs it: each direction in fp32 NCHW and bf16 channels-last.
+        using var noGrad = no_grad();
+        using var bfloat16 = input.to(ScalarType.BFloat16);
+        using var bfloat16ChannelsLast = ChannelsLast.Of(bfloat16);
+        foreach (var (format, x) in new[] { ("fp32_nchw", input), ("bf16_channels_last", bfloat16ChannelsLast) })
+            foreach (var direction in Enum.GetValues<CornerPoolDirection>())
+            {
+                var record = Time($"corner_pool_inference_{direction.ToString().ToLowerInvariant()}_{format}_{shape}", () =>
+                {
+                    using var y = CornerPool.Pool(x, direction);
+                });
+                record.Extra["pass"] = "forward, no autograd";
+                Add(record);
+            }
     }
 }

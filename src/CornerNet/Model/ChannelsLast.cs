@@ -22,15 +22,20 @@ internal static class ChannelsLast
 
     /// <summary>
     /// Puts every convolution weight of <paramref name="model"/> in channels-last layout, or back in NCHW with
-    /// <paramref name="channelsLast"/> false (inference only: the new weights do not require gradients).
+    /// <paramref name="channelsLast"/> false. The weights are new parameters, without gradients unless
+    /// <paramref name="trainable"/>: an optimizer must be made after this call.
     /// </summary>
-    public static void Apply(nn.Module model, bool channelsLast = true)
+    public static void Apply(nn.Module model, bool channelsLast = true, bool trainable = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         using var _ = no_grad();
         foreach (var conv in model.modules().OfType<Conv2d>())
             if (IsChannelsLast(conv.weight!) != channelsLast)
-                conv.weight = new Parameter(channelsLast ? Of(conv.weight!) : conv.weight!.contiguous(), requires_grad: false);
+            {
+                // A clone, not Of's permuted view: autograd forbids in-place updates of a view made without grad.
+                using var laidOut = channelsLast ? Of(conv.weight!) : conv.weight!.contiguous();
+                conv.weight = new Parameter(laidOut.clone(), requires_grad: trainable);
+            }
     }
 
     /// <summary>Whether a 4-D tensor with more than one channel is laid out channels-last.</summary>

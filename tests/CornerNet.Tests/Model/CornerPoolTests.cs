@@ -45,4 +45,27 @@ public class CornerPoolTests
         var bottom = CornerPool.Pool(x, CornerPoolDirection.Bottom);
         Assert.Equal(new float[] { 1, 5, 5, 5, 5, 5 }, bottom.data<float>().ToArray());
     }
+
+    [Theory]
+    [InlineData(ScalarType.Float32, false)]
+    [InlineData(ScalarType.Float32, true)]
+    [InlineData(ScalarType.BFloat16, true)]
+    public void InferencePoolingGivesTheAutogradValuesInEveryLayoutWithTiesAndNaN(ScalarType dtype, bool channelsLast)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new TorchSharp.torch.Generator(17);
+        // Small integers make ties common; one NaN must spread along the scan as cummax spreads it.
+        var nchw = randint(0, 6, [2, 3, 7, 9], generator: generator).to(dtype);
+        nchw[1, 2, 3, 4] = tensor(float.NaN).to(dtype);
+        var x = channelsLast ? ChannelsLast.Of(nchw) : nchw;
+        foreach (var direction in Enum.GetValues<CornerPoolDirection>())
+        {
+            var tracked = CornerPool.Pool(nchw.to(ScalarType.Float32).requires_grad_(true), direction).detach();
+            var pooled = CornerPool.Pool(x, direction);
+            Assert.Equal(dtype, pooled.dtype);
+            Assert.Equal(channelsLast, ChannelsLast.IsChannelsLast(pooled));
+            Assert.True(pooled.to(ScalarType.Float32).contiguous().allclose(tracked, 0, 0, equal_nan: true), $"{direction}: values differ");
+            Assert.True(x.to(ScalarType.Float32).allclose(nchw.to(ScalarType.Float32), 0, 0, equal_nan: true), $"{direction}: the input was changed");
+        }
+    }
 }
