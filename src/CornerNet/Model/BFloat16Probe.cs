@@ -27,14 +27,7 @@ internal static class BFloat16Probe
         var weights = Enumerable.Range(0, Layers).Select(_ => randn([Channels, Channels, 3, 3], generator: generator) * (1.0 / Math.Sqrt(9 * Channels))).ToList();
         var input16 = input.to(ScalarType.BFloat16);
         var weights16 = weights.Select(w => w.to(ScalarType.BFloat16)).ToList();
-        Stack(input, weights);
-        Stack(input16, weights16);
-        double fp32 = double.MaxValue, bf16 = double.MaxValue;
-        for (int round = 0; round < Rounds; round++)
-        {
-            fp32 = Math.Min(fp32, Stack(input, weights));
-            bf16 = Math.Min(bf16, Stack(input16, weights16));
-        }
+        var (fp32, bf16) = PairedTiming.Best(() => Stack(input, weights), () => Stack(input16, weights16), Rounds);
         return new BFloat16ProbeResult(fp32, bf16, clock.Elapsed.TotalSeconds);
     }
 
