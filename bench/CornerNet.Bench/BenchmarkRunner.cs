@@ -182,7 +182,7 @@ internal sealed partial class BenchmarkRunner
     }
 
     MemoryLayout ResolvedLayout(ScalarType dtype) =>
-        _options.Layout == MemoryLayout.Auto ? AutoLayout.For(dtype).Chosen : _options.Layout;
+        _options.Layout == MemoryLayout.Auto ? AutoLayout.For(dtype, _config.Family).Chosen : _options.Layout;
 
     void OnnxForward()
     {

@@ -42,8 +42,11 @@ public static class VersionReport
                 + $"backward-data {OneDnnProbeResult.Verdict(probe.InputGradientCorrect, probe.InputGradientError)}, took {probe.Seconds:0.00} s");
         Console.WriteLine($"conv      {paths.Describe()}");
         Console.WriteLine($"precision {AutoPrecision.Active.Describe()}");
-        Console.WriteLine($"layout    fp32 {AutoLayout.For(TorchSharp.torch.ScalarType.Float32).Describe()}");
-        if (AutoPrecision.Active.Chosen == Precision.Bf16)
-            Console.WriteLine($"layout    bf16 {AutoLayout.For(TorchSharp.torch.ScalarType.BFloat16).Describe()}");
+        var dtypes = AutoPrecision.Active.Chosen == Precision.Bf16
+            ? new[] { TorchSharp.torch.ScalarType.Float32, TorchSharp.torch.ScalarType.BFloat16 }
+            : [TorchSharp.torch.ScalarType.Float32];
+        foreach (var family in new[] { CornerNetConfig.HourglassFamily, CornerNetConfig.SqueezeFamily })
+            foreach (var dtype in dtypes)
+                Console.WriteLine($"layout    {family} {(dtype == TorchSharp.torch.ScalarType.Float32 ? "fp32" : "bf16")} {AutoLayout.For(dtype, family).Describe()}");
     }
 }

@@ -6,8 +6,9 @@ namespace CornerNet.Inference;
 
 /// <summary>
 /// What <see cref="MemoryLayout.Auto"/> means on this host for a number format, and why: channels-last when
-/// <see cref="LayoutProbe"/> measures it at least <see cref="RequiredSpeedup"/> times faster than NCHW, else NCHW. The
-/// measurement is cached per CPU, libtorch, thread count and number format beside the oneDNN probe.
+/// <see cref="LayoutProbe"/> measures it at least <see cref="RequiredSpeedup"/> times faster than NCHW on a block of the
+/// network family, else NCHW. The measurement is cached per CPU, libtorch, thread count, number format and family beside
+/// the oneDNN probe.
 /// </summary>
 /// <param name="Chosen"><see cref="MemoryLayout.ChannelsLast"/> or <see cref="MemoryLayout.Nchw"/>.</param>
 /// <param name="Probe">The measurement (null when it failed).</param>
@@ -20,16 +21,16 @@ internal sealed record AutoLayout(MemoryLayout Chosen, LayoutProbeResult? Probe,
     /// <summary>The least channels-last speed-up for which auto picks it (the probe's noise is a few per cent).</summary>
     public const double RequiredSpeedup = 1.05;
 
-    static readonly Dictionary<ScalarType, AutoLayout> Decided = [];
+    static readonly Dictionary<(ScalarType, string), AutoLayout> Decided = [];
 
-    /// <summary>The decision on this host for <paramref name="dtype"/> (measured, or read from the cache, on first
-    /// use).</summary>
-    public static AutoLayout For(ScalarType dtype)
+    /// <summary>The decision on this host for <paramref name="dtype"/> and a network <paramref name="family"/>
+    /// (<see cref="CornerNetConfig.Family"/>; measured, or read from the cache, on first use).</summary>
+    public static AutoLayout For(ScalarType dtype, string family = CornerNetConfig.HourglassFamily)
     {
         lock (Decided)
         {
-            if (!Decided.TryGetValue(dtype, out var decision))
-                Decided[dtype] = decision = Decide(dtype, OneDnnProbeCache.DefaultDirectory);
+            if (!Decided.TryGetValue((dtype, family), out var decision))
+                Decided[(dtype, family)] = decision = Decide(dtype, OneDnnProbeCache.DefaultDirectory, family: family);
             return decision;
         }
     }
@@ -38,19 +39,19 @@ internal sealed record AutoLayout(MemoryLayout Chosen, LayoutProbeResult? Probe,
     public string Describe() =>
         $"auto = {(Chosen == MemoryLayout.ChannelsLast ? "channels-last" : "nchw")} ({(Probe is { } p ? $"channels-last {p.Speedup:0.00}× nchw speed, needs {RequiredSpeedup:0.00}×; " : "")}{Source})";
 
-    /// <summary>The decision for <paramref name="dtype"/>, a cache folder (null: none) and a thread count (default: the
-    /// current one).</summary>
-    internal static AutoLayout Decide(ScalarType dtype, string? cacheDirectory, int? threads = null)
+    /// <summary>The decision for <paramref name="dtype"/>, a cache folder (null: none), a thread count (default: the
+    /// current one) and a network family.</summary>
+    internal static AutoLayout Decide(ScalarType dtype, string? cacheDirectory, int? threads = null, string family = CornerNetConfig.HourglassFamily)
     {
         var cache = cacheDirectory is null ? null : new OneDnnProbeCache(cacheDirectory, CacheName);
-        string key = $"{OneDnnProbeCache.HostKey(LayoutProbe.Version)}|threads {threads ?? TorchRuntime.Threads}|{dtype}";
+        string key = $"{OneDnnProbeCache.HostKey(LayoutProbe.Version)}|threads {threads ?? TorchRuntime.Threads}|{dtype}|{family}";
         LayoutProbeResult probe;
         string source;
         if (cache?.Read<LayoutProbeResult>(key) is LayoutProbeResult cached && cached.NchwSeconds > 0 && cached.ChannelsLastSeconds > 0)
             (probe, source) = (cached, $"measured earlier, cached in {cache.PathFor(key)}");
         else
         {
-            try { probe = LayoutProbe.Run(dtype); }
+            try { probe = LayoutProbe.Run(dtype, family); }
             catch (Exception e) when (e is ExternalException or InvalidOperationException)
             {
                 return new AutoLayout(MemoryLayout.Nchw, null, $"layout measurement failed ({e.Message.Split('\n')[0]})");

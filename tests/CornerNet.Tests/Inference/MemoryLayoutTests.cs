@@ -104,6 +104,18 @@ public sealed class MemoryLayoutTests : IDisposable
     }
 
     [Fact]
+    public void EachNetworkFamilyIsMeasuredOnItsOwnBlock()
+    {
+        var hourglass = AutoLayout.Decide(ScalarType.Float32, _dir, threads: 1, family: CornerNetConfig.HourglassFamily);
+        var squeeze = AutoLayout.Decide(ScalarType.Float32, _dir, threads: 1, family: CornerNetConfig.SqueezeFamily);
+        Assert.StartsWith("measured now", hourglass.Source);
+        Assert.StartsWith("measured now", squeeze.Source);
+        Assert.Equal(2, Directory.GetFiles(_dir).Length);
+        Assert.True(squeeze.Probe!.NchwSeconds > 0 && squeeze.Probe.ChannelsLastSeconds > 0);
+        Assert.StartsWith("measured earlier", AutoLayout.Decide(ScalarType.Float32, _dir, threads: 1, family: CornerNetConfig.SqueezeFamily).Source);
+    }
+
+    [Fact]
     public void ACorruptCacheFileIsMeasuredAgain()
     {
         var first = AutoLayout.Decide(ScalarType.Float32, _dir, threads: 1);
