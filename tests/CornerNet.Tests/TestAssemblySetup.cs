@@ -6,5 +6,19 @@ namespace CornerNet.Tests;
 internal static class TestAssemblySetup
 {
     [ModuleInitializer]
-    internal static void Initialize() => LargeAllocationReuse.Apply();
+    internal static void Initialize()
+    {
+        LargeAllocationReuse.Apply();
+        // Speed probes measured while tests run in parallel are noise: keep them out of the user's cache (they are
+        // measured again in a folder of this run; an explicit CORNERNET_CACHE_DIR is respected).
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CORNERNET_CACHE_DIR"))) return;
+        string cache = Path.Combine(Path.GetTempPath(), $"cornernet-tests-cache-{Environment.ProcessId}");
+        Environment.SetEnvironmentVariable("CORNERNET_CACHE_DIR", cache);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(cache, recursive: true); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        };
+    }
 }
