@@ -15,9 +15,6 @@ namespace CornerNet.Inference;
 /// <param name="Source">Where the decision came from, for <c>cornernet --version</c>.</param>
 internal sealed record AutoLayout(MemoryLayout Chosen, LayoutProbeResult? Probe, string Source)
 {
-    /// <summary>The probe's file name in the cache folder.</summary>
-    internal const string CacheName = "layout-probe";
-
     /// <summary>The least channels-last speed-up for which auto picks it (the probe's noise is a few per cent).</summary>
     public const double RequiredSpeedup = 1.05;
 
@@ -43,22 +40,17 @@ internal sealed record AutoLayout(MemoryLayout Chosen, LayoutProbeResult? Probe,
     /// current one) and a network family.</summary>
     internal static AutoLayout Decide(ScalarType dtype, string? cacheDirectory, int? threads = null, string family = CornerNetConfig.HourglassFamily)
     {
-        var cache = cacheDirectory is null ? null : new OneDnnProbeCache(cacheDirectory, CacheName);
         string key = $"{OneDnnProbeCache.HostKey(LayoutProbe.Version)}|threads {threads ?? TorchRuntime.Threads}|{dtype}|{family}";
         LayoutProbeResult probe;
         string source;
-        if (cache?.Read<LayoutProbeResult>(key) is LayoutProbeResult cached && cached.NchwSeconds > 0 && cached.ChannelsLastSeconds > 0)
-            (probe, source) = (cached, $"measured earlier, cached in {cache.PathFor(key)}");
-        else
+        try
         {
-            try { probe = LayoutProbe.Run(dtype, family); }
-            catch (Exception e) when (e is ExternalException or InvalidOperationException)
-            {
-                return new AutoLayout(MemoryLayout.Nchw, null, $"layout measurement failed ({e.Message.Split('\n')[0]})");
-            }
-            bool stored = cache?.Write(key, probe) ?? false;
-            source = stored ? $"measured now, cached in {cache!.PathFor(key)}"
-                : cache is null ? "measured now, not cached (no cache folder)" : $"measured now, not cached ({cache.Directory} not writable)";
+            (probe, source) = OneDnnProbeCache.CachedOrMeasured(cacheDirectory, OneDnnProbeCache.LayoutSpeed, key,
+                cached => cached.NchwSeconds > 0 && cached.ChannelsLastSeconds > 0, () => LayoutProbe.Run(dtype, family));
+        }
+        catch (Exception e) when (e is ExternalException or InvalidOperationException)
+        {
+            return new AutoLayout(MemoryLayout.Nchw, null, $"layout measurement failed ({e.Message.Split('\n')[0]})");
         }
         return new AutoLayout(probe.Speedup >= RequiredSpeedup ? MemoryLayout.ChannelsLast : MemoryLayout.Nchw, probe, source);
     }

@@ -55,21 +55,17 @@ internal sealed record AutoPrecision(Precision Chosen, BFloat16ProbeResult? Prob
         var flags = cpuFlags.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (!flags.Contains("avx512_bf16") && !flags.Contains("amx_bf16"))
             return new AutoPrecision(Precision.Fp32, null, "no native bfloat16: cpu flags lack avx512_bf16 and amx_bf16");
-        var cache = cacheDirectory is null ? null : new OneDnnProbeCache(cacheDirectory, OneDnnProbeCache.BFloat16Speed);
         string key = $"{OneDnnProbeCache.HostKey(BFloat16Probe.Version)}|threads {threads ?? TorchRuntime.Threads}";
         BFloat16ProbeResult probe;
         string source;
-        if (cache?.Read<BFloat16ProbeResult>(key) is BFloat16ProbeResult cached && cached.Fp32Seconds > 0 && cached.Bf16Seconds > 0)
-            (probe, source) = (cached, $"measured earlier, cached in {cache.PathFor(key)}");
-        else
+        try
         {
-            try { probe = BFloat16Probe.Run(); }
-            catch (Exception e) when (e is ExternalException or InvalidOperationException)
-            {
-                return new AutoPrecision(Precision.Fp32, null, $"bfloat16 measurement failed ({e.Message.Split('\n')[0]})");
-            }
-            bool stored = cache?.Write(key, probe) ?? false;
-            source = stored ? $"measured now, cached in {cache!.PathFor(key)}" : cache is null ? "measured now, not cached (no cache folder)" : $"measured now, not cached ({cache.Directory} not writable)";
+            (probe, source) = OneDnnProbeCache.CachedOrMeasured(cacheDirectory, OneDnnProbeCache.BFloat16Speed, key,
+                cached => cached.Fp32Seconds > 0 && cached.Bf16Seconds > 0, BFloat16Probe.Run);
+        }
+        catch (Exception e) when (e is ExternalException or InvalidOperationException)
+        {
+            return new AutoPrecision(Precision.Fp32, null, $"bfloat16 measurement failed ({e.Message.Split('\n')[0]})");
         }
         return new AutoPrecision(probe.Speedup >= RequiredSpeedup ? Precision.Bf16 : Precision.Fp32, probe, source);
     }
