@@ -26,7 +26,7 @@ public static class ConvertCommand
             var classFile = parse.GetValue(classes);
             OutputCheck.Files(parse.GetValue(overwrite), [input, classFile?.FullName], outPath);
             var classList = classFile is null ? null : ClassListFile.Read(classFile.FullName);
-            var config = CheckpointConverter.Convert(input, outPath, classList);
+            var config = ModelFile.ConvertOfficial(input, outPath, classList);
             Console.WriteLine($"wrote {outPath}");
             Console.WriteLine($"  family {config.Family}, stacks {config.Stacks}, levels {config.Levels}, dims [{string.Join(", ", config.Dims)}], modules [{string.Join(", ", config.Modules)}]");
             Console.WriteLine($"  stem [{string.Join(", ", config.Stem)}], cnv_dim {config.CnvDim}, classes {config.Classes}");

@@ -44,6 +44,23 @@ public static class ModelFile
         };
     }
 
+    /// <summary>
+    /// Converts an official CornerNet or CornerNet-Lite checkpoint into a model file, as <c>cornernet convert</c>
+    /// does: a PyTorch zip <c>.pth</c>, a legacy pickle <c>.pkl</c> (such as the released
+    /// <c>CornerNet_500000.pkl</c>) or a state-dict <c>.safetensors</c>. The tensors are read without running any code
+    /// from the file, the architecture is inferred from their names and shapes, and the weights load strictly.
+    /// </summary>
+    /// <param name="checkpointPath">The official checkpoint.</param>
+    /// <param name="outputPath">The model file to write (written under a temporary name, then renamed).</param>
+    /// <param name="classes">One name per class of the checkpoint; default: COCO's 80 classes for an 80-class
+    /// checkpoint, else <c>class_1</c>, <c>class_2</c>, ….</param>
+    /// <returns>The inferred architecture.</returns>
+    /// <exception cref="InvalidInputException">The checkpoint is unreadable, hostile or not a CornerNet, or the class
+    /// count differs (the message names the file and the problem).</exception>
+    public static CornerNetConfig ConvertOfficial(string checkpointPath, string outputPath,
+        IReadOnlyList<ClassInfo>? classes = null) =>
+        CheckpointConverter.Convert(checkpointPath, outputPath, classes);
+
     /// <summary>Reads the config and class list of a model file without loading its weights.</summary>
     public static (CornerNetConfig Config, IReadOnlyList<ClassInfo> Classes) ReadHeader(string path)
     {

@@ -50,4 +50,53 @@ public class ModelFileTests
         Assert.Contains("cnvs.0.conv.weight", e.Message);
         Assert.StartsWith("bad.safetensors:", e.Message);
     }
+
+    [FixtureFact]
+    public void ConvertOfficialWritesAModelFileThatReproducesTheOfficialHeads()
+    {
+        string dir = Directory.CreateTempSubdirectory("cornernet-convert-api").FullName;
+        try
+        {
+            string model = Path.Combine(dir, "small.safetensors");
+            var classes = Enumerable.Range(1, 10).Select(i => new ClassInfo(100 + i, $"shape {i}")).ToArray();
+            var config = ModelFile.ConvertOfficial(Path.Combine(Fixtures.Reference, "small_cornernet_zip.pth"), model,
+                classes);
+            Assert.Equal((2, 3, 10), (config.Stacks, config.Levels, config.Classes));
+            Assert.Equal(new[] { 32, 32, 48, 64 }, config.Dims);
+
+            var (network, loadedClasses) = ModelFile.Load(model);
+            Assert.Equal(classes, loadedClasses);
+            using (network)
+            using (var scope = NewDisposeScope())
+            using (no_grad())
+            {
+                var io = SafeTensorsFile.Read(Path.Combine(Fixtures.Reference, "small_cornernet_io.safetensors"));
+                var heads = network.forward(io.Load("image").to(float32))[^1];
+                foreach (var (name, tensor) in heads.Named())
+                {
+                    double tolerance = name.EndsWith("heats", StringComparison.Ordinal) ? 1e-3 : 1e-4;
+                    double maxDiff = (tensor - io.Load(name)).abs().max().item<float>();
+                    Assert.True(maxDiff <= tolerance, $"{name}: max |Δ| = {maxDiff}");
+                }
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [FixtureFact]
+    public void ConvertOfficialWithTheWrongClassCountNamesTheCheckpointAndWritesNothing()
+    {
+        string dir = Directory.CreateTempSubdirectory("cornernet-convert-api").FullName;
+        try
+        {
+            string model = Path.Combine(dir, "small.safetensors");
+            var threeClasses = new[] { new ClassInfo(1, "a"), new ClassInfo(2, "b"), new ClassInfo(3, "c") };
+            var e = Assert.Throws<InvalidInputException>(() => ModelFile.ConvertOfficial(
+                Path.Combine(Fixtures.Reference, "small_cornernet_legacy.pkl"), model, threeClasses));
+            Assert.Contains("small_cornernet_legacy.pkl", e.Message);
+            Assert.Contains("10 classes but 3 class names", e.Message);
+            Assert.Empty(Directory.GetFileSystemEntries(dir));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }
