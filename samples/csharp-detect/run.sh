@@ -29,16 +29,25 @@ CONFIG
 dotnet build "$work/sample" -c Release -p:CornerNetVersion="$version" -nologo -v quiet
 
 image="$repo/samples/images/000007.png"
-output=$(dotnet "$work/sample/bin/Release/net10.0/csharp-detect.dll" "$repo/models/shapes-tiny.safetensors" "$image")
-echo "$output"
-# One line per detection, "CLASS SCORE [X1, Y1, X2, Y2]", with the shipped model's class names.
-classes='(circle|triangle|ring|cross|star|diamond)'
-if ! grep -Eq "^$classes [01]\.[0-9]{2} \[-?[0-9]+, -?[0-9]+, -?[0-9]+, -?[0-9]+\]$" <<<"$output"; then
-  echo "csharp-detect: no detection printed for $image" >&2
+model="$repo/models/shapes-tiny.safetensors"
+# Invariant culture: scores print as 0.76 whatever this machine's locale.
+output=$(DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 dotnet "$work/sample/bin/Release/net10.0/csharp-detect.dll" "$model" "$image")
+head -n 5 <<<"$output"
+echo "… $(wc -l <<<"$output") detections in all"
+# Every line is "CLASS SCORE [X1, Y1, X2, Y2]", with the shipped model's class names.
+line='^(circle|triangle|ring|cross|star|diamond) [01]\.[0-9]{2} \[-?[0-9]+, -?[0-9]+, -?[0-9]+, -?[0-9]+\]$'
+if [[ -z "$output" ]] || grep -Evq "$line" <<<"$output"; then
+  echo "csharp-detect: expected one 'CLASS SCORE [X1, Y1, X2, Y2]' line per detection" >&2
   exit 1
 fi
-if grep -Evq "^$classes [01]\.[0-9]{2} \[" <<<"$output"; then
-  echo "csharp-detect: unexpected output line" >&2
+# The same objects as the repository's own CLI, which lists the first 8 above its 0.3 threshold (--flip: the C#
+# default, DetectionOptions.Flip, is the paper's flip test).
+cli="$repo/src/CornerNet.Cli/bin/Release/net10.0/CornerNet.Cli.dll"
+if [[ -f "$cli" ]]; then cornernet=(dotnet "$cli"); else cornernet=(dotnet run --project "$repo/src/CornerNet.Cli" -c Release --); fi
+expected=$("${cornernet[@]}" detect "$model" "$image" --flip 2>/dev/null | sed -n 1p | sed -E 's/^.*object\(s\) — //; s/, and [0-9]+ more$//')
+actual=$(awk '$2 >= 0.30 && n < 8 { print $1 " " $2; n++ }' <<<"$output" | paste -sd, - | sed 's/,/, /g')
+if [[ "$actual" != "$expected" ]]; then
+  echo "csharp-detect: found '$actual', cornernet detect found '$expected'" >&2
   exit 1
 fi
-echo "csharp-detect: the packed library ran outside the repository ($version)"
+echo "csharp-detect: the packed library ($version) ran outside the repository and found what cornernet detect finds"
