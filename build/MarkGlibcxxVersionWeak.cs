@@ -26,12 +26,14 @@ public class MarkGlibcxxVersionWeak : Task
             Log.LogMessage(MessageImportance.Low, $"The system libstdc++ defines {VersionName}; nothing to patch.");
             return true;
         }
-        foreach (string path in System.IO.Directory.GetFiles(Directory, "libLibTorchSharp.so", SearchOption.AllDirectories))
+        var files = System.IO.Directory.GetFiles(Directory, "libLibTorchSharp.so", SearchOption.AllDirectories);
+        foreach (string path in files)
         {
             try
             {
                 if (CornerNet.SymbolVersionRequirement.MarkWeak(path, VersionName))
-                    Log.LogMessage(MessageImportance.High, $"Marked {VersionName} weak in {path} (system libstdc++ lacks it).");
+                    Log.LogMessage(MessageImportance.High,
+                        $"Marked {VersionName} weak in {path} (system libstdc++ lacks it).");
             }
             catch (Exception e) when (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException)
             {
@@ -105,7 +107,8 @@ namespace CornerNet
         {
             if (elf.Length < 64 || elf[0] != 0x7f || elf[1] != (byte)'E' || elf[2] != (byte)'L' || elf[3] != (byte)'F')
                 throw new InvalidDataException("not an ELF file");
-            if (elf[4] != 2 || elf[5] != 1) throw new InvalidDataException("only 64-bit little-endian ELF is supported");
+            if (elf[4] != 2 || elf[5] != 1)
+                throw new InvalidDataException("only 64-bit little-endian ELF is supported");
             long shoff = BitConverter.ToInt64(elf, 0x28);
             int shentsize = BitConverter.ToUInt16(elf, 0x3A);
             int shnum = BitConverter.ToUInt16(elf, 0x3C);

@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
-# Packs the library into a folder feed, copies this sample outside the repository, restores it from that feed (plus
-# nuget.org), builds it, runs it on a shipped image with the shipped model and checks what it prints.
-# Usage: samples/csharp-detect/run.sh   (CI runs it from .ci/run; about a minute when the library is built)
+# Builds this sample outside the repository against the library, runs it on a shipped image with the shipped model
+# and checks what it prints. How the sample reaches the library:
+#   package          (default, what CI runs) a PackageReference: the library is packed into a folder feed, and the
+#                    sample restores from that feed plus nuget.org
+#   project          a ProjectReference to src/CornerNet/CornerNet.csproj
+#   through-project  a ProjectReference to a library project that has the PackageReference
+# Usage: samples/csharp-detect/run.sh [package|project|through-project]   (1-2 minutes when the library is built)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+mode=${1:-package}
+case "$mode" in
+  package | project | through-project) ;;
+  *) echo "usage: samples/csharp-detect/run.sh [package|project|through-project]" >&2; exit 2 ;;
+esac
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 work=$(mktemp -d)
@@ -13,10 +22,15 @@ packages=$(dotnet nuget locals global-packages --list | sed -E 's/^global-packag
 # Removes the temporary folder and the one cache entry this run restored.
 trap 'rm -rf "$work" "${packages%/}/cornernet/$version"' EXIT
 
-dotnet pack "$repo/src/CornerNet" -c Release -o "$work/feed" -p:PackageVersion="$version" -nologo -v quiet
 cp -r "$repo/samples/csharp-detect" "$work/sample"
 rm -rf "$work/sample/bin" "$work/sample/obj"
-cat > "$work/sample/nuget.config" <<CONFIG
+csproj="$work/sample/csharp-detect.csproj"
+package_reference='<PackageReference Include="CornerNet" Version="$(CornerNetVersion)" />'
+grep -qF "$package_reference" "$csproj"
+if [[ "$mode" != project ]]; then
+  dotnet pack "$repo/src/CornerNet" -c Release -o "$work/feed" -p:PackageVersion="$version" -nologo -v quiet
+  # In the folder above both projects, so the sample and the middle project restore from the feed.
+  cat > "$work/nuget.config" <<CONFIG
 <?xml version="1.0" encoding="utf-8"?>
 <configuration>
   <packageSources>
@@ -26,12 +40,32 @@ cat > "$work/sample/nuget.config" <<CONFIG
   </packageSources>
 </configuration>
 CONFIG
+fi
+case "$mode" in
+  project)
+    sed -i "s|$package_reference|<ProjectReference Include=\"$repo/src/CornerNet/CornerNet.csproj\" />|" "$csproj" ;;
+  through-project)
+    mkdir "$work/middle"
+    cat > "$work/middle/Middle.csproj" <<PROJECT
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <TargetFramework>net10.0</TargetFramework>
+    <CornerNetVersion Condition="'\$(CornerNetVersion)' == ''">0.1.0</CornerNetVersion>
+  </PropertyGroup>
+  <ItemGroup>
+    $package_reference
+  </ItemGroup>
+</Project>
+PROJECT
+    sed -i "s|$package_reference|<ProjectReference Include=\"../middle/Middle.csproj\" />|" "$csproj" ;;
+esac
 dotnet build "$work/sample" -c Release -p:CornerNetVersion="$version" -nologo -v quiet
 
 image="$repo/samples/images/000007.png"
 model="$repo/models/shapes-tiny.safetensors"
 # Invariant culture: scores print as 0.76 whatever this machine's locale.
-output=$(DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 dotnet "$work/sample/bin/Release/net10.0/csharp-detect.dll" "$model" "$image")
+sample="$work/sample/bin/Release/net10.0/csharp-detect.dll"
+output=$(DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 dotnet "$sample" "$model" "$image")
 head -n 5 <<<"$output"
 echo "… $(wc -l <<<"$output") detections in all"
 # Every line is "CLASS SCORE [X1, Y1, X2, Y2]", with the shipped model's class names.
@@ -43,11 +77,13 @@ fi
 # The same objects as the repository's own CLI, which lists the first 8 above its 0.3 threshold (--flip: the C#
 # default, DetectionOptions.Flip, is the paper's flip test).
 cli="$repo/src/CornerNet.Cli/bin/Release/net10.0/CornerNet.Cli.dll"
-if [[ -f "$cli" ]]; then cornernet=(dotnet "$cli"); else cornernet=(dotnet run --project "$repo/src/CornerNet.Cli" -c Release --); fi
-expected=$("${cornernet[@]}" detect "$model" "$image" --flip 2>/dev/null | sed -n 1p | sed -E 's/^.*object\(s\) — //; s/, and [0-9]+ more$//')
+cornernet=(dotnet "$cli")
+[[ -f "$cli" ]] || cornernet=(dotnet run --project "$repo/src/CornerNet.Cli" -c Release --)
+expected=$("${cornernet[@]}" detect "$model" "$image" --flip 2>/dev/null | sed -n 1p \
+  | sed -E 's/^.*object\(s\) — //; s/, and [0-9]+ more$//')
 actual=$(awk '$2 >= 0.30 && n < 8 { print $1 " " $2; n++ }' <<<"$output" | paste -sd, - | sed 's/,/, /g')
 if [[ "$actual" != "$expected" ]]; then
   echo "csharp-detect: found '$actual', cornernet detect found '$expected'" >&2
   exit 1
 fi
-echo "csharp-detect: the packed library ($version) ran outside the repository and found what cornernet detect finds"
+echo "csharp-detect ($mode): the library ran outside the repository and found what cornernet detect finds"
