@@ -218,6 +218,9 @@ public static class TrainCommand
         return CocoDataset.Open(annotations.FullName, images.FullName);
     }
 
-    static string ReadText(string path) =>
-        File.Exists(path) ? File.ReadAllText(path) : throw new InvalidInputException(path, "file not found");
+    static string ReadText(string path)
+    {
+        InputFile.RequireRegular(path);
+        return File.Exists(path) ? File.ReadAllText(path) : throw new InvalidInputException(path, "file not found");
+    }
 }
