@@ -21,13 +21,16 @@ internal static class InputFile
         if (OperatingSystem.IsLinux())
         {
             if (LinuxFileType(path) is string kind)
-                throw new InvalidInputException(path, $"is {kind}, not a regular file; save the data to a file and give that");
+                throw new InvalidInputException(path, $"is {kind}, not a regular file; {Remedy}");
         }
-        else if (OperatingSystem.IsWindows() && File.Exists(path) && File.GetAttributes(path).HasFlag(FileAttributes.Device))
+        else if (OperatingSystem.IsWindows() && File.Exists(path)
+                 && File.GetAttributes(path).HasFlag(FileAttributes.Device))
         {
-            throw new InvalidInputException(path, "is a device, not a regular file; save the data to a file and give that");
+            throw new InvalidInputException(path, $"is a device, not a regular file; {Remedy}");
         }
     }
+
+    const string Remedy = "save the data to a file and give that";
 
     /// <summary>Opens <paramref name="path"/> for reading after <see cref="RequireRegular"/>.</summary>
     public static FileStream OpenRead(string path)
@@ -71,6 +74,39 @@ internal static class InputFile
     }
 
     /// <summary>
+    /// The text of <paramref name="path"/>, which must be UTF-8 (a byte-order mark is dropped), read within
+    /// <paramref name="limit"/> bytes as <see cref="ReadAllBytes"/> does.
+    /// </summary>
+    public static string ReadAllText(string path, long limit, string limitName)
+    {
+        var bytes = ReadAllBytes(path, limit, limitName);
+        int start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+        RequireUtf8(bytes.AsSpan(start), start, path);
+        return System.Text.Encoding.UTF8.GetString(bytes, start, bytes.Length - start);
+    }
+
+    /// <summary>Throws <see cref="InvalidInputException"/> naming <paramref name="path"/>, the byte offset (counted
+    /// from the file's start, <paramref name="offset"/> bytes before <paramref name="text"/>) and the line of the
+    /// first byte that is not UTF-8 (JSON readers check it only when a string is read, and then fail without a
+    /// position; a text decoder would replace it silently).</summary>
+    public static void RequireUtf8(ReadOnlySpan<byte> text, int offset, string path)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(text)) return;
+        Span<char> chars = stackalloc char[4096];
+        int position = 0;
+        while (true)
+        {
+            var status = System.Text.Unicode.Utf8.ToUtf16(text[position..], chars, out int read, out _,
+                replaceInvalidSequences: false, isFinalBlock: true);
+            position += read;
+            if (status != System.Buffers.OperationStatus.DestinationTooSmall) break;
+        }
+        int line = text[..position].Count((byte)'\n') + 1;
+        throw new InvalidInputException(path, $"not UTF-8: byte 0x{text[position]:X2} at byte offset " +
+            $"{offset + position} (line {line}) is not valid UTF-8; save the file as UTF-8");
+    }
+
+    /// <summary>
     /// Runs <paramref name="read"/>, which reads <paramref name="path"/>; running out of managed memory in it becomes
     /// an <see cref="InvalidInputException"/> naming the file and its size, so a program reports what it was reading.
     /// </summary>
@@ -83,8 +119,8 @@ internal static class InputFile
         catch (OutOfMemoryException e)
         {
             string size = File.Exists(path) ? $" ({new FileInfo(path).Length} bytes)" : "";
-            throw new InvalidInputException(path, $"out of memory while reading this file{size}; free memory, or give a " +
-                "smaller file", e);
+            throw new InvalidInputException(path, $"out of memory while reading this file{size}; free memory, or " +
+                "give a smaller file", e);
         }
     }
 
@@ -97,8 +133,8 @@ internal static class InputFile
     const int TypeMask = 0xF000, Fifo = 0x1000, CharacterDevice = 0x2000, BlockDevice = 0x6000, Socket = 0xC000;
 
     [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    static extern unsafe int Statx(int directory, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask,
-        byte* buffer);
+    static extern unsafe int Statx(int directory, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags,
+        uint mask, byte* buffer);
 
     /// <summary>What a non-regular, non-folder entry is ("a FIFO (named pipe)", …), or null for a regular file, a
     /// missing path, or when statx is unavailable (then opening decides).</summary>

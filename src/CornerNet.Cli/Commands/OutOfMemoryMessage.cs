@@ -14,7 +14,8 @@ internal static class OutOfMemoryMessage
     public static OutOfMemoryException? Cause(Exception e) => e switch
     {
         OutOfMemoryException outOfMemory => outOfMemory,
-        AggregateException aggregate => aggregate.Flatten().InnerExceptions.Select(Cause).FirstOrDefault(c => c is not null),
+        AggregateException aggregate =>
+            aggregate.Flatten().InnerExceptions.Select(Cause).FirstOrDefault(c => c is not null),
         _ => e.InnerException is Exception inner ? Cause(inner) : null,
     };
 
@@ -35,10 +36,13 @@ internal static class OutOfMemoryMessage
             var method = frame.GetMethod();
             var type = method?.DeclaringType;
             while (type is not null && type.Name.Contains('<', StringComparison.Ordinal)) type = type.DeclaringType;
-            if (method is null || type?.Namespace is not string space || !space.StartsWith("CornerNet", StringComparison.Ordinal))
+            if (method is null || type?.Namespace is not string space
+                || !space.StartsWith("CornerNet", StringComparison.Ordinal))
                 continue;
             // A lambda's compiler-made name holds its method's: "<Create>b__0_0".
-            string name = method.Name.StartsWith('<') ? method.Name[1..Math.Max(1, method.Name.IndexOf('>'))] : method.Name;
+            string name = method.Name.StartsWith('<')
+                ? method.Name[1..Math.Max(1, method.Name.IndexOf('>'))]
+                : method.Name;
             // A constructor says less than the method that called it ("new BgrImage" vs "SyntheticShapes.Render").
             if (name.Length == 0 || name.StartsWith('.') || type == typeof(CommandRunner)) continue;
             return $"{type.Name}.{name}";

@@ -221,6 +221,8 @@ public static class TrainCommand
     static string ReadText(string path)
     {
         InputFile.RequireRegular(path);
-        return File.Exists(path) ? File.ReadAllText(path) : throw new InvalidInputException(path, "file not found");
+        return File.Exists(path)
+            ? InputFile.ReadAllText(path, InputLimits.Default.MaxJsonBytes, "InputLimits.MaxJsonBytes")
+            : throw new InvalidInputException(path, "file not found");
     }
 }

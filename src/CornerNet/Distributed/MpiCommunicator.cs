@@ -103,8 +103,8 @@ public sealed unsafe class MpiCommunicator : IProcessGroup
             string remedy = Environment.GetEnvironmentVariable(LibraryVariable) is { Length: > 0 }
                 ? $"set {LibraryVariable} to the path of Open MPI's libmpi.so.40"
                 : $"install Open MPI (Debian: apt-get install openmpi-bin) or set {LibraryVariable}";
-            throw new InvalidInputException(null, $"launched by an MPI launcher ({MpiLaunch.Describe()}) but Open MPI's " +
-                $"library could not be loaded: {string.Join("; ", failures)}; {remedy}");
+            throw new InvalidInputException(null, $"launched by an MPI launcher ({MpiLaunch.Describe()}) but Open " +
+                $"MPI's library could not be loaded: {string.Join("; ", failures)}; {remedy}");
         }
         try
         {

@@ -71,8 +71,9 @@ public sealed record DetectionOptions
     {
         double factor = DownscaleFactor(width, height);
         if (factor < 1 && (int)(Math.Min(width, height) * factor * Scales.Min()) < 1)
-            throw new InvalidInputException(name, $"a {width}×{height} image is too elongated to downscale to a longest " +
-                $"side of {MaxSize} pixels; detect it at full size with --max-size 0 (DetectionOptions.MaxSize = null)");
+            throw new InvalidInputException(name, $"a {width}×{height} image is too elongated to downscale to a " +
+                $"longest side of {MaxSize} pixels; detect it at full size with --max-size 0 " +
+                "(DetectionOptions.MaxSize = null)");
     }
 
     /// <summary>The official config/CornerNet.json test, bugs included: scale 1, flip, Gaussian soft-NMS, all rows

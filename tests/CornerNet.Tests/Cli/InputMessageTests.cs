@@ -30,13 +30,27 @@ public sealed class InputMessageTests : IDisposable
         string gt = P("gt.json");
         // A category "Café" with é as the Latin-1 byte 0xE9, at byte offset 71 of line 1 (reading the name used to
         // end in a stack trace: "Cannot transcode invalid UTF-8").
-        File.WriteAllBytes(gt, [.. "{\"images\": [], \"annotations\": [], \"categories\": [{\"id\": 1, \"name\": \"Caf"u8,
-            0xE9, .. "\"}]}"u8]);
+        byte[] head = "{\"images\": [], \"annotations\": [], \"categories\": [{\"id\": 1, \"name\": \"Caf"u8.ToArray();
+        File.WriteAllBytes(gt, [.. head, 0xE9, .. "\"}]}"u8]);
         File.WriteAllText(P("dets.json"), "[]");
         var (code, _, error) = CliRunner.Run("evaluate", "--gt", gt, "--dets", P("dets.json"));
         CliRunner.AssertOneLineError(code, error, gt);
         Assert.Contains("byte 0xE9 at byte offset 71 (line 1) is not valid UTF-8", error);
         Assert.DoesNotContain("transcode", error);
+    }
+
+    [Fact]
+    public void AModelConfigThatIsNotUtf8NamesTheFileAndTheByteOffset()
+    {
+        string config = P("config.json");
+        // A lone continuation byte 0xA0 after "hourglass", at byte offset 46 of line 3.
+        byte[] head = "{\n  \"stem\": [128, 256],\n  \"family\": \"hourglass"u8.ToArray();
+        File.WriteAllBytes(config, [.. head, 0xA0, .. "\"\n}"u8]);
+        var (code, _, error) = CliRunner.Run("train", "--data", Path.Combine(Fixtures.RepoRoot, "samples"), "--config",
+            config, "--out", P("run"), "--iterations", "1");
+        CliRunner.AssertOneLineError(code, error, config);
+        Assert.Contains("byte 0xA0 at byte offset 46 (line 3) is not valid UTF-8", error);
+        Assert.False(Directory.Exists(P("run")));
     }
 
     [Fact]
@@ -81,7 +95,8 @@ public sealed class InputMessageTests : IDisposable
         // Other tests in this process may have printed it already: at most once in all, and never twice.
         int notes = (first.Err + second.Err).Split('\n').Count(l => l == DetectCommand.ShapesNote);
         Assert.True(notes <= 1, first.Err + second.Err);
-        Assert.DoesNotContain("note: this model", second.Err.Replace(DetectCommand.ShapesNote, "", StringComparison.Ordinal));
+        string others = second.Err.Replace(DetectCommand.ShapesNote, "", StringComparison.Ordinal);
+        Assert.DoesNotContain("note: this model", others);
     }
 
     [LinuxCliFact]
@@ -103,7 +118,8 @@ public sealed class InputMessageTests : IDisposable
             [MpiCommunicator.LibraryVariable] = "/nonexistent/libmpi.so",
         });
         CliRunner.AssertOneLineError(result.ExitCode, result.Err, "/nonexistent/libmpi.so");
-        Assert.Contains("/nonexistent/libmpi.so: cannot open shared object file: No such file or directory", result.Err);
+        Assert.Contains("/nonexistent/libmpi.so: cannot open shared object file: No such file or directory",
+            result.Err);
         Assert.DoesNotContain("()", result.Err);
     }
 

@@ -119,8 +119,9 @@ public sealed class InputFileTests : IDisposable
         string path = P("classes.json");
         File.WriteAllBytes(path, [0xEF, 0xBB, 0xBF, .. text]);
         var e = Assert.Throws<InvalidInputException>(() => CocoDetectionsFile.Read(path));
-        Assert.Equal($"{path}: not UTF-8: byte 0xE9 at byte offset 9 (line 2) is not valid UTF-8; JSON must be UTF-8 " +
-            "(re-save the file as UTF-8)", e.Message);
+        Assert.Equal(
+            $"{path}: not UTF-8: byte 0xE9 at byte offset 9 (line 2) is not valid UTF-8; save the file as UTF-8",
+            e.Message);
         File.WriteAllBytes(path, text);
         var classes = Assert.Throws<InvalidInputException>(() => ClassListFile.Read(path));
         Assert.Contains("byte 0xE9 at byte offset 6 (line 2)", classes.Message);
@@ -132,7 +133,8 @@ public sealed class InputFileTests : IDisposable
         File.WriteAllText(P("gt.json"), "{}");
         var e = Assert.Throws<InvalidInputException>(() =>
             InputFile.Reading<int>(P("gt.json"), () => throw new OutOfMemoryException()));
-        Assert.Equal($"{P("gt.json")}: out of memory while reading this file (2 bytes); free memory, or give a smaller file",
+        Assert.Equal(
+            $"{P("gt.json")}: out of memory while reading this file (2 bytes); free memory, or give a smaller file",
             e.Message);
     }
 }
@@ -143,6 +145,7 @@ public sealed class LinuxFactAttribute : FactAttribute
     /// <summary>Sets Skip when not on Linux.</summary>
     public LinuxFactAttribute()
     {
-        if (!OperatingSystem.IsLinux()) Skip = "Linux file types (FIFO, character device, socket, /proc) are tested on Linux";
+        if (!OperatingSystem.IsLinux())
+            Skip = "Linux file types (FIFO, character device, socket, /proc) are tested on Linux";
     }
 }

@@ -15,7 +15,7 @@ internal static class ClassListFile
         InputFile.RequireRegular(path);
         if (!File.Exists(path)) throw new InvalidInputException(path, "file not found");
         var bytes = InputFile.ReadAllBytes(path, InputLimits.Default.MaxJsonBytes, "InputLimits.MaxJsonBytes");
-        CocoJsonReader.RequireUtf8(bytes, 0, path);
+        InputFile.RequireUtf8(bytes, 0, path);
         JsonDocument doc;
         try { doc = JsonDocument.Parse(bytes); }
         catch (JsonException e) { throw new InvalidInputException(path, $"not valid JSON ({e.Message.Split('\n')[0]})"); }

@@ -24,27 +24,7 @@ internal sealed class CocoJsonReader
         // Utf8JsonReader does not accept a byte-order mark.
         _start = _length >= 3 && _bytes[0] == 0xEF && _bytes[1] == 0xBB && _bytes[2] == 0xBF ? 3 : 0;
         // Utf8JsonReader checks UTF-8 only when a string is read, and then fails without a position.
-        RequireUtf8(_bytes.AsSpan(_start, _length - _start), _start, path);
-    }
-
-    /// <summary>Throws <see cref="InvalidInputException"/> naming <paramref name="path"/>, the byte offset (counted
-    /// from the file's start, <paramref name="offset"/> bytes before <paramref name="text"/>) and the line of the
-    /// first byte that is not UTF-8.</summary>
-    internal static void RequireUtf8(ReadOnlySpan<byte> text, int offset, string path)
-    {
-        if (System.Text.Unicode.Utf8.IsValid(text)) return;
-        Span<char> chars = stackalloc char[4096];
-        int position = 0;
-        while (true)
-        {
-            var status = System.Text.Unicode.Utf8.ToUtf16(text[position..], chars, out int read, out _,
-                replaceInvalidSequences: false, isFinalBlock: true);
-            position += read;
-            if (status != System.Buffers.OperationStatus.DestinationTooSmall) break;
-        }
-        int line = text[..position].Count((byte)'\n') + 1;
-        throw new InvalidInputException(path, $"not UTF-8: byte 0x{text[position]:X2} at byte offset {offset + position} " +
-            $"(line {line}) is not valid UTF-8; JSON must be UTF-8 (re-save the file as UTF-8)");
+        InputFile.RequireUtf8(_bytes.AsSpan(_start, _length - _start), _start, path);
     }
 
     /// <summary>Length of the JSON text in bytes.</summary>

@@ -150,16 +150,18 @@ public static class ImageDecoder
         if (side > limits.MaxImageSide)
             throw new InvalidInputException(name, $"image is {width}×{height}: its {side}-pixel side is above the limit of {limits.MaxImageSide} (InputLimits.MaxImageSide)");
         if (pixels > limits.MaxImagePixels)
-            throw new InvalidInputException(name, $"image is {width}×{height} = {Megapixels(pixels)} megapixels, above the limit of " +
-                $"{Megapixels(limits.MaxImagePixels)}; raise --max-image-megapixels (InputLimits.MaxImagePixels) to accept it");
+            throw new InvalidInputException(name, $"image is {width}×{height} = {Megapixels(pixels)} megapixels, " +
+                $"above the limit of {Megapixels(limits.MaxImagePixels)}; raise --max-image-megapixels " +
+                "(InputLimits.MaxImagePixels) to accept it");
         // Whatever the limits say, the 4-byte decoding buffer must fit in one .NET array.
         if (pixels * 4 > Array.MaxLength || width * 4 > int.MaxValue)
             throw new InvalidInputException(name, $"image is {width}×{height}: {pixels * 4} bytes to decode, more than one buffer can hold");
     }
 
-    /// <summary><paramref name="pixels"/> in megapixels with the decimals that matter: 24.58, 0.016384, 0.0001.</summary>
-    internal static string Megapixels(long pixels) =>
-        (pixels / 1e6).ToString(pixels >= 1_000_000 ? "0.##" : "0.######", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary><paramref name="pixels"/> in megapixels with the decimals that matter: 24.58, 0.016384,
+    /// 0.0001.</summary>
+    internal static string Megapixels(long pixels) => (pixels / 1e6).ToString(pixels >= 1_000_000 ? "0.##" : "0.######",
+        System.Globalization.CultureInfo.InvariantCulture);
 
     static BgrImage DropAlpha(byte[] bgra, int width, int height, int rowBytes)
     {
