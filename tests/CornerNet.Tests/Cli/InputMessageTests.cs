@@ -63,6 +63,10 @@ public sealed class InputMessageTests : IDisposable
         Assert.Contains("1×20000 image is too elongated", error);
         Assert.Contains("--max-size 0", error);
         Assert.Empty(output);
+        // The advice works: at full size the strip is detected.
+        var (fullCode, fullOutput, fullError) = CliRunner.Run("detect", ShippedModel, image, "--max-size", "0");
+        Assert.True(fullCode == 0, fullError);
+        Assert.StartsWith("strip.png: ", fullOutput);
     }
 
     [Fact]
