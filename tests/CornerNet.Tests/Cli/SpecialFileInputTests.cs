@@ -22,7 +22,8 @@ public sealed class SpecialFileInputTests : IDisposable
 
     static string ShippedModel => Path.Combine(Fixtures.RepoRoot, "models", "shapes-tiny.safetensors");
 
-    /// <summary>Runs the built CLI as a child process, killed after a minute.</summary>
+    /// <summary>Runs the built CLI as a child process; one that has not ended after a minute (blocked on a FIFO,
+    /// reading a device) is killed and fails the test with a <see cref="TimeoutException"/>.</summary>
     static MpiProcess.Result RunCli(params string[] args) =>
         MpiProcess.Run("dotnet", [MpiProcess.Cli, .. args], TimeSpan.FromMinutes(1));
 
@@ -52,7 +53,6 @@ public sealed class SpecialFileInputTests : IDisposable
             "DETS" => P("dets.real.json"),
             _ => a.Replace("OUT", P("out"), StringComparison.Ordinal),
         })]);
-        Assert.True(result.Elapsed < TimeSpan.FromMinutes(1), $"the command hung on the FIFO and was killed: {result}");
         CliRunner.AssertOneLineError(result.ExitCode, result.Err, fifo);
         Assert.Contains("is a FIFO (named pipe), not a regular file", result.Err);
         Assert.Empty(Directory.GetFileSystemEntries(P("out")));
@@ -63,7 +63,6 @@ public sealed class SpecialFileInputTests : IDisposable
     public void DevZeroAsGroundTruthIsRefusedInsteadOfReadUntilMemoryRunsOut()
     {
         var result = RunCli("evaluate", "--gt", "/dev/zero", "--dets", Samples("annotations.json"));
-        Assert.True(result.Elapsed < TimeSpan.FromMinutes(1), $"the command read /dev/zero until killed: {result}");
         CliRunner.AssertOneLineError(result.ExitCode, result.Err, "/dev/zero");
         Assert.Contains("is a character device, not a regular file", result.Err);
     }
