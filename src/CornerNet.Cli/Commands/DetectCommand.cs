@@ -116,17 +116,14 @@ public static class DetectCommand
         return command;
     }
 
-    /// <summary>The note for a model that knows only the synthetic shapes: one line, once per process (a script that
-    /// runs detection in a loop is told once).</summary>
+    /// <summary>The note for a model that knows only the synthetic shapes: one line under 100 characters, printed
+    /// once by a detect run (one run is one process), however many images or frames it detects.</summary>
     public const string ShapesNote =
-        "note: this model knows only synthetic shapes; for COCO see the README, Models";
-
-    static int _shapesNotePrinted;
+        "note: model knows only synthetic shapes; for COCO: cornernet convert CornerNet_500000.pkl (README)";
 
     static void PrintShapesNote(Detector detector)
     {
-        if (detector.Classes.Select(c => c.Name).SequenceEqual(SyntheticShapes.ClassNames)
-            && Interlocked.Exchange(ref _shapesNotePrinted, 1) == 0)
+        if (detector.Classes.Select(c => c.Name).SequenceEqual(SyntheticShapes.ClassNames))
             Console.Error.WriteLine(ShapesNote);
     }
 
