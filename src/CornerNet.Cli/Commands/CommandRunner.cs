@@ -31,6 +31,11 @@ public static class CommandRunner
             Console.Error.WriteLine($"{prefix()}: {e.Message}");
             return 2;
         }
+        catch (Exception e) when (OutOfMemoryMessage.Cause(e) is OutOfMemoryException outOfMemory)
+        {
+            Console.Error.WriteLine($"{prefix()}: {OutOfMemoryMessage.For(outOfMemory)}");
+            return 2;
+        }
         catch (Exception e) when (prefix() != "cornernet")
         {
             Console.Error.WriteLine($"{prefix()}: {(e is OutOfMemoryException ? "out of memory" : e.GetType().Name)}: {e.Message.Split('\n')[0]}");

@@ -41,6 +41,7 @@ public static class DetectCommand
                 using var videoDetector = Detector.Load(modelPath, detectionOptions.Engine(parse), options);
                 int frames = VideoDetection.Run(videoDetector, files[0].FullName, outDir?.FullName, jsonFile?.FullName, parse.GetValue(every), detectionOptions.BatchSize(parse), minScore);
                 Console.WriteLine($"{files[0].Name}: {frames} frames" + (outDir is null ? "" : $", annotated video {outDir.FullName}") + (jsonFile is null ? "" : $", detections {jsonFile.FullName}"));
+                PrintShapesNote(videoDetector);
                 return 0;
             }
             string[]? drawn = outDir is null ? null : DrawnNames(files).Select(n => Path.Combine(outDir.FullName, n)).ToArray();
@@ -67,7 +68,9 @@ public static class DetectCommand
                 {
                     try
                     {
-                        decoded.Add((i, ImageDecoder.Decode(files[i].FullName)));
+                        var image = ImageDecoder.Decode(files[i].FullName);
+                        options.RequireDownscalable(image.Width, image.Height, files[i].FullName);
+                        decoded.Add((i, image));
                     }
                     catch (InvalidInputException e) when (skip)
                     {
@@ -107,12 +110,21 @@ public static class DetectCommand
             }
             if (outDir is not null) Console.WriteLine($"drawn images in {outDir.FullName}");
             // Last, so it is read after the listing: the shipped model finds shapes in any photo.
-            if (detector.Classes.Select(c => c.Name).SequenceEqual(SyntheticShapes.ClassNames))
-                Console.Error.WriteLine("note: this model knows only the synthetic shapes (circle, triangle, ring, cross, star, diamond); for the 80 COCO " +
-                    "classes get the official CornerNet_500000.pkl and run 'cornernet convert CornerNet_500000.pkl --out coco.safetensors' (see README)");
+            PrintShapesNote(detector);
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The note for a model that knows only the synthetic shapes: one line under 100 characters, printed
+    /// once by a detect run (one run is one process), however many images or frames it detects.</summary>
+    public const string ShapesNote =
+        "note: model knows only synthetic shapes; for COCO: cornernet convert CornerNet_500000.pkl (README)";
+
+    static void PrintShapesNote(Detector detector)
+    {
+        if (detector.Classes.Select(c => c.Name).SequenceEqual(SyntheticShapes.ClassNames))
+            Console.Error.WriteLine(ShapesNote);
     }
 
     /// <summary>Detections listed by name per image; the rest are counted.</summary>

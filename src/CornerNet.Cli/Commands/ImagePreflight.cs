@@ -32,7 +32,8 @@ public sealed class ImagePreflight
     public void ApplyLimits(ParseResult parse)
     {
         double megapixels = parse.GetValue(_maxMegapixels);
-        InputLimits.Default = new InputLimits { MaxImagePixels = (long)(megapixels * 1e6) };
+        // At least one pixel: a limit that rounds to none would refuse every image as "above the limit of 0".
+        InputLimits.Default = new InputLimits { MaxImagePixels = Math.Max(1, (long)Math.Round(megapixels * 1e6)) };
     }
 
     /// <summary>

@@ -218,6 +218,11 @@ public static class TrainCommand
         return CocoDataset.Open(annotations.FullName, images.FullName);
     }
 
-    static string ReadText(string path) =>
-        File.Exists(path) ? File.ReadAllText(path) : throw new InvalidInputException(path, "file not found");
+    static string ReadText(string path)
+    {
+        InputFile.RequireRegular(path);
+        return File.Exists(path)
+            ? InputFile.ReadAllText(path, InputLimits.Default.MaxJsonBytes, "InputLimits.MaxJsonBytes")
+            : throw new InvalidInputException(path, "file not found");
+    }
 }

@@ -30,8 +30,9 @@ static class VideoDetection
     {
         if (every < 1) throw new InvalidInputException(null, $"--every must be at least 1, got {every}");
         if (output is null && json is null) throw new InvalidInputException(input, "a video needs --out ANNOTATED.mp4 and/or --json FILE");
-        string ffmpeg = Find("ffmpeg"), ffprobe = Find("ffprobe");
+        InputFile.RequireRegular(input);
         if (!File.Exists(input)) throw new InvalidInputException(input, "not found");
+        string ffmpeg = Find("ffmpeg"), ffprobe = Find("ffprobe");
         var (width, height, rate, expectedFrames) = Probe(ffprobe, input);
         double fps = Fraction(rate);
         int frameBytes = checked(width * height * 3);

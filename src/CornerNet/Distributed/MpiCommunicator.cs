@@ -79,24 +79,33 @@ public sealed unsafe class MpiCommunicator : IProcessGroup
     public static MpiCommunicator Initialize()
     {
         IntPtr library = IntPtr.Zero;
-        string? failure = null;
+        var failures = new List<string>();
         foreach (var name in LibraryNames)
         {
             try
             {
+                // Binds dlerror and clears any earlier error first: binding it after a failed dlopen would load libc
+                // through the runtime's own dlopen and wipe the reason.
+                dlerror();
                 // RTLD_GLOBAL: Open MPI loads its own plugins (mca_*.so), which look up symbols of libmpi globally.
                 library = dlopen(name, RTLD_NOW | RTLD_GLOBAL);
                 if (library != IntPtr.Zero) break;
-                failure = Marshal.PtrToStringUTF8(dlerror());
+                failures.Add(LoadFailure(name, Marshal.PtrToStringUTF8(dlerror())));
             }
             catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
             {
-                failure = e.Message;
+                failures.Add(LoadFailure(name, e.Message.Split('\n')[0]));
                 break;
             }
         }
         if (library == IntPtr.Zero)
-            throw new InvalidInputException(null, $"launched by an MPI launcher ({MpiLaunch.Describe()}) but Open MPI's library could not be loaded ({failure}); install Open MPI (Debian: apt-get install openmpi-bin) or set {LibraryVariable}");
+        {
+            string remedy = Environment.GetEnvironmentVariable(LibraryVariable) is { Length: > 0 }
+                ? $"set {LibraryVariable} to the path of Open MPI's libmpi.so.40"
+                : $"install Open MPI (Debian: apt-get install openmpi-bin) or set {LibraryVariable}";
+            throw new InvalidInputException(null, $"launched by an MPI launcher ({MpiLaunch.Describe()}) but Open " +
+                $"MPI's library could not be loaded: {string.Join("; ", failures)}; {remedy}");
+        }
         try
         {
             return new MpiCommunicator(library);
@@ -167,6 +176,13 @@ public sealed unsafe class MpiCommunicator : IProcessGroup
         if (_finalized) return;
         _finalized = true;
         _finalize();
+    }
+
+    /// <summary>The library that failed and the loader's reason, in one piece ("PATH: reason").</summary>
+    static string LoadFailure(string name, string? reason)
+    {
+        if (string.IsNullOrWhiteSpace(reason)) return $"{name}: the loader gave no reason";
+        return reason.StartsWith(name, StringComparison.Ordinal) ? reason : $"{name}: {reason}";
     }
 
     static void Check(int code, string call)

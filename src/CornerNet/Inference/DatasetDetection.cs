@@ -24,7 +24,16 @@ public static class DatasetDetection
     {
         ArgumentNullException.ThrowIfNull(dataset);
         return Run(detector, indices ?? Enumerable.Range(0, dataset.Count).ToArray(), i => dataset.Annotations.Images[i].Id,
-            i => ImageDecoder.Decode(dataset.ImagePath(i)), batchSize, skipUnreadable, onImage, progress);
+            i => Decode(dataset.ImagePath(i), detector.Options), batchSize, skipUnreadable, onImage, progress);
+    }
+
+    /// <summary>The image at <paramref name="path"/>, checked to be detectable under <paramref name="options"/>, so
+    /// that a refusal names its file.</summary>
+    static BgrImage Decode(string path, DetectionOptions options)
+    {
+        var image = ImageDecoder.Decode(path);
+        options.RequireDownscalable(image.Width, image.Height, path);
+        return image;
     }
 
     /// <summary>

@@ -62,6 +62,20 @@ public sealed record DetectionOptions
         return MaxSize is int max && side > max ? (double)max / side : 1.0;
     }
 
+    /// <summary>
+    /// Throws <see cref="InvalidInputException"/> naming <paramref name="name"/> (the image file, or null) when a
+    /// <paramref name="width"/>×<paramref name="height"/> image is so elongated that downscaling it under
+    /// <see cref="MaxSize"/> leaves its short side below one pixel at the smallest scale.
+    /// </summary>
+    internal void RequireDownscalable(int width, int height, string? name)
+    {
+        double factor = DownscaleFactor(width, height);
+        if (factor < 1 && (int)(Math.Min(width, height) * factor * Scales.Min()) < 1)
+            throw new InvalidInputException(name, $"a {width}×{height} image is too elongated to downscale to a " +
+                $"longest side of {MaxSize} pixels; detect it at full size with --max-size 0 " +
+                "(DetectionOptions.MaxSize = null)");
+    }
+
     /// <summary>The official config/CornerNet.json test, bugs included: scale 1, flip, Gaussian soft-NMS, all rows
     /// kept.</summary>
     public static DetectionOptions OfficialSingleScale => new() { Nms = SoftNmsOptions.Official(mergeBoxes: false, weightExp: 8f) };

@@ -141,8 +141,7 @@ public sealed class DetectionPipeline
             // An image above MaxSize: every scale shrinks by the same factor; the geometry maps the boxes back to its
             // pixels.
             downscales[i] = Options.DownscaleFactor(image.Width, image.Height);
-            if (downscales[i] < 1 && (int)(Math.Min(image.Width, image.Height) * downscales[i] * Options.Scales.Min()) < 1)
-                throw new InvalidInputException(null, $"a {image.Width}×{image.Height} image is too elongated to downscale to a longest side of {Options.MaxSize} pixels");
+            Options.RequireDownscalable(image.Width, image.Height, null);
             scales[i] = [];
         }
         int perImage = Options.Flip ? 2 : 1;

@@ -72,6 +72,7 @@ public sealed class OnnxRuntimeNetwork : IDetectionNetwork
     /// </summary>
     public static OnnxRuntimeNetwork Load(string path, int threads = 0)
     {
+        InputFile.RequireRegular(path);
         if (!File.Exists(path)) throw new InvalidInputException(path, "ONNX model file not found");
         using var sessionOptions = CreateSessionOptions(threads);
         InferenceSession session;

@@ -101,6 +101,7 @@ public static class OnnxQuantizer
 
     static (OnnxModel Model, CornerNetConfig Config) LoadFloatModel(string path, QuantizationOptions options)
     {
+        InputFile.RequireRegular(path);
         if (!File.Exists(path)) throw new InvalidInputException(path, "model file not found");
         string extension = Path.GetExtension(path).ToLowerInvariant();
         if (extension == ".onnx")

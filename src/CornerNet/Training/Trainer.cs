@@ -85,8 +85,10 @@ public sealed class Trainer
     public static TrainOptions ReadOptions(string runDirectory)
     {
         string path = Path.Combine(runDirectory, "train_options.json");
+        InputFile.RequireRegular(path);
         if (!File.Exists(path)) throw new InvalidInputException(path, "not found: is this a training run folder?");
-        return TrainOptions.FromJson(File.ReadAllText(path), path);
+        string json = InputFile.ReadAllText(path, InputLimits.Default.MaxJsonBytes, "InputLimits.MaxJsonBytes");
+        return TrainOptions.FromJson(json, path);
     }
 
     /// <summary>

@@ -42,6 +42,7 @@ internal static class PyTorchCheckpoint
     /// </summary>
     public static IReadOnlyList<KeyValuePair<string, Tensor>> Read(string path)
     {
+        InputFile.RequireRegular(path);
         if (!File.Exists(path)) throw new WeightFileException(path, "file not found");
         try
         {

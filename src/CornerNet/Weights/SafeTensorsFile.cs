@@ -52,6 +52,7 @@ internal sealed class SafeTensorsFile
     /// <see cref="Load"/>).</summary>
     public static SafeTensorsFile Read(string path)
     {
+        InputFile.RequireRegular(path);
         if (!File.Exists(path)) throw new WeightFileException(path, "file not found");
         using var stream = File.OpenRead(path);
         long fileLength = stream.Length;

@@ -12,9 +12,12 @@ internal static class ClassListFile
     /// content.</summary>
     public static IReadOnlyList<ClassInfo> Read(string path)
     {
+        InputFile.RequireRegular(path);
         if (!File.Exists(path)) throw new InvalidInputException(path, "file not found");
+        var bytes = InputFile.ReadAllBytes(path, InputLimits.Default.MaxJsonBytes, "InputLimits.MaxJsonBytes");
+        InputFile.RequireUtf8(bytes, 0, path);
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(File.ReadAllBytes(path)); }
+        try { doc = JsonDocument.Parse(bytes); }
         catch (JsonException e) { throw new InvalidInputException(path, $"not valid JSON ({e.Message.Split('\n')[0]})"); }
         using (doc)
         {

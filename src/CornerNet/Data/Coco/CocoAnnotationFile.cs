@@ -95,7 +95,10 @@ public sealed class CocoAnnotationFile
     /// content).</summary>
     /// <remarks>The decompressed size is bounded by <paramref name="limits"/> (default
     /// <see cref="InputLimits.Default"/>).</remarks>
-    public static CocoAnnotationFile Read(string path, InputLimits? limits = null)
+    public static CocoAnnotationFile Read(string path, InputLimits? limits = null) =>
+        InputFile.Reading(path, () => ReadWithin(path, limits));
+
+    static CocoAnnotationFile ReadWithin(string path, InputLimits? limits)
     {
         var json = new CocoJsonReader(path, limits);
         var reader = json.Start();

@@ -29,8 +29,11 @@ public sealed class CocoDetectionsFile
     /// content).</summary>
     /// <remarks>The decompressed size is bounded by <paramref name="limits"/> (default
     /// <see cref="InputLimits.Default"/>).</remarks>
+    public static CocoDetectionsFile Read(string path, InputLimits? limits = null) =>
+        InputFile.Reading(path, () => ReadWithin(path, limits));
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static CocoDetectionsFile Read(string path, InputLimits? limits = null)
+    static CocoDetectionsFile ReadWithin(string path, InputLimits? limits)
     {
         var json = new CocoJsonReader(path, limits);
         var reader = json.Start();

@@ -23,6 +23,8 @@ internal sealed class CocoJsonReader
         (_bytes, _length) = Load(path, limits ?? InputLimits.Default);
         // Utf8JsonReader does not accept a byte-order mark.
         _start = _length >= 3 && _bytes[0] == 0xEF && _bytes[1] == 0xBB && _bytes[2] == 0xBF ? 3 : 0;
+        // Utf8JsonReader checks UTF-8 only when a string is read, and then fails without a position.
+        InputFile.RequireUtf8(_bytes.AsSpan(_start, _length - _start), _start, path);
     }
 
     /// <summary>Length of the JSON text in bytes.</summary>
@@ -33,14 +35,14 @@ internal sealed class CocoJsonReader
 
     static (byte[] Bytes, int Length) Load(string path, InputLimits limits)
     {
+        InputFile.RequireRegular(path);
         if (!File.Exists(path)) throw new InvalidInputException(path, "file not found");
         long limit = Math.Min(limits.MaxJsonBytes, Array.MaxLength);
         byte[] raw;
         try
         {
-            long size = new FileInfo(path).Length;
-            if (size > limit) throw TooLarge(path, $"{size} bytes", limit);
-            raw = File.ReadAllBytes(path);
+            // Counted on the bytes read: a file that grows while read is capped too.
+            raw = InputFile.ReadAllBytes(path, limit, "InputLimits.MaxJsonBytes");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

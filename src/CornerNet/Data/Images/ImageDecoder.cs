@@ -19,19 +19,19 @@ public static class ImageDecoder
     /// <see cref="InputLimits.Default"/>).</summary>
     /// <exception cref="InvalidInputException">The file is missing, unreadable, beyond the limits or not a decodable
     /// image.</exception>
-    public static BgrImage Decode(string path, InputLimits? limits = null)
+    public static BgrImage Decode(string path, InputLimits? limits = null) => InputFile.Reading(path, () =>
     {
         byte[] data;
         try
         {
-            data = File.ReadAllBytes(path);
+            data = InputFile.ReadAllBytes(path, Array.MaxLength, "the largest .NET array");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw Unreadable(path, e);
         }
         return Decode(data, path, limits);
-    }
+    });
 
     /// <summary>Decodes an encoded image held in memory; <paramref name="name"/> names it in errors.</summary>
     /// <exception cref="InvalidInputException">The bytes are beyond the limits or not a decodable image.</exception>
@@ -73,7 +73,7 @@ public static class ImageDecoder
     {
         try
         {
-            using var file = File.OpenRead(path);
+            using var file = InputFile.OpenRead(path);
             using var stream = new SKManagedStream(file);
             using var codec = OpenCodec(SKCodec.Create(stream, out SKCodecResult created), created, path, limits, out string format);
             if (MissingEnd(file, format) is string problem) throw new InvalidInputException(path, problem);
@@ -150,11 +150,18 @@ public static class ImageDecoder
         if (side > limits.MaxImageSide)
             throw new InvalidInputException(name, $"image is {width}×{height}: its {side}-pixel side is above the limit of {limits.MaxImageSide} (InputLimits.MaxImageSide)");
         if (pixels > limits.MaxImagePixels)
-            throw new InvalidInputException(name, $"image is {width}×{height} = {pixels / 1e6:0.#} megapixels, above the limit of {limits.MaxImagePixels / 1e6:0.#} (--max-image-megapixels, InputLimits.MaxImagePixels)");
+            throw new InvalidInputException(name, $"image is {width}×{height} = {Megapixels(pixels)} megapixels, " +
+                $"above the limit of {Megapixels(limits.MaxImagePixels)}; raise --max-image-megapixels " +
+                "(InputLimits.MaxImagePixels) to accept it");
         // Whatever the limits say, the 4-byte decoding buffer must fit in one .NET array.
         if (pixels * 4 > Array.MaxLength || width * 4 > int.MaxValue)
             throw new InvalidInputException(name, $"image is {width}×{height}: {pixels * 4} bytes to decode, more than one buffer can hold");
     }
+
+    /// <summary><paramref name="pixels"/> in megapixels with the decimals that matter: 24.58, 0.016384,
+    /// 0.0001.</summary>
+    internal static string Megapixels(long pixels) => (pixels / 1e6).ToString(pixels >= 1_000_000 ? "0.##" : "0.######",
+        System.Globalization.CultureInfo.InvariantCulture);
 
     static BgrImage DropAlpha(byte[] bgra, int width, int height, int rowBytes)
     {
