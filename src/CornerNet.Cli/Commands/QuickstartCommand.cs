@@ -40,11 +40,11 @@ public static class QuickstartCommand
                 Seed = parse.GetValue(seed),
                 Preset = parse.GetValue(preset)!,
             };
-            var run = new QuickStartRun(options);
             // One writer per folder, and what is there is replaced only with --overwrite, and then only the files a
             // quickstart wrote (its output list says which).
             using var folderLock = RunFolderLock.Take(options.OutputDirectory);
             OutputCheck.Folder(options.OutputDirectory, parse.GetValue(overwrite));
+            var run = new QuickStartRun(options);
             var manifest = OutputManifest.Read(options.OutputDirectory);
             var planned = run.PlannedOutputs();
             manifest.Check(planned);

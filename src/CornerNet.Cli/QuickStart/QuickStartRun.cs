@@ -76,6 +76,8 @@ public sealed class QuickStartRun
         var config = ModelConfig;
         config.Validate("quickstart");
         var generator = new SyntheticShapes(_options.ImageSize, _options.MaxObjects);
+        // The first image pays for compiling the generator's code; the timed sample does not.
+        generator.Generate(_options.TrainSeed, 0);
         var sampleClock = Stopwatch.StartNew();
         int sample = Math.Min(4 * Environment.ProcessorCount, _options.TrainImages);
         PreloadedSource.From(new SyntheticShapesSource(generator, sample, _options.TrainSeed));
@@ -186,9 +188,13 @@ public sealed class QuickStartRun
         using (var detector = new Detector(new CornerNetModel(config), classes, options with { Nms = options.Nms with { Method = NmsMethod.None } }))
         {
             detector.Detect(image);
-            var clock = Stopwatch.StartNew();
-            detector.Detect(image);
-            network = clock.Elapsed.TotalSeconds;
+            // The faster of two runs: the steady cost per image, without one-off pauses.
+            network = Enumerable.Range(0, 2).Min(_ =>
+            {
+                var clock = Stopwatch.StartNew();
+                detector.Detect(image);
+                return clock.Elapsed.TotalSeconds;
+            });
         }
         var decode = options.Decode ?? DecodeOptions.For(config);
         int rows = (int)Math.Min(decode.NumDets, (long)decode.K * decode.K) * (options.Flip ? 2 : 1) * options.Scales.Count;
