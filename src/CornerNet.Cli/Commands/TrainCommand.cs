@@ -158,8 +158,7 @@ public static class TrainCommand
             if (lead && resumeDir is null) OutputCheck.Folder(runDirectory, parse.GetValue(overwrite));
             var manifest = lead ? OutputManifest.Read(runDirectory) : null;
             string[] planned = [.. Trainer.OutputFiles, RunDataset.FileName];
-            if (resumeDir is null) manifest?.Claim(planned);
-            else manifest?.Add(planned);
+            if (resumeDir is null) manifest?.Check(planned);
 
             // Bad images are found before training starts, not hours into it.
             if (parse.GetValue(skipBadImages)) options = options with { SkipBadImages = true };
@@ -177,6 +176,9 @@ public static class TrainCommand
                 ChunkSizes = ParseChunkSizes(parse.GetValue(chunkSizes)),
                 Device = MpiJob.ParseDevice(parse.GetValue(device)!, group),
             };
+            // Written only now, when nothing is left to refuse: a refused run leaves no folder behind.
+            if (resumeDir is null) manifest?.Claim(planned);
+            else manifest?.Add(planned);
             if (lead) RunDataset.Of(train, validationDir).Write(runDirectory);
             using var cancel = new CtrlCCancellation("stopping after this iteration; writing a checkpoint…");
             try
