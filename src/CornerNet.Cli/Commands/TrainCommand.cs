@@ -18,7 +18,7 @@ public static class TrainCommand
     public static Command Create()
     {
         var data = new Option<DirectoryInfo?>("--data") { Description = "Dataset folder with annotations.json and images/ (as written by 'cornernet synth')." };
-        var annotations = new Option<FileInfo?>("--annotations") { Description = "COCO instances JSON (instead of --data)." };
+        var annotations = new Option<FileInfo?>("--annotations") { Description = "COCO instances JSON (instead of --data; the two exclude each other)." };
         var images = new Option<DirectoryInfo?>("--images") { Description = "Image folder for --annotations." };
         var valData = new Option<DirectoryInfo?>("--val-data") { Description = "Validation dataset folder (annotations.json + images/): loss and COCO AP at every --validate-every and at the end." };
         var preset = new Option<string>("--preset") { Description = $"Model preset: {string.Join(", ", ModelPresets.Names)}.", DefaultValueFactory = _ => "tiny" };
@@ -45,8 +45,8 @@ public static class TrainCommand
         precision.Description = "fp32, or bf16: mixed precision, convolutions (not the heads') in bfloat16 with float32 master weights, Adam moments, BatchNorm statistics and losses (kept by --resume).";
         precision.AcceptOnlyFromAmong("fp32", "bf16");
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
-        var overwrite = OutputCheck.OverwriteOption("the files of a non-empty --out folder");
-        var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder to create (must be empty or absent unless --overwrite).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"))) };
+        var overwrite = OutputCheck.OverwriteOption("the files a former run wrote into a non-empty --out folder (listed in its .cornernet-outputs.json; other files are kept, and one the run would write is refused)");
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder to create (must be empty or absent unless --overwrite; never a dataset's or image folder, nor inside or around one).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"))) };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this folder with its saved options and datasets (recorded in the run's dataset.json; --data or --annotations/--images point to a moved copy of the same images, --val-data to another validation set; --iterations may change; --batch-size and --accumulate may change if their product stays the same, e.g. to resume on another number of processes; --skip-bad-images, --threads and --workers may change; other options that differ from the run's are refused)." };
 
         var command = new Command("train", "Train CornerNet on a COCO-format dataset.")
