@@ -41,9 +41,11 @@ public static class ExportCommand
             string? sizeText = parse.GetValue(size);
             if (dynamic && sizeText is not null) throw new InvalidInputException(null, "--size and --dynamic-size exclude each other");
             if (!dynamic && parse.GetResult(maxSize) is { Implicit: false })
-                throw new InvalidInputException(null, "--max-size sets the largest side of a --dynamic-size graph; give --dynamic-size, or --size HxW for a fixed size");
-            if (parse.GetValue(maxSize) > new InputLimits().MaxImageSide)
-                throw new InvalidInputException(null, $"--max-size {parse.GetValue(maxSize)} is beyond the input limits: each side at most {new InputLimits().MaxImageSide} pixels");
+                throw new InvalidInputException(null,
+                    "--max-size sets the largest side of a --dynamic-size graph; give --dynamic-size, or --size HxW for a fixed size");
+            int maxSide = new InputLimits().MaxImageSide;
+            if (parse.GetValue(maxSize) > maxSide)
+                throw new InvalidInputException(null, $"--max-size {parse.GetValue(maxSize)} is beyond the input limits: each side at most {maxSide} pixels");
             int[]? fixedSize = sizeText is null ? null : WithinInputLimits(ParseSize(sizeText), sizeText);
             var options = new OnnxExportOptions
             {
@@ -80,7 +82,8 @@ public static class ExportCommand
     {
         int maxSide = new InputLimits().MaxImageSide;
         if (size[0] > maxSide || size[1] > maxSide)
-            throw new InvalidInputException(null, $"--size {text} is beyond the input limits: each side at most {maxSide} pixels");
+            throw new InvalidInputException(null,
+                $"--size {text} is beyond the input limits: each side at most {maxSide} pixels");
         return size;
     }
 }

@@ -5,10 +5,10 @@ namespace CornerNet.Cli.Commands;
 
 /// <summary>
 /// The files a command (<c>train</c>, <c>quickstart</c>) wrote into its output folder, listed in
-/// <c>.cornernet-outputs.json</c> there, so that <c>--overwrite</c> replaces only what the command itself writes: a file
-/// it would write that exists and is not listed is the user's, and the command refuses (naming the files) before it
-/// writes anything. Nothing is ever deleted recursively: a listed file the new run no longer writes is removed by name,
-/// and after a refused run only the files and folders this run created are.
+/// <c>.cornernet-outputs.json</c> there, so that <c>--overwrite</c> replaces only what the command itself writes: a
+/// file it would write that exists and is not listed is the user's, and the command refuses (naming the files) before
+/// it writes anything. Nothing is ever deleted recursively: a listed file the new run no longer writes is removed by
+/// name, and after a refused run only the files and folders this run created are.
 /// </summary>
 internal sealed class OutputManifest
 {
@@ -43,13 +43,14 @@ internal sealed class OutputManifest
         try
         {
             var stored = JsonSerializer.Deserialize<Stored>(File.ReadAllText(path), Json);
-            if (stored?.Format != Format || stored.Files is null) throw new InvalidInputException(path, "is not a cornernet output list; move it away or choose another --out");
-            if (stored.Files.Any(f => !IsInside(f))) throw new InvalidInputException(path, "lists a file outside its folder; move it away or choose another --out");
+            if (stored?.Format != Format || stored.Files is null) throw NotAList(path);
+            if (stored.Files.Any(f => !IsInside(f)))
+                throw new InvalidInputException(path, "lists a file outside its folder; move it away or choose another --out");
             return new OutputManifest(full, stored.Files, existed: true);
         }
         catch (JsonException)
         {
-            throw new InvalidInputException(path, "is not a cornernet output list; move it away or choose another --out");
+            throw NotAList(path);
         }
     }
 
@@ -69,7 +70,8 @@ internal sealed class OutputManifest
         }
         foreach (string file in planned.Where(p => !File.Exists(Full(p))))
             _created.Add(file);
-        foreach (string folder in planned.Select(p => Path.GetDirectoryName(p.Replace('/', Path.DirectorySeparatorChar)) ?? "").Distinct())
+        var folders = planned.Select(p => Path.GetDirectoryName(p.Replace('/', Path.DirectorySeparatorChar)) ?? "").Distinct();
+        foreach (string folder in folders)
             for (string f = folder; f.Length > 0; f = Path.GetDirectoryName(f) ?? "")
                 if (!Directory.Exists(Path.Combine(_folder, f)) && !_createdFolders.Contains(f)) _createdFolders.Add(f);
         Add(planned);
@@ -79,9 +81,11 @@ internal sealed class OutputManifest
     /// user's); writes nothing.</summary>
     public void Check(IReadOnlyCollection<string> planned)
     {
-        var foreign = planned.Where(p => !_files.Contains(p) && (File.Exists(Full(p)) || Directory.Exists(Full(p)))).Order(StringComparer.Ordinal).ToList();
+        var foreign = planned.Where(p => !_files.Contains(p) && (File.Exists(Full(p)) || Directory.Exists(Full(p))))
+            .Order(StringComparer.Ordinal).ToList();
         if (foreign.Count > 0)
-            throw new InvalidInputException(_folder, $"holds {foreign.Count} file(s) this command would write but did not write itself: " +
+            throw new InvalidInputException(_folder, $"holds {foreign.Count} file(s) this command would write but did " +
+                "not write itself: " +
                 $"{string.Join(", ", foreign.Take(5))}{(foreign.Count > 5 ? $" and {foreign.Count - 5} more" : "")}; " +
                 "--overwrite replaces only the command's own files (move them away or choose another --out)");
     }
@@ -91,7 +95,8 @@ internal sealed class OutputManifest
     {
         foreach (string file in files) _files.Add(file);
         Directory.CreateDirectory(_folder);
-        AtomicFile.WriteAllText(Path.Combine(_folder, FileName), JsonSerializer.Serialize(new Stored(Format, [.. _files]), Json));
+        string json = JsonSerializer.Serialize(new Stored(Format, [.. _files]), Json);
+        AtomicFile.WriteAllText(Path.Combine(_folder, FileName), json);
     }
 
     /// <summary>After a refused run: removes the files and folders this run created (by name, folders only when
@@ -118,14 +123,20 @@ internal sealed class OutputManifest
     {
         string full = Path.Combine(_folder, folder);
         return Directory.Exists(full)
-            ? Directory.GetFiles(full).Select(f => Path.GetRelativePath(_folder, f).Replace(Path.DirectorySeparatorChar, '/')).ToList()
+            ? Directory.GetFiles(full)
+                .Select(f => Path.GetRelativePath(_folder, f).Replace(Path.DirectorySeparatorChar, '/')).ToList()
             : [];
     }
+
+    static InvalidInputException NotAList(string path) =>
+        new(path, "is not a cornernet output list; move it away or choose another --out");
 
     string Full(string relative) => Path.Combine(_folder, relative.Replace('/', Path.DirectorySeparatorChar));
 
     static bool IsInside(string relative) =>
         !Path.IsPathRooted(relative) && !relative.Split('/', '\\').Contains("..");
 
-    sealed record Stored([property: JsonPropertyName("format")] string Format, [property: JsonPropertyName("files")] string[]? Files);
+    sealed record Stored(
+        [property: JsonPropertyName("format")] string Format,
+        [property: JsonPropertyName("files")] string[]? Files);
 }

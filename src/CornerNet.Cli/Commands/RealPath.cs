@@ -35,8 +35,8 @@ internal static class RealPath
         {
             if (folder is null || !Overlap(runFolder, folder)) continue;
             string real = Of(folder);
-            throw new InvalidInputException(Path.GetFullPath(runFolder), $"{option} overlaps the {what} {real}: an output folder may not be, contain " +
-                "or lie inside an input folder; choose a folder outside the data");
+            throw new InvalidInputException(Path.GetFullPath(runFolder), $"{option} overlaps the {what} {real}: an " +
+                "output folder may not be, contain or lie inside an input folder; choose a folder outside the data");
         }
     }
 
@@ -45,8 +45,9 @@ internal static class RealPath
         var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
         string trimmedFolder = Path.TrimEndingDirectorySeparator(folder);
         string trimmedPath = Path.TrimEndingDirectorySeparator(path);
-        return trimmedPath.Equals(trimmedFolder, comparison)
-            || trimmedPath.StartsWith(trimmedFolder.EndsWith(Path.DirectorySeparatorChar) ? trimmedFolder : trimmedFolder + Path.DirectorySeparatorChar, comparison);
+        // The root keeps its separator after trimming ("/"); any other folder gets one, so /data is not inside /dat.
+        string prefix = trimmedFolder.EndsWith(Path.DirectorySeparatorChar) ? trimmedFolder : trimmedFolder + Path.DirectorySeparatorChar;
+        return trimmedPath.Equals(trimmedFolder, comparison) || trimmedPath.StartsWith(prefix, comparison);
     }
 
     static string Resolve(string full, ref int links)

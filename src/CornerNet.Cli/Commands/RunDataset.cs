@@ -51,7 +51,8 @@ internal sealed record RunDataset
         if (!File.Exists(path)) return null;
         try
         {
-            return JsonSerializer.Deserialize<RunDataset>(File.ReadAllText(path), Json) ?? throw new InvalidInputException(path, "is empty");
+            return JsonSerializer.Deserialize<RunDataset>(File.ReadAllText(path), Json)
+                ?? throw new InvalidInputException(path, "is empty");
         }
         catch (JsonException e)
         {
@@ -60,20 +61,23 @@ internal sealed record RunDataset
     }
 
     /// <summary>Writes the record into <paramref name="runFolder"/> (atomically).</summary>
-    public void Write(string runFolder) => AtomicFile.WriteAllText(Path.Combine(runFolder, FileName), JsonSerializer.Serialize(this, Json));
+    public void Write(string runFolder) =>
+        AtomicFile.WriteAllText(Path.Combine(runFolder, FileName), JsonSerializer.Serialize(this, Json));
 
     /// <summary>Refuses <paramref name="given"/> unless it holds the images this record describes.</summary>
     public void CheckSame(CocoDataset given, string runFolder)
     {
         if (given.Count == ImageCount && Fingerprint(given) == ImagesSha256) return;
-        throw new InvalidInputException(given.Annotations.Path, $"is not the dataset of the run {runFolder} ({given.Count} images against the run's " +
-            $"{ImageCount}{(given.Count == ImageCount ? ", other ids or file names" : "")}, recorded from {Annotations}); resume with that dataset");
+        string differs = given.Count == ImageCount ? ", other ids or file names" : "";
+        throw new InvalidInputException(given.Annotations.Path, $"is not the dataset of the run {runFolder} ({given.Count} " +
+            $"images against the run's {ImageCount}{differs}, recorded from {Annotations}); resume with that dataset");
     }
 
     static string Fingerprint(CocoDataset dataset)
     {
         var text = new StringBuilder();
-        foreach (var image in dataset.Annotations.Images) text.Append(image.Id).Append('\t').Append(image.FileName).Append('\n');
+        foreach (var image in dataset.Annotations.Images)
+            text.Append(image.Id).Append('\t').Append(image.FileName).Append('\n');
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 }

@@ -71,7 +71,8 @@ public static class TestCommand
             Terminal.Current().Write(table);
             if (metricsPath is not null) metrics.WriteJson(metricsPath);
             if (plotPath is not null) PrecisionRecallPlot.Save(plotPath, metrics);
-            var written = new[] { ("detections", jsonPath), ("metrics", metricsPath), ("plot", plotPath) }.Where(w => w.Item2 is not null).Select(w => $"{w.Item1} {w.Item2}").ToList();
+            var written = new[] { ("detections", jsonPath), ("metrics", metricsPath), ("plot", plotPath) }
+                .Where(w => w.Item2 is not null).Select(w => $"{w.Item1} {w.Item2}").ToList();
             Console.WriteLine($"{dataset.Count} image(s) in {seconds:F1} s ({dataset.Count / Math.Max(seconds, 1e-9):F2} images/s); " +
                 (written.Count > 0 ? string.Join(", ", written) : "no files written (--out DIR, --json, --metrics or --plot write them)"));
             if (skipped > 0) Console.Error.WriteLine($"warning: {skipped} unreadable image(s) skipped and left out of the evaluation");

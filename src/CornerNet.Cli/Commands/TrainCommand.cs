@@ -65,7 +65,8 @@ public static class TrainCommand
             var resumeDir = parse.GetValue(resume);
             // A resumed run reads the datasets its folder records, unless given again (a moved copy: same images).
             var recorded = resumeDir is null ? null : RunDataset.Read(resumeDir.FullName);
-            bool dataGiven = parse.GetValue(data) is not null || parse.GetValue(annotations) is not null || parse.GetValue(images) is not null;
+            bool dataGiven = parse.GetValue(data) is not null || parse.GetValue(annotations) is not null
+                || parse.GetValue(images) is not null;
             var train = dataGiven || resumeDir is null
                 ? OpenDataset(parse.GetValue(data), parse.GetValue(annotations), parse.GetValue(images))
                 : OpenRecorded(recorded, resumeDir.FullName);
@@ -240,7 +241,8 @@ public static class TrainCommand
     internal static CocoDataset OpenDataset(DirectoryInfo? folder, FileInfo? annotations, DirectoryInfo? images)
     {
         if (folder is not null && (annotations is not null || images is not null))
-            throw new InvalidInputException(null, $"--data and {(annotations is not null ? "--annotations" : "--images")} exclude each other: " +
+            throw new InvalidInputException(null, $"--data and {(annotations is not null ? "--annotations" : "--images")} " +
+                "exclude each other: " +
                 "--data DIR reads DIR/annotations.json and DIR/images; give either --data DIR or --annotations FILE --images DIR");
         if (folder is not null) return CocoDataset.Open(Path.Combine(folder.FullName, "annotations.json"), Path.Combine(folder.FullName, "images"));
         if (annotations is null || images is null) throw new InvalidInputException(null, "give --data DIR, or --annotations FILE with --images DIR");
@@ -254,12 +256,12 @@ public static class TrainCommand
         {
             // Not a run folder at all gets the run folder's own message.
             Trainer.ReadOptions(runDirectory);
-            throw new InvalidInputException(runDirectory, $"records no dataset (a run started before {RunDataset.FileName} was kept); give --data DIR " +
-                "or --annotations FILE --images DIR once, and it is recorded");
+            throw new InvalidInputException(runDirectory, $"records no dataset (a run started before {RunDataset.FileName} " +
+                "was kept); give --data DIR or --annotations FILE --images DIR once, and it is recorded");
         }
         if (!File.Exists(recorded.Annotations))
-            throw new InvalidInputException(recorded.Annotations, "the run's dataset is not there any more; give --data DIR (or --annotations FILE " +
-                "--images DIR) where it is now");
+            throw new InvalidInputException(recorded.Annotations, "the run's dataset is not there any more; give --data DIR " +
+                "(or --annotations FILE --images DIR) where it is now");
         return CocoDataset.Open(recorded.Annotations, recorded.Images);
     }
 

@@ -53,10 +53,12 @@ public sealed class QuickStartRun
     public IReadOnlyList<string> PlannedOutputs() =>
     [
         "validation/annotations.json",
-        .. Enumerable.Range(0, _options.ValidationImages).Select(i => $"validation/images/{SyntheticShapesDataset.FileName(i)}"),
+        .. Enumerable.Range(0, _options.ValidationImages)
+            .Select(i => $"validation/images/{SyntheticShapesDataset.FileName(i)}"),
         .. Trainer.OutputFiles.Select(f => $"run/{f}"),
         "model.safetensors", "loss_curve.png",
-        .. Enumerable.Range(0, Math.Min(_options.DrawnImages, _options.ValidationImages)).Select(i => $"detections/{SyntheticShapesDataset.FileName(i)}"),
+        .. Enumerable.Range(0, Math.Min(_options.DrawnImages, _options.ValidationImages))
+            .Select(i => $"detections/{SyntheticShapesDataset.FileName(i)}"),
         "detections.json", "metrics.json", "precision_recall.png", "report.md",
     ];
 
@@ -86,9 +88,10 @@ public sealed class QuickStartRun
         var reserve = EvaluationReserve(config, generator);
         var minimum = _clock.Elapsed + data + reserve + MinimumTraining;
         if (_options.Budget < minimum)
-            throw new InvalidInputException(null, $"--minutes {_options.Budget.TotalMinutes:G3} is below this run's minimum on this machine, " +
-                $"{Math.Ceiling(minimum.TotalMinutes * 10) / 10:F1} min (data ≈ {data.TotalSeconds:F0} s, detection and evaluation ≈ {reserve.TotalSeconds:F0} s, " +
-                $"training ≥ {MinimumTraining.TotalSeconds:F0} s); give more --minutes or fewer --train-images/--val-images");
+            throw new InvalidInputException(null, $"--minutes {_options.Budget.TotalMinutes:G3} is below this run's minimum " +
+                $"on this machine, {Math.Ceiling(minimum.TotalMinutes * 10) / 10:F1} min (data ≈ {data.TotalSeconds:F0} s, " +
+                $"detection and evaluation ≈ {reserve.TotalSeconds:F0} s, training ≥ {MinimumTraining.TotalSeconds:F0} s); " +
+                "give more --minutes or fewer --train-images/--val-images");
         _evaluationReserve = reserve;
     }
 
@@ -117,8 +120,9 @@ public sealed class QuickStartRun
 
         var trainBudget = _options.Budget - clock.Elapsed - _evaluationReserve!.Value;
         if (trainBudget < MinimumTraining)
-            throw new InvalidInputException(null, $"a budget of {_options.Budget.TotalMinutes:G3} min leaves no time for training after {dataSeconds:F0} s of data generation " +
-                $"(longer than measured at the start) and {_evaluationReserve.Value.TotalSeconds:F0} s kept for the evaluation; give more --minutes or fewer --train-images");
+            throw new InvalidInputException(null, $"a budget of {_options.Budget.TotalMinutes:G3} min leaves no time for " +
+                $"training after {dataSeconds:F0} s of data generation (longer than measured at the start) and " +
+                $"{_evaluationReserve.Value.TotalSeconds:F0} s kept for the evaluation; give more --minutes or fewer --train-images");
         var options = new TrainOptions
         {
             Model = config,
@@ -176,7 +180,8 @@ public sealed class QuickStartRun
     /// Time to keep for detection, evaluation and the output files, per validation image: the network and the decoder,
     /// timed on an untrained network of the same shape (their cost does not depend on the weights: the decoder always
     /// scores K² corner pairs), plus soft-NMS bounded by its worst case — every row the decoder can return (at most
-    /// K² pairs, NumDets per input, with the mirror) in one class. An untrained network's noise is not timed: it passes
+    /// K² pairs, NumDets per input, with the mirror) in one class. An untrained network's noise is not timed: it
+    /// passes
     /// far more pairs than a trained one. Times 1.3, plus 5 s for the evaluation and the files.
     /// </summary>
     TimeSpan EvaluationReserve(CornerNetConfig config, SyntheticShapes generator)
@@ -185,7 +190,8 @@ public sealed class QuickStartRun
         var classes = SyntheticShapes.ClassNames.Select((name, i) => new ClassInfo(i + 1, name)).ToList();
         var image = generator.Generate(_options.ValidationSeed, 0).Image;
         double network;
-        using (var detector = new Detector(new CornerNetModel(config), classes, options with { Nms = options.Nms with { Method = NmsMethod.None } }))
+        var withoutSuppression = options with { Nms = options.Nms with { Method = NmsMethod.None } };
+        using (var detector = new Detector(new CornerNetModel(config), classes, withoutSuppression))
         {
             detector.Detect(image);
             // The faster of two runs: the steady cost per image, without one-off pauses.
@@ -197,13 +203,15 @@ public sealed class QuickStartRun
             });
         }
         var decode = options.Decode ?? DecodeOptions.For(config);
-        int rows = (int)Math.Min(decode.NumDets, (long)decode.K * decode.K) * (options.Flip ? 2 : 1) * options.Scales.Count;
+        int rows = (int)Math.Min(decode.NumDets, (long)decode.K * decode.K)
+            * (options.Flip ? 2 : 1) * options.Scales.Count;
         var random = new Random(0);
         var worst = new float[rows * SoftNms.Columns];
         for (int r = 0; r < rows; r++)
         {
             float x = random.NextSingle() * 20, y = random.NextSingle() * 20;
-            float[] row = [x, y, x + 10 + random.NextSingle() * 20, y + 10 + random.NextSingle() * 20, random.NextSingle(), random.NextSingle(), random.NextSingle()];
+            float[] row = [x, y, x + 10 + random.NextSingle() * 20, y + 10 + random.NextSingle() * 20,
+                random.NextSingle(), random.NextSingle(), random.NextSingle()];
             row.CopyTo(worst, r * SoftNms.Columns);
         }
         var nmsClock = Stopwatch.StartNew();

@@ -66,10 +66,11 @@ internal static class QdqRewriter
                 if (seen.Add(tensor)) tensors.Add(tensor);
         }
         // A name that keeps nothing is a typo, not a choice: quantizing what the user meant to keep is refused.
-        var unknown = keepFloat.Where(k => k is not ("first" or "heads") && !layers.Any(l => l.StartsWith(k, StringComparison.Ordinal))).ToList();
+        var unknown = keepFloat
+            .Where(k => k is not ("first" or "heads") && !layers.Any(l => l.StartsWith(k, StringComparison.Ordinal))).ToList();
         if (unknown.Count > 0)
-            throw new InvalidInputException(null, $"--keep-float {string.Join(", ", unknown)}: no convolution has such a name; valid: first, heads, none, " +
-                $"or a layer-name prefix ({string.Join(", ", layers.Select(l => l.Split('.')[0]).Distinct())})");
+            throw new InvalidInputException(null, $"--keep-float {string.Join(", ", unknown)}: no convolution has such a name; " +
+                $"valid: first, heads, none, or a layer-name prefix ({string.Join(", ", layers.Select(l => l.Split('.')[0]).Distinct())})");
         return new Plan(convolutions, tensors, floats);
     }
 

@@ -14,7 +14,8 @@ public sealed class QuickstartOutputTests : IDisposable
     string P(params string[] parts) => _scratch.P(parts);
 
     static string[] Tiny(string output) =>
-        ["quickstart", "--minutes", "0.5", "--train-images", "16", "--val-images", "2", "--threads", "1", "--out", output];
+        ["quickstart", "--minutes", "0.5", "--train-images", "16", "--val-images", "2", "--threads", "1",
+            "--out", output];
 
     [Fact]
     public void OverwriteRefusesTheUsersFilesAndKeepsEverythingItDidNotWrite()
@@ -49,8 +50,8 @@ public sealed class QuickstartOutputTests : IDisposable
     public void ABudgetBelowTheMeasuredMinimumIsRefusedBeforeAnythingIsWritten()
     {
         // 12 s cannot generate a million training images: refused with the minimum, and no folder is left.
-        string error = _scratch.AssertRefused("--minutes", "quickstart", "--minutes", "0.2", "--train-images", "1000000", "--val-images", "2",
-            "--threads", "1", "--out", P("out"));
+        string error = _scratch.AssertRefused("--minutes", "quickstart", "--minutes", "0.2",
+            "--train-images", "1000000", "--val-images", "2", "--threads", "1", "--out", P("out"));
         Assert.Contains("minimum", error);
         Assert.False(Directory.Exists(P("out")));
         // The retry with a budget that fits is not refused by anything the refused run left.

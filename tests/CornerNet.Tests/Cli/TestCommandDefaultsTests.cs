@@ -15,7 +15,8 @@ public sealed class TestCommandDefaultsTests : IDisposable
 
     string P(params string[] parts) => _scratch.P(parts);
 
-    string[] TestArgs => ["test", P("model.safetensors"), "--gt", P("data", "annotations.json"), "--images", P("data", "images"), "--threads", "1"];
+    string[] TestArgs => ["test", P("model.safetensors"), "--gt", P("data", "annotations.json"), "--images",
+        P("data", "images"), "--threads", "1"];
 
     [Fact]
     public void WithoutOutputOptionsTestPrintsTheTableTwiceAndWritesNothing()
@@ -53,7 +54,8 @@ public sealed class TestCommandDefaultsTests : IDisposable
         Assert.Equal(["m.json"], Directory.GetFiles(P("only")).Select(Path.GetFileName));
         // --out gives the defaults; a file option still names its own file.
         ScratchFolder.AssertRuns([.. TestArgs, "--out", P("both"), "--plot", P("pr.png")]);
-        Assert.Equal(["detections.json", "metrics.json"], Directory.GetFiles(P("both")).Select(Path.GetFileName).Order());
+        Assert.Equal(["detections.json", "metrics.json"],
+            Directory.GetFiles(P("both")).Select(Path.GetFileName).Order());
         Assert.True(File.Exists(P("pr.png")));
     }
 }

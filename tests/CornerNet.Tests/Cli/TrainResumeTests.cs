@@ -36,11 +36,13 @@ public sealed class TrainResumeTests : IDisposable
         ScratchFolder.AssertRuns(["train", "--data", P("data"), "--iterations", "1", "--out", P("run"), .. Small]);
         Directory.Move(P("data"), P("moved"));
         // The recorded place is gone: one line saying where to point.
-        string error = _scratch.AssertRefused(P("data", "annotations.json"), "train", "--resume", P("run"), "--iterations", "2");
+        string error = _scratch.AssertRefused(P("data", "annotations.json"), "train", "--resume", P("run"),
+            "--iterations", "2");
         Assert.Contains("--data", error);
         // Another dataset (other images) is refused.
         SyntheticShapesDataset.Write(P("other"), images: 4, seed: 1, new SyntheticShapes(size: 64, maxObjects: 2));
-        error = _scratch.AssertRefused(P("other", "annotations.json"), "train", "--resume", P("run"), "--data", P("other"), "--iterations", "2");
+        error = _scratch.AssertRefused(P("other", "annotations.json"), "train", "--resume", P("run"), "--data",
+            P("other"), "--iterations", "2");
         Assert.Contains("4 images against the run's 3", error);
         // The moved copy is accepted, and recorded for the next resume.
         ScratchFolder.AssertRuns("train", "--resume", P("run"), "--data", P("moved"), "--iterations", "2");
@@ -72,11 +74,12 @@ public sealed class TrainResumeTests : IDisposable
     {
         Directory.CreateSymbolicLink(P("link"), P("data"));
         string path = output == "." ? _scratch.Root : P([.. output.Split('/')]);
-        string error = _scratch.AssertRefused(path, ["train", "--data", P("data"), "--iterations", "1", "--out", path, "--overwrite", .. Small]);
+        string error = _scratch.AssertRefused(path, ["train", "--data", P("data"), "--iterations", "1", "--out",
+            path, "--overwrite", .. Small]);
         Assert.Contains("overlaps", error);
         // Through --annotations and --images as well.
-        _scratch.AssertRefused(path, ["train", "--annotations", P("data", "annotations.json"), "--images", P("data", "images"),
-            "--iterations", "1", "--out", path, "--overwrite", .. Small]);
+        _scratch.AssertRefused(path, ["train", "--annotations", P("data", "annotations.json"),
+            "--images", P("data", "images"), "--iterations", "1", "--out", path, "--overwrite", .. Small]);
     }
 
     [Fact]
@@ -86,17 +89,19 @@ public sealed class TrainResumeTests : IDisposable
         Directory.CreateDirectory(P("run"));
         File.WriteAllText(P("run", "losses.csv"), "the user's numbers");
         File.WriteAllText(P("run", "notes.txt"), "keep me");
-        string error = _scratch.AssertRefused(P("run"), ["train", "--data", P("data"), "--iterations", "1", "--out", P("run"), "--overwrite", .. Small]);
+        string error = _scratch.AssertRefused(P("run"), ["train", "--data", P("data"), "--iterations", "1", "--out",
+            P("run"), "--overwrite", .. Small]);
         Assert.Contains("losses.csv", error);
         Assert.DoesNotContain("notes.txt", error);
 
         // Without the foreign file the run writes, lists its files, and keeps the user's other file.
         File.Delete(P("run", "losses.csv"));
-        ScratchFolder.AssertRuns(["train", "--data", P("data"), "--iterations", "1", "--out", P("run"), "--overwrite", .. Small]);
+        ScratchFolder.AssertRuns(["train", "--data", P("data"), "--iterations", "1", "--out", P("run"),
+            "--overwrite", .. Small]);
         Assert.Equal("keep me", File.ReadAllText(P("run", "notes.txt")));
         string manifest = File.ReadAllText(P("run", ".cornernet-outputs.json"));
-        foreach (var name in new[] { "model.safetensors", "losses.csv", "dataset.json", "train_options.json", "tensorboard/" })
-            Assert.Contains(name, manifest);
+        string[] listed = ["model.safetensors", "losses.csv", "dataset.json", "train_options.json", "tensorboard/"];
+        Assert.All(listed, name => Assert.Contains(name, manifest));
         Assert.DoesNotContain("notes.txt", manifest);
         _scratch.AssertNoTemporaryFiles();
     }
