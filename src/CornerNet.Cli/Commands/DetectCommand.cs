@@ -44,6 +44,10 @@ public static class DetectCommand
                 PrintShapesNote(videoDetector);
                 return 0;
             }
+            // --every thins a video's frames; on images it would do nothing, which a user would not expect.
+            if (parse.GetResult(every) is { Implicit: false })
+                throw new InvalidInputException(null,
+                    "--every is for a video (one .mp4, .mkv, .avi, .mov or .webm file); every image is detected once");
             string[]? drawn = outDir is null ? null : DrawnNames(files).Select(n => Path.Combine(outDir.FullName, n)).ToArray();
             // Outputs are checked before any work: never onto an input, never over an existing file without
             // --overwrite.

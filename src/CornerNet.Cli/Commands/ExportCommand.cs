@@ -40,11 +40,18 @@ public static class ExportCommand
             bool dynamic = parse.GetValue(dynamicSize);
             string? sizeText = parse.GetValue(size);
             if (dynamic && sizeText is not null) throw new InvalidInputException(null, "--size and --dynamic-size exclude each other");
+            if (!dynamic && parse.GetResult(maxSize) is { Implicit: false })
+                throw new InvalidInputException(null,
+                    "--max-size sets the largest side of a --dynamic-size graph; give --dynamic-size, or --size HxW for a fixed size");
+            int maxSide = new InputLimits().MaxImageSide;
+            if (parse.GetValue(maxSize) > maxSide)
+                throw new InvalidInputException(null, $"--max-size {parse.GetValue(maxSize)} is beyond the input limits: each side at most {maxSide} pixels");
+            int[]? fixedSize = sizeText is null ? null : WithinInputLimits(ParseSize(sizeText), sizeText);
             var options = new OnnxExportOptions
             {
                 Opset = parse.GetValue(opset),
                 DynamicSize = dynamic,
-                InputSize = sizeText is null ? null : ParseSize(sizeText),
+                InputSize = fixedSize,
                 MaxInputSide = parse.GetValue(maxSize),
             };
             var clock = Stopwatch.StartNew();
@@ -67,5 +74,16 @@ public static class ExportCommand
             && height > 0 && width > 0)
             return [height, width];
         throw new InvalidInputException(null, $"--size '{text}' is not HxW (e.g. 511x511)");
+    }
+
+    /// <summary>A fixed size whose sides an input image may have (<see cref="InputLimits.MaxImageSide"/>): a graph for
+    /// a larger input could never be fed.</summary>
+    static int[] WithinInputLimits(int[] size, string text)
+    {
+        int maxSide = new InputLimits().MaxImageSide;
+        if (size[0] > maxSide || size[1] > maxSide)
+            throw new InvalidInputException(null,
+                $"--size {text} is beyond the input limits: each side at most {maxSide} pixels");
+        return size;
     }
 }

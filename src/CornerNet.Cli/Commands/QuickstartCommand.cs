@@ -15,14 +15,14 @@ public static class QuickstartCommand
     public static Command Create()
     {
         var defaults = new QuickStartOptions();
-        var minutes = new Option<double>("--minutes") { Description = "Wall-clock budget of the whole run in minutes (data, training, evaluation).", DefaultValueFactory = _ => defaults.Budget.TotalMinutes }.InRange(0, 7 * 24 * 60, aboveMin: true);
+        var minutes = new Option<double>("--minutes") { Description = "Wall-clock budget of the whole run in minutes (data, training, evaluation). The minimum is measured on this machine at the start (data generation, detection and evaluation, 5 s of training; under a minute with the defaults on a quiet 2-core machine, so 2 minutes work); a smaller budget is refused, before anything is written, with the minimum it needs.", DefaultValueFactory = _ => defaults.Budget.TotalMinutes }.InRange(0, 7 * 24 * 60, aboveMin: true);
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder (must be empty or absent unless --overwrite).", DefaultValueFactory = _ => new DirectoryInfo(defaults.OutputDirectory) };
         var trainImages = new Option<int>("--train-images") { Description = "Synthetic training images (generated in memory).", DefaultValueFactory = _ => defaults.TrainImages }.InRange(1, 1_000_000);
         var valImages = new Option<int>("--val-images") { Description = "Held-out synthetic validation images.", DefaultValueFactory = _ => defaults.ValidationImages }.InRange(1, 100_000);
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation and data order.", DefaultValueFactory = _ => defaults.Seed };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
         var preset = new Option<string>("--preset") { Description = $"Model preset: {string.Join(", ", QuickStartOptions.PresetNames)}.", DefaultValueFactory = _ => defaults.Preset };
-        var overwrite = OutputCheck.OverwriteOption("the contents of a non-empty --out folder");
+        var overwrite = OutputCheck.OverwriteOption("the files a former quickstart wrote into --out (listed in its .cornernet-outputs.json; other files are kept, and one the run would write is refused)");
         var command = new Command("quickstart", "Train a tiny CornerNet on synthetic shapes within a time budget, evaluate it and write a report (no downloads).")
         {
             minutes, output, trainImages, valImages, seed, threads, preset, overwrite,
@@ -40,13 +40,35 @@ public static class QuickstartCommand
                 Seed = parse.GetValue(seed),
                 Preset = parse.GetValue(preset)!,
             };
-            // One writer per folder, and what is there is replaced only with --overwrite.
+            // One writer per folder, and what is there is replaced only with --overwrite, and then only the files a
+            // quickstart wrote (its output list says which).
             using var folderLock = RunFolderLock.Take(options.OutputDirectory);
             OutputCheck.Folder(options.OutputDirectory, parse.GetValue(overwrite));
             var run = new QuickStartRun(options);
+            var manifest = OutputManifest.Read(options.OutputDirectory);
+            var planned = run.PlannedOutputs();
+            manifest.Check(planned);
+            // A budget too small is refused here, before anything is written.
+            run.CheckBudget();
+            manifest.Claim(planned);
             QuickStartResult result;
-            using (var cancel = new CtrlCCancellation("stopping training early; evaluating what was trained…"))
+            bool refused = false;
+            try
+            {
+                using var cancel = new CtrlCCancellation("stopping training early; evaluating what was trained…");
                 result = Terminal.Interactive ? RunWithProgressBars(run, cancel.Token) : RunWithLines(run, cancel.Token);
+            }
+            catch (InvalidInputException)
+            {
+                // A refused run leaves nothing of its own behind.
+                refused = true;
+                manifest.RemoveCreated();
+                throw;
+            }
+            finally
+            {
+                if (!refused) manifest.Add(manifest.FilesIn(QuickStartRun.TensorBoardFolder));
+            }
             foreach (var line in result.Metrics.SummaryLines()) Console.WriteLine(line);
             var table = new Table().AddColumns("class", "AP");
             foreach (var c in result.Classes)

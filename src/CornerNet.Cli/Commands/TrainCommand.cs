@@ -18,7 +18,7 @@ public static class TrainCommand
     public static Command Create()
     {
         var data = new Option<DirectoryInfo?>("--data") { Description = "Dataset folder with annotations.json and images/ (as written by 'cornernet synth')." };
-        var annotations = new Option<FileInfo?>("--annotations") { Description = "COCO instances JSON (instead of --data)." };
+        var annotations = new Option<FileInfo?>("--annotations") { Description = "COCO instances JSON (instead of --data; the two exclude each other)." };
         var images = new Option<DirectoryInfo?>("--images") { Description = "Image folder for --annotations." };
         var valData = new Option<DirectoryInfo?>("--val-data") { Description = "Validation dataset folder (annotations.json + images/): loss and COCO AP at every --validate-every and at the end." };
         var preset = new Option<string>("--preset") { Description = $"Model preset: {string.Join(", ", ModelPresets.Names)}.", DefaultValueFactory = _ => "tiny" };
@@ -45,9 +45,9 @@ public static class TrainCommand
         precision.Description = "fp32, or bf16: mixed precision, convolutions (not the heads') in bfloat16 with float32 master weights, Adam moments, BatchNorm statistics and losses (kept by --resume).";
         precision.AcceptOnlyFromAmong("fp32", "bf16");
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 }.InRange(0, OptionRanges.MaxThreads);
-        var overwrite = OutputCheck.OverwriteOption("the files of a non-empty --out folder");
-        var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder to create (must be empty or absent unless --overwrite).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"))) };
-        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this folder with its saved options (dataset options must be given again; --iterations may change; --batch-size and --accumulate may change if their product stays the same, e.g. to resume on another number of processes; --skip-bad-images, --threads and --workers may change; other options that differ from the run's are refused)." };
+        var overwrite = OutputCheck.OverwriteOption("the files a former run wrote into a non-empty --out folder (listed in its .cornernet-outputs.json; other files are kept, and one the run would write is refused)");
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder to create (must be empty or absent unless --overwrite; never a dataset's or image folder, nor inside or around one).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"))) };
+        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this folder with its saved options and datasets (recorded in the run's dataset.json; --data or --annotations/--images point to a moved copy of the same images, --val-data to another validation set; --iterations may change; --batch-size and --accumulate may change if their product stays the same, e.g. to resume on another number of processes; --skip-bad-images, --threads and --workers may change; other options that differ from the run's are refused)." };
 
         var command = new Command("train", "Train CornerNet on a COCO-format dataset.")
         {
@@ -62,14 +62,21 @@ public static class TrainCommand
             int threadCount = parse.GetValue(threads);
             TorchRuntime.SetThreads(threadCount > 0 ? threadCount : MpiJob.DefaultThreads());
             imageChecks.ApplyLimits(parse);
-            var train = OpenDataset(parse.GetValue(data), parse.GetValue(annotations), parse.GetValue(images));
-            var validationDir = parse.GetValue(valData);
-            var validation = validationDir is null ? null : OpenDataset(validationDir, null, null);
+            var resumeDir = parse.GetValue(resume);
+            // A resumed run reads the datasets its folder records, unless given again (a moved copy: same images).
+            var recorded = resumeDir is null ? null : RunDataset.Read(resumeDir.FullName);
+            bool dataGiven = parse.GetValue(data) is not null || parse.GetValue(annotations) is not null
+                || parse.GetValue(images) is not null;
+            var train = dataGiven || resumeDir is null
+                ? OpenDataset(parse.GetValue(data), parse.GetValue(annotations), parse.GetValue(images))
+                : OpenRecorded(recorded, resumeDir.FullName);
+            recorded?.CheckSame(train, resumeDir!.FullName);
+            string? validationDir = parse.GetValue(valData)?.FullName ?? (resumeDir is null ? null : recorded?.Validation);
+            var validation = validationDir is null ? null : OpenDataset(new DirectoryInfo(validationDir), null, null);
             if (lead)
                 foreach (var warning in train.Warnings.Concat(validation?.Warnings ?? Array.Empty<string>()))
                     Console.Error.WriteLine($"warning: {warning}");
 
-            var resumeDir = parse.GetValue(resume);
             TrainOptions options;
             string runDirectory;
             if (resumeDir is not null)
@@ -139,9 +146,20 @@ public static class TrainCommand
                 if (options.RadiusRule != "fixed" && options.RadiusValue >= 1)
                     throw new InvalidInputException(null, $"--radius-value {options.RadiusValue} is an IoU threshold for --radius {options.RadiusRule}: it must be below 1");
             }
-            // One writer per run folder, and a new run never writes over files that are there (unless --overwrite).
+            // The run's files never mix with the data they are trained on.
+            RealPath.RefuseOverlap(runDirectory, resumeDir is null ? "--out" : "--resume",
+            [
+                (parse.GetValue(data)?.FullName, "dataset folder"), (train.ImageDirectory, "image folder"),
+                (Path.GetDirectoryName(train.Annotations.Path), "annotation file's folder"),
+                (validationDir, "validation dataset folder"), (validation?.ImageDirectory, "validation image folder"),
+            ]);
+            // One writer per run folder, and a new run never writes over files that are there (unless --overwrite, and
+            // then only over files a run wrote there, as its output list says).
             using var runLock = lead ? RunFolderLock.Take(runDirectory) : null;
             if (lead && resumeDir is null) OutputCheck.Folder(runDirectory, parse.GetValue(overwrite));
+            var manifest = lead ? OutputManifest.Read(runDirectory) : null;
+            string[] planned = [.. Trainer.OutputFiles, RunDataset.FileName];
+            if (resumeDir is null) manifest?.Check(planned);
 
             // Bad images are found before training starts, not hours into it.
             if (parse.GetValue(skipBadImages)) options = options with { SkipBadImages = true };
@@ -159,6 +177,10 @@ public static class TrainCommand
                 ChunkSizes = ParseChunkSizes(parse.GetValue(chunkSizes)),
                 Device = MpiJob.ParseDevice(parse.GetValue(device)!, group),
             };
+            // Written only now, when nothing is left to refuse: a refused run leaves no folder behind.
+            if (resumeDir is null) manifest?.Claim(planned);
+            else manifest?.Add(planned);
+            if (lead) RunDataset.Of(train, validationDir).Write(runDirectory);
             using var cancel = new CtrlCCancellation("stopping after this iteration; writing a checkpoint…");
             try
             {
@@ -171,7 +193,7 @@ public static class TrainCommand
                     : trainer.Run(resumeDir is not null, cancel.Token);
                 if (lead) Console.WriteLine(done == options.Iterations
                     ? $"done: {trainer.ModelPath}"
-                    : $"stopped at iteration {done}; continue with: cornernet train --resume {runDirectory} (plus the dataset options)");
+                    : $"stopped at iteration {done}; continue with: cornernet train --resume {runDirectory}");
                 // 130 (128 + SIGINT) tells scripts that training stopped early on Ctrl-C, after saving.
                 return done < options.Iterations && cancel.Token.IsCancellationRequested ? 130 : 0;
             }
@@ -179,6 +201,11 @@ public static class TrainCommand
             {
                 Console.Error.WriteLine(group.Size > 1 ? $"cornernet: rank {group.Rank} of {group.Size}: {e.Message}" : $"cornernet: {e.Message}");
                 return 1;
+            }
+            finally
+            {
+                // TensorBoard names its event files when it opens them.
+                manifest?.Add(manifest.FilesIn(Trainer.TensorBoardFolder));
             }
         }));
         return command;
@@ -213,9 +240,29 @@ public static class TrainCommand
     /// folder.</summary>
     internal static CocoDataset OpenDataset(DirectoryInfo? folder, FileInfo? annotations, DirectoryInfo? images)
     {
+        if (folder is not null && (annotations is not null || images is not null))
+            throw new InvalidInputException(null, $"--data and {(annotations is not null ? "--annotations" : "--images")} " +
+                "exclude each other: " +
+                "--data DIR reads DIR/annotations.json and DIR/images; give either --data DIR or --annotations FILE --images DIR");
         if (folder is not null) return CocoDataset.Open(Path.Combine(folder.FullName, "annotations.json"), Path.Combine(folder.FullName, "images"));
         if (annotations is null || images is null) throw new InvalidInputException(null, "give --data DIR, or --annotations FILE with --images DIR");
         return CocoDataset.Open(annotations.FullName, images.FullName);
+    }
+
+    /// <summary>The training dataset a run folder records (for <c>--resume</c> without dataset options).</summary>
+    static CocoDataset OpenRecorded(RunDataset? recorded, string runDirectory)
+    {
+        if (recorded is null)
+        {
+            // Not a run folder at all gets the run folder's own message.
+            Trainer.ReadOptions(runDirectory);
+            throw new InvalidInputException(runDirectory, $"records no dataset (a run started before {RunDataset.FileName} " +
+                "was kept); give --data DIR or --annotations FILE --images DIR once, and it is recorded");
+        }
+        if (!File.Exists(recorded.Annotations))
+            throw new InvalidInputException(recorded.Annotations, "the run's dataset is not there any more; give --data DIR " +
+                "(or --annotations FILE --images DIR) where it is now");
+        return CocoDataset.Open(recorded.Annotations, recorded.Images);
     }
 
     static string ReadText(string path)

@@ -16,6 +16,11 @@ namespace CornerNet.QuickStart;
 public sealed class QuickStartRun
 {
     readonly QuickStartOptions _options;
+    readonly Stopwatch _clock = new();
+    TimeSpan? _evaluationReserve;
+
+    /// <summary>Training time below which a run is refused: a few dozen iterations of the tiny preset.</summary>
+    public static readonly TimeSpan MinimumTraining = TimeSpan.FromSeconds(5);
 
     /// <summary>Creates a run with <paramref name="options"/> (validated).</summary>
     public QuickStartRun(QuickStartOptions options)
@@ -40,20 +45,70 @@ public sealed class QuickStartRun
     public CornerNetConfig ModelConfig =>
         (ModelPresets.Get(_options.Preset) with { Classes = SyntheticShapes.ClassNames.Count }).WithSquareInput(_options.ImageSize);
 
+    /// <summary>
+    /// The files the run writes, relative to the output folder ('/'-separated), besides the TensorBoard events under
+    /// <c>run/tensorboard/</c>: the validation dataset, the training run, the model, drawings, plots, metrics and
+    /// report.
+    /// </summary>
+    public IReadOnlyList<string> PlannedOutputs() =>
+    [
+        "validation/annotations.json",
+        .. Enumerable.Range(0, _options.ValidationImages)
+            .Select(i => $"validation/images/{SyntheticShapesDataset.FileName(i)}"),
+        .. Trainer.OutputFiles.Select(f => $"run/{f}"),
+        "model.safetensors", "loss_curve.png",
+        .. Enumerable.Range(0, Math.Min(_options.DrawnImages, _options.ValidationImages))
+            .Select(i => $"detections/{SyntheticShapesDataset.FileName(i)}"),
+        "detections.json", "metrics.json", "precision_recall.png", "report.md",
+    ];
+
+    /// <summary>The folder, relative to the output folder, whose TensorBoard event files the run writes.</summary>
+    public static string TensorBoardFolder => $"run/{Trainer.TensorBoardFolder}";
+
+    /// <summary>
+    /// Measures, before anything is written, what the budget must cover besides training on this host: data generation
+    /// (a sample generated as the run does) and the evaluation reserve (see <see cref="EvaluationReserve"/>). Throws
+    /// <see cref="InvalidInputException"/> stating the minimum budget when the budget is below it. <see cref="Run"/>
+    /// calls it if the caller did not; the run's clock starts here.
+    /// </summary>
+    public void CheckBudget()
+    {
+        if (_evaluationReserve is not null) return;
+        _clock.Start();
+        var config = ModelConfig;
+        config.Validate("quickstart");
+        var generator = new SyntheticShapes(_options.ImageSize, _options.MaxObjects);
+        // The first image pays for compiling the generator's code; the timed sample does not.
+        generator.Generate(_options.TrainSeed, 0);
+        var sampleClock = Stopwatch.StartNew();
+        int sample = Math.Min(4 * Environment.ProcessorCount, _options.TrainImages);
+        PreloadedSource.From(new SyntheticShapesSource(generator, sample, _options.TrainSeed));
+        // Validation images are also encoded and written: counted twice.
+        var data = sampleClock.Elapsed / sample * (_options.TrainImages + 2.0 * _options.ValidationImages);
+        var reserve = EvaluationReserve(config, generator);
+        var minimum = _clock.Elapsed + data + reserve + MinimumTraining;
+        if (_options.Budget < minimum)
+            throw new InvalidInputException(null, $"--minutes {_options.Budget.TotalMinutes:G3} is below this run's minimum " +
+                $"on this machine, {Math.Ceiling(minimum.TotalMinutes * 10) / 10:F1} min (data ≈ {data.TotalSeconds:F0} s, " +
+                $"detection and evaluation ≈ {reserve.TotalSeconds:F0} s, training ≥ {MinimumTraining.TotalSeconds:F0} s); " +
+                "give more --minutes or fewer --train-images/--val-images");
+        _evaluationReserve = reserve;
+    }
+
     /// <summary>Runs everything; <paramref name="cancel"/> (Ctrl-C) ends training early and still evaluates and
     /// writes.</summary>
     public QuickStartResult Run(CancellationToken cancel = default)
     {
-        var clock = Stopwatch.StartNew();
+        CheckBudget();
+        var clock = _clock;
         var config = ModelConfig;
-        config.Validate("quickstart");
         string output = Path.GetFullPath(_options.OutputDirectory);
         string runDirectory = Path.Combine(output, "run");
         string validationDirectory = Path.Combine(output, "validation");
-        if (Directory.Exists(runDirectory)) Directory.Delete(runDirectory, recursive: true);
         Directory.CreateDirectory(output);
 
         var generator = new SyntheticShapes(_options.ImageSize, _options.MaxObjects);
+        var dataStart = clock.Elapsed;
         Status?.Invoke($"generating {_options.TrainImages} training and {_options.ValidationImages} validation images ({_options.ImageSize} px)");
         int total = _options.TrainImages + _options.ValidationImages;
         var train = PreloadedSource.From(new SyntheticShapesSource(generator, _options.TrainImages, _options.TrainSeed), n => Generated?.Invoke(n, total));
@@ -61,11 +116,13 @@ public sealed class QuickStartRun
             n => Generated?.Invoke(_options.TrainImages + n, total));
         var validation = CocoDataset.Open(Path.Combine(validationDirectory, "annotations.json"), Path.Combine(validationDirectory, "images"));
         var classes = validation.Classes;
-        var dataSeconds = clock.Elapsed.TotalSeconds;
+        var dataSeconds = (clock.Elapsed - dataStart).TotalSeconds;
 
-        var trainBudget = _options.Budget - clock.Elapsed - EvaluationReserve(config, classes, validation);
-        if (trainBudget < TimeSpan.FromSeconds(5))
-            throw new InvalidInputException(null, $"a budget of {_options.Budget.TotalMinutes:G3} min leaves no time for training after {dataSeconds:F0} s of data generation; give more --minutes or fewer --train-images");
+        var trainBudget = _options.Budget - clock.Elapsed - _evaluationReserve!.Value;
+        if (trainBudget < MinimumTraining)
+            throw new InvalidInputException(null, $"a budget of {_options.Budget.TotalMinutes:G3} min leaves no time for " +
+                $"training after {dataSeconds:F0} s of data generation (longer than measured at the start) and " +
+                $"{_evaluationReserve.Value.TotalSeconds:F0} s kept for the evaluation; give more --minutes or fewer --train-images");
         var options = new TrainOptions
         {
             Model = config,
@@ -77,7 +134,8 @@ public sealed class QuickStartRun
             Augment = false,
             Workers = 1,
         };
-        Status?.Invoke($"training the {_options.Preset} preset ({config.Classes} classes, batch {_options.BatchSize}, lr {_options.LearningRate:G3} → ×0.1 after {_options.DropFraction:P0} of the time) for {trainBudget.TotalMinutes:F1} min");
+        Status?.Invoke($"training the {_options.Preset} preset ({config.Classes} classes, batch {_options.BatchSize}, lr {_options.LearningRate:G3} → ×0.1 after {_options.DropFraction:P0} of the time) for {trainBudget.TotalMinutes:F1} min " +
+            $"({_evaluationReserve.Value.TotalSeconds:F0} s kept for detection and evaluation)");
         var trainClock = Stopwatch.StartNew();
         var training = new TimeBudgetTraining(options, o => new Trainer(o, train, classes, runDirectory)
         {
@@ -119,18 +177,47 @@ public sealed class QuickStartRun
     }
 
     /// <summary>
-    /// Time to keep for detection, evaluation and the output files: the measured time of detecting one validation image
-    /// with an untrained network of the same shape (after one warm-up image), times the number of images, plus a
-    /// margin.
+    /// Time to keep for detection, evaluation and the output files, per validation image: the network and the decoder,
+    /// timed on an untrained network of the same shape (their cost does not depend on the weights: the decoder always
+    /// scores K² corner pairs), plus soft-NMS bounded by its worst case — every row the decoder can return (at most
+    /// K² pairs, NumDets per input, with the mirror) in one class. An untrained network's noise is not timed: it
+    /// passes
+    /// far more pairs than a trained one. Times 1.3, plus 5 s for the evaluation and the files.
     /// </summary>
-    static TimeSpan EvaluationReserve(CornerNetConfig config, IReadOnlyList<ClassInfo> classes, CocoDataset validation)
+    TimeSpan EvaluationReserve(CornerNetConfig config, SyntheticShapes generator)
     {
-        using var detector = new Detector(new CornerNetModel(config), classes);
-        var image = ImageDecoder.Decode(validation.ImagePath(0));
-        detector.Detect(image);
-        var clock = Stopwatch.StartNew();
-        detector.Detect(image);
-        return TimeSpan.FromSeconds(5 + 1.3 * clock.Elapsed.TotalSeconds * validation.Count);
+        var options = new DetectionOptions();
+        var classes = SyntheticShapes.ClassNames.Select((name, i) => new ClassInfo(i + 1, name)).ToList();
+        var image = generator.Generate(_options.ValidationSeed, 0).Image;
+        double network;
+        var withoutSuppression = options with { Nms = options.Nms with { Method = NmsMethod.None } };
+        using (var detector = new Detector(new CornerNetModel(config), classes, withoutSuppression))
+        {
+            detector.Detect(image);
+            // The faster of two runs: the steady cost per image, without one-off pauses.
+            network = Enumerable.Range(0, 2).Min(_ =>
+            {
+                var clock = Stopwatch.StartNew();
+                detector.Detect(image);
+                return clock.Elapsed.TotalSeconds;
+            });
+        }
+        var decode = options.Decode ?? DecodeOptions.For(config);
+        int rows = (int)Math.Min(decode.NumDets, (long)decode.K * decode.K)
+            * (options.Flip ? 2 : 1) * options.Scales.Count;
+        var random = new Random(0);
+        var worst = new float[rows * SoftNms.Columns];
+        for (int r = 0; r < rows; r++)
+        {
+            float x = random.NextSingle() * 20, y = random.NextSingle() * 20;
+            float[] row = [x, y, x + 10 + random.NextSingle() * 20, y + 10 + random.NextSingle() * 20,
+                random.NextSingle(), random.NextSingle(), random.NextSingle()];
+            row.CopyTo(worst, r * SoftNms.Columns);
+        }
+        var nmsClock = Stopwatch.StartNew();
+        SoftNms.Apply(worst, options.Nms);
+        double suppression = nmsClock.Elapsed.TotalSeconds;
+        return TimeSpan.FromSeconds(5 + 1.3 * (network + suppression) * _options.ValidationImages);
     }
 
     static void CopyAtomically(string from, string to) => AtomicFile.Write(to, target =>

@@ -42,12 +42,14 @@ internal static class QdqRewriter
         var tensors = new List<string>();
         var seen = new HashSet<string>();
         var consumers = Consumers(model);
+        var layers = new List<string>();
         for (int i = 0; i < model.Nodes.Count; i++)
         {
             var node = model.Nodes[i];
             if (node.OpType != "Conv" || node.Domain is not ("" or "ai.onnx") || node.Inputs.Count < 2) continue;
             if (!model.Initializers.TryGetValue(node.Inputs[1], out var weight) || weight.DataType != OnnxModel.FloatType || weight.Dims.Length != 4) continue;
             string layer = LayerName(node);
+            layers.Add(layer);
             bool keep = keepFloat.Any(k => k switch
             {
                 "first" => graphInputs.Contains(node.Inputs[0]),
@@ -63,6 +65,12 @@ internal static class QdqRewriter
             foreach (var tensor in new[] { node.Inputs[0], OutputTensor(model, node, consumers, outputs) })
                 if (seen.Add(tensor)) tensors.Add(tensor);
         }
+        // A name that keeps nothing is a typo, not a choice: quantizing what the user meant to keep is refused.
+        var unknown = keepFloat
+            .Where(k => k is not ("first" or "heads") && !layers.Any(l => l.StartsWith(k, StringComparison.Ordinal))).ToList();
+        if (unknown.Count > 0)
+            throw new InvalidInputException(null, $"--keep-float {string.Join(", ", unknown)}: no convolution has such a name; " +
+                $"valid: first, heads, none, or a layer-name prefix ({string.Join(", ", layers.Select(l => l.Split('.')[0]).Distinct())})");
         return new Plan(convolutions, tensors, floats);
     }
 

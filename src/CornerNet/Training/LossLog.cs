@@ -43,7 +43,7 @@ internal sealed class LossLog : IDisposable
         _csv.WriteLine(Header);
         foreach (var line in kept) _csv.WriteLine(line);
         _csv.Flush();
-        _tensorboard = torch.utils.tensorboard.SummaryWriter(Path.Combine(runDirectory, "tensorboard"));
+        _tensorboard = torch.utils.tensorboard.SummaryWriter(Path.Combine(runDirectory, Trainer.TensorBoardFolder));
     }
 
     /// <summary>Records one iteration.</summary>

@@ -60,6 +60,14 @@ public sealed class Trainer
     /// <summary>Where the model runs (default: the CPU). Under MPI, each process is given its own.</summary>
     public Device? Device { get; init; }
 
+    /// <summary>The files a run writes into its folder, besides the TensorBoard events in
+    /// <see cref="TensorBoardFolder"/> (programs list them as their outputs).</summary>
+    internal static IReadOnlyList<string> OutputFiles { get; } =
+        ["train_options.json", "checkpoint.safetensors", "model.safetensors", "losses.csv", "loss_curve.png"];
+
+    /// <summary>The run folder's subfolder of TensorBoard event files.</summary>
+    internal const string TensorBoardFolder = "tensorboard";
+
     /// <summary>Path of the run's checkpoint.</summary>
     public string CheckpointPath => Path.Combine(_runDirectory, "checkpoint.safetensors");
 
