@@ -169,7 +169,8 @@ public sealed class DetectionServer : IAsyncDisposable
         catch (IOException e) when (!context.RequestAborted.IsCancellationRequested)
         {
             // A multipart body that ends before its closing boundary: the form reader reports the end of the stream.
-            return Error(StatusCodes.Status400BadRequest, $"bad multipart form (is its closing boundary missing?): {e.Message}");
+            return Error(StatusCodes.Status400BadRequest,
+                $"bad multipart form (is its closing boundary missing?): {e.Message}");
         }
         if (bytes.Length == 0) return Error(StatusCodes.Status400BadRequest, "empty request body: send the image bytes, or a multipart form with the image");
 

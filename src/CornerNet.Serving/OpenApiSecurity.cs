@@ -22,7 +22,10 @@ internal static class OpenApiSecurity
             Description = "The server's API key (cornernet serve --api-key-file FILE, or CORNERNET_API_KEY), sent as "
                 + "'Authorization: Bearer KEY'. Missing or wrong: 401 with a JSON error.",
         };
-        var requirement = new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeName, document)] = [] };
+        var requirement = new OpenApiSecurityRequirement
+        {
+            [new OpenApiSecuritySchemeReference(SchemeName, document)] = [],
+        };
         foreach (var (path, item) in document.Paths)
         {
             if (item.Operations is null || (path != "/v1/detect" && !(options.ProtectMetrics && path == "/metrics")))

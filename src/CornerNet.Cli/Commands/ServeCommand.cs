@@ -39,14 +39,17 @@ public static class ServeCommand
             Description = "GET /metrics requires the API key too (/healthz stays open).",
         };
         var command = new Command("serve", "Serve detection over HTTP: POST /v1/detect, a web page at /, /healthz, /metrics, /openapi/v1.json.")
-            { model, port, host, maxBatch, maxWait, maxQueue, maxBytes, threads, threshold, precision, layout, apiKeyFile,
-              protectMetrics };
+            {
+                model, port, host, maxBatch, maxWait, maxQueue, maxBytes, threads, threshold, precision, layout,
+                apiKeyFile, protectMetrics,
+            };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             // The key is read before the model loads: a bad key file is refused at once.
             string? apiKey = ReadApiKey(parse.GetValue(apiKeyFile)?.FullName);
             if (parse.GetValue(protectMetrics) && apiKey is null)
-                throw new InvalidInputException(null, $"--protect-metrics needs an API key (--api-key-file or ${ApiKeyVariable})");
+                throw new InvalidInputException(null,
+                    $"--protect-metrics needs an API key (--api-key-file or ${ApiKeyVariable})");
             var options = new ServerOptions
             {
                 Host = parse.GetValue(host)!,
@@ -99,10 +102,13 @@ public static class ServeCommand
         {
             string key = BearerKey.ReadFile(keyFile);
             if (BearerKey.IsReadableByOthers(keyFile))
-                Console.Error.WriteLine($"cornernet: warning: {keyFile} is readable by every user of this machine (chmod 600 it)");
+                Console.Error.WriteLine(
+                    $"cornernet: warning: {keyFile} is readable by every user of this machine (chmod 600 it)");
             return key;
         }
-        return Environment.GetEnvironmentVariable(ApiKeyVariable) is string value ? BearerKey.FromText(value, $"${ApiKeyVariable}") : null;
+        return Environment.GetEnvironmentVariable(ApiKeyVariable) is string value
+            ? BearerKey.FromText(value, $"${ApiKeyVariable}")
+            : null;
     }
 
     /// <summary>The one-line warning for a server that other machines can reach (plain HTTP; open without a key), or
@@ -110,13 +116,13 @@ public static class ServeCommand
     public static string? NetworkWarning(ServerOptions options)
     {
         if (ServerOptions.IsLoopback(options.Host)) return null;
-        const string tls = "put TLS in front: a reverse proxy (e.g. Caddy or nginx) that terminates HTTPS and forwards to "
-            + "this server on 127.0.0.1";
+        const string tls = "put TLS in front: a reverse proxy (e.g. Caddy or nginx) that terminates HTTPS and "
+            + "forwards to this server on 127.0.0.1";
         return options.ApiKey is null
             ? $"cornernet: warning: --host {options.Host} lets other machines in, and the API is open (no API key) and "
                 + $"unencrypted (plain HTTP): set --api-key-file or ${ApiKeyVariable}, and {tls}"
-            : $"cornernet: warning: --host {options.Host} lets other machines in over plain HTTP: the API key and the images "
-                + $"travel unencrypted; {tls}";
+            : $"cornernet: warning: --host {options.Host} lets other machines in over plain HTTP: the API key and "
+                + $"the images travel unencrypted; {tls}";
     }
 
     static async Task<int> Serve(Detector detector, ServerOptions options)

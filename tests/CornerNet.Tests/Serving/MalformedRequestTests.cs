@@ -22,7 +22,8 @@ public class MalformedRequestTests
         // name, Content-Type, body
         { "closing boundary missing", $"multipart/form-data; boundary={Boundary}", ImagePart },
         { "truncated inside a part", $"multipart/form-data; boundary={Boundary}", ImagePart[..60] },
-        { "truncated inside the headers", $"multipart/form-data; boundary={Boundary}", $"--{Boundary}\r\nContent-Dispo" },
+        { "truncated inside the headers", $"multipart/form-data; boundary={Boundary}",
+            $"--{Boundary}\r\nContent-Dispo" },
         { "no boundary parameter", "multipart/form-data", ImagePart + $"--{Boundary}--\r\n" },
         { "empty boundary parameter", "multipart/form-data; boundary=", ImagePart + $"--{Boundary}--\r\n" },
         { "header line over the limit", $"multipart/form-data; boundary={Boundary}",
@@ -32,7 +33,8 @@ public class MalformedRequestTests
             Part("Content-Disposition form-data name image", "x") + $"--{Boundary}--\r\n" },
         { "part without Content-Disposition", $"multipart/form-data; boundary={Boundary}",
             Part("Content-Type: image/png", "x") + $"--{Boundary}--\r\n" },
-        { "body not starting with the boundary", $"multipart/form-data; boundary={Boundary}", "garbage, no parts here" },
+        { "body not starting with the boundary", $"multipart/form-data; boundary={Boundary}",
+            "garbage, no parts here" },
     };
 
     [Theory]
@@ -44,7 +46,8 @@ public class MalformedRequestTests
         content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         var response = await running.Client.PostAsync("/v1/detect", content);
         string text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{name}: HTTP {(int)response.StatusCode} '{text}'");
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest,
+            $"{name}: HTTP {(int)response.StatusCode} '{text}'");
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         Assert.DoesNotContain('\n', text);
         string error = JsonDocument.Parse(text).RootElement.GetProperty("error").GetString()!;

@@ -99,7 +99,8 @@ public sealed class ServeCommandTests : IDisposable
     public void WorldReadableKeyFileIsWarnedAboutAndAKeyedForeignHostStillWarnsOfPlainHttp()
     {
         if (OperatingSystem.IsWindows()) return;
-        string file = KeyFile(Key + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        string file = KeyFile(Key + "\n",
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         var (code, _, error) = Serve("--host", ForeignHost, "--port", "0", "--api-key-file", file);
         var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, code);
@@ -174,7 +175,8 @@ public sealed class ServeCommandTests : IDisposable
         try
         {
             Environment.SetEnvironmentVariable(ServeCommand.ApiKeyVariable, "bad key");
-            var (code, _, error) = Serve("--host", ForeignHost, "--port", "0", "--api-key-file", file, "--protect-metrics");
+            var (code, _, error) =
+                Serve("--host", ForeignHost, "--port", "0", "--api-key-file", file, "--protect-metrics");
             var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal(2, code);
             Assert.Equal(2, lines.Length);

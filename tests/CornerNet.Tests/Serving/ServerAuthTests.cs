@@ -34,10 +34,13 @@ public class ServerAuthTests
         return JsonDocument.Parse(text).RootElement.GetProperty("error").GetString()!;
     }
 
+    static Task<DetectionServerTests.RunningServer> StartKeyedAsync() =>
+        DetectionServerTests.RunningServer.StartAsync(new ServerOptions { ApiKey = Key });
+
     [Fact]
     public async Task DetectNeedsTheKeyMissingAndWrongAre401RightIs200()
     {
-        await using var running = await DetectionServerTests.RunningServer.StartAsync(new ServerOptions { ApiKey = Key });
+        await using var running = await StartKeyedAsync();
 
         string missing = await AssertUnauthorizedAsync(await DetectAsync(running.Client, null));
         Assert.Contains("Authorization: Bearer", missing);
@@ -51,7 +54,8 @@ public class ServerAuthTests
 
         var right = await DetectAsync(running.Client, $"Bearer {Key}");
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
-        Assert.Equal("shapes-tiny", JsonDocument.Parse(await right.Content.ReadAsStringAsync()).RootElement.GetProperty("model").GetString());
+        var answer = JsonDocument.Parse(await right.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("shapes-tiny", answer.GetProperty("model").GetString());
         // The scheme name is case-insensitive (RFC 9110).
         Assert.Equal(HttpStatusCode.OK, (await DetectAsync(running.Client, $"bearer {Key}")).StatusCode);
 
@@ -65,11 +69,14 @@ public class ServerAuthTests
     {
         // The comparison covers every byte and any length: a prefix, an extension, one changed last or first
         // character, and a different case are all wrong.
-        await using var running = await DetectionServerTests.RunningServer.StartAsync(new ServerOptions { ApiKey = Key });
+        await using var running = await StartKeyedAsync();
         string[] near = [Key[..^1], Key + "0", Key[..^1] + "e", "1" + Key[1..], Key.ToUpperInvariant(), Key[..1],
             Key + Key, new string('0', Key.Length)];
         foreach (string candidate in near)
-            Assert.Contains("wrong API key", await AssertUnauthorizedAsync(await DetectAsync(running.Client, $"Bearer {candidate}")));
+        {
+            var response = await DetectAsync(running.Client, $"Bearer {candidate}");
+            Assert.Contains("wrong API key", await AssertUnauthorizedAsync(response));
+        }
         Assert.Equal(HttpStatusCode.OK, (await DetectAsync(running.Client, $"Bearer {Key}")).StatusCode);
     }
 
@@ -103,8 +110,10 @@ public class ServerAuthTests
         await using (var open = await DetectionServerTests.RunningServer.StartAsync())
         {
             var document = JsonDocument.Parse(await open.Client.GetStringAsync("/openapi/v1.json")).RootElement;
-            Assert.False(document.TryGetProperty("components", out var c) && c.TryGetProperty("securitySchemes", out _));
-            Assert.False(document.GetProperty("paths").GetProperty("/v1/detect").GetProperty("post").TryGetProperty("security", out _));
+            Assert.False(document.TryGetProperty("components", out var components)
+                && components.TryGetProperty("securitySchemes", out _));
+            var post = document.GetProperty("paths").GetProperty("/v1/detect").GetProperty("post");
+            Assert.False(post.TryGetProperty("security", out _));
         }
         await using var running = await DetectionServerTests.RunningServer.StartAsync(
             new ServerOptions { ApiKey = Key, ProtectMetrics = true });
@@ -127,7 +136,10 @@ public class ServerAuthTests
     public void UnusableKeysAndProtectedMetricsWithoutAKeyAreRefusedAndTheKeyIsNeverPrinted()
     {
         foreach (string bad in new[] { "", "two words", "line\nbreak", "tab\tkey", "caf\u00e9" })
-            Assert.Equal(nameof(ServerOptions.ApiKey), Assert.Throws<ArgumentException>(() => new ServerOptions { ApiKey = bad }.Validate()).ParamName);
+        {
+            var e = Assert.Throws<ArgumentException>(() => new ServerOptions { ApiKey = bad }.Validate());
+            Assert.Equal(nameof(ServerOptions.ApiKey), e.ParamName);
+        }
         Assert.Equal(nameof(ServerOptions.ProtectMetrics),
             Assert.Throws<ArgumentException>(() => new ServerOptions { ProtectMetrics = true }.Validate()).ParamName);
         var options = new ServerOptions { ApiKey = Key, ProtectMetrics = true };
@@ -139,9 +151,10 @@ public class ServerAuthTests
     [ChromiumFact]
     public async Task WebPageSendsTheKeyTypedIntoItsKeyField()
     {
-        await using var running = await DetectionServerTests.RunningServer.StartAsync(new ServerOptions { ApiKey = Key });
+        await using var running = await StartKeyedAsync();
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = WebPageTests.Chromium, Headless = true, Args = ["--no-sandbox"] });
+        await using var browser = await playwright.Chromium.LaunchAsync(
+            new() { ExecutablePath = WebPageTests.Chromium, Headless = true, Args = ["--no-sandbox"] });
         var page = await browser.NewPageAsync();
         await page.GotoAsync(running.Server.Url + "/");
         string image = DetectionServerTests.SamplePath(7);
