@@ -18,7 +18,8 @@ namespace CornerNet.Serving;
 /// (<see cref="ServerOptions.MaxBatch"/>, <see cref="ServerOptions.MaxWaitMs"/>). Bad requests get a one-line JSON
 /// error (400, 401, 413, 503) and the server keeps serving. With <see cref="ServerOptions.ApiKey"/>,
 /// <c>/v1/detect</c> (and <c>/metrics</c> with <see cref="ServerOptions.ProtectMetrics"/>) require
-/// <c>Authorization: Bearer KEY</c>. Disposing drains the requests in flight, then stops.
+/// <c>Authorization: Bearer KEY</c>; with <see cref="ServerOptions.Certificate"/>, it speaks HTTPS. Disposing drains
+/// the requests in flight, then stops.
 /// The caller keeps owning the detector and disposes it after the server.
 /// </summary>
 public sealed class DetectionServer : IAsyncDisposable
@@ -53,8 +54,17 @@ public sealed class DetectionServer : IAsyncDisposable
         options.Validate();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://{(options.Host.Contains(':') ? $"[{options.Host}]" : options.Host)}:{options.Port}");
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBytes);
+        string scheme = options.Certificate is null ? "http" : "https";
+        string host = options.Host.Contains(':') ? $"[{options.Host}]" : options.Host;
+        builder.WebHost.UseUrls($"{scheme}://{host}:{options.Port}");
+        // The slim builder leaves HTTPS out unless asked for.
+        if (options.Certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = options.MaxBytes;
+            if (options.Certificate is not null)
+                kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = options.Certificate);
+        });
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             OpenApiSecurity.Describe(document, options);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace CornerNet.Serving;
@@ -39,6 +40,11 @@ public sealed record ServerOptions
     /// <summary>Whether <c>GET /metrics</c> requires the <see cref="ApiKey"/> too (default: open).</summary>
     public bool ProtectMetrics { get; init; }
 
+    /// <summary>When set, the server speaks HTTPS with this certificate, which must carry its private key (e.g.
+    /// <c>X509Certificate2.CreateFromPemFile(cert, key)</c>); null (the default): plain HTTP. The caller keeps
+    /// owning it.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a setting out of range, and
     /// <see cref="ArgumentException"/> for an unusable <see cref="ApiKey"/> or <see cref="ProtectMetrics"/> without
     /// one.</summary>
@@ -55,6 +61,8 @@ public sealed record ServerOptions
             throw new ArgumentException($"the API key {problem}", nameof(ApiKey));
         if (ProtectMetrics && ApiKey is null)
             throw new ArgumentException("protecting /metrics needs an API key", nameof(ProtectMetrics));
+        if (Certificate is { HasPrivateKey: false })
+            throw new ArgumentException("the certificate has no private key", nameof(Certificate));
     }
 
     /// <summary>Whether <paramref name="host"/> is reachable from this machine only: localhost, 127.0.0.0/8 or
@@ -75,7 +83,8 @@ public sealed record ServerOptions
             $"Host = {Host}, Port = {Port}, MaxBatch = {MaxBatch}, MaxWaitMs = {MaxWaitMs}, MaxQueue = {MaxQueue}, ");
         text.Append(System.Globalization.CultureInfo.InvariantCulture,
             $"MaxBytes = {MaxBytes}, Threshold = {Threshold}, ModelName = {ModelName}, ");
-        text.Append($"ApiKey = {(ApiKey is null ? "" : "(set)")}, ProtectMetrics = {ProtectMetrics}");
+        text.Append($"ApiKey = {(ApiKey is null ? "" : "(set)")}, ProtectMetrics = {ProtectMetrics}, ");
+        text.Append($"Certificate = {Certificate?.Subject}");
         return true;
     }
 }

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using CornerNet.Inference;
 using CornerNet.Serving;
 
@@ -6,8 +8,9 @@ namespace CornerNet.Cli.Commands;
 
 /// <summary>
 /// <c>cornernet serve MODEL [--port 8080] [--host 127.0.0.1] [--max-batch 8] [--max-wait-ms 10] [--max-queue 64]
-/// [--max-bytes 20971520] [--threads N] [--threshold 0.3] [--api-key-file FILE] [--protect-metrics]</c>: the HTTP
-/// detection server until Ctrl-C or SIGTERM, which drain the requests in flight.
+/// [--max-bytes 20971520] [--threads N] [--threshold 0.3] [--api-key-file FILE] [--protect-metrics]
+/// [--tls-certificate PEM --tls-key PEM]</c>: the HTTP(S) detection server until Ctrl-C or SIGTERM, which drain the
+/// requests in flight.
 /// </summary>
 public static class ServeCommand
 {
@@ -34,6 +37,11 @@ public static class ServeCommand
             Description = "File holding an API key on one line: POST /v1/detect then requires 'Authorization: Bearer "
                 + $"KEY' (401 without it). Wins over ${ApiKeyVariable}, which sets the key when this is not given.",
         };
+        var tlsCertificate = new Option<FileInfo>("--tls-certificate")
+        {
+            Description = "PEM certificate (chain) file: the server speaks HTTPS with it (needs --tls-key).",
+        };
+        var tlsKey = new Option<FileInfo>("--tls-key") { Description = "PEM private key file of --tls-certificate." };
         var protectMetrics = new Option<bool>("--protect-metrics")
         {
             Description = "GET /metrics requires the API key too (/healthz stays open).",
@@ -41,7 +49,7 @@ public static class ServeCommand
         var command = new Command("serve", "Serve detection over HTTP: POST /v1/detect, a web page at /, /healthz, /metrics, /openapi/v1.json.")
             {
                 model, port, host, maxBatch, maxWait, maxQueue, maxBytes, threads, threshold, precision, layout,
-                apiKeyFile, protectMetrics,
+                apiKeyFile, protectMetrics, tlsCertificate, tlsKey,
             };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -62,6 +70,8 @@ public static class ServeCommand
                 ModelName = Path.GetFileNameWithoutExtension(parse.GetValue(model)!.Name),
                 ApiKey = apiKey,
                 ProtectMetrics = parse.GetValue(protectMetrics),
+                Certificate = LoadCertificate(parse.GetValue(tlsCertificate)?.FullName,
+                    parse.GetValue(tlsKey)?.FullName),
             };
             try
             {
@@ -76,7 +86,8 @@ public static class ServeCommand
                     nameof(ServerOptions.MaxWaitMs) => "--max-wait-ms must be at least 0",
                     nameof(ServerOptions.MaxQueue) => "--max-queue must be at least 1",
                     nameof(ServerOptions.MaxBytes) => "--max-bytes must be at least 1",
-                    nameof(ServerOptions.ApiKey) or nameof(ServerOptions.ProtectMetrics) => e.Message.Split(" (")[0],
+                    nameof(ServerOptions.ApiKey) or nameof(ServerOptions.ProtectMetrics)
+                        or nameof(ServerOptions.Certificate) => e.Message.Split(" (")[0],
                     _ => "--threshold must be between 0 and 1",
                 };
                 throw new InvalidInputException(null, option);
@@ -89,6 +100,7 @@ public static class ServeCommand
                 Precision = DetectionCommandOptions.ParsePrecision(parse.GetValue(precision)),
                 Layout = DetectionCommandOptions.ParseLayout(parse.GetValue(layout)),
             });
+            using var certificate = options.Certificate;
             return Serve(detector, options).GetAwaiter().GetResult();
         }));
         return command;
@@ -111,18 +123,47 @@ public static class ServeCommand
             : null;
     }
 
-    /// <summary>The one-line warning for a server that other machines can reach (plain HTTP; open without a key), or
-    /// null for a loopback one.</summary>
+    /// <summary>The certificate of <c>--tls-certificate</c> and <c>--tls-key</c> (PEM), or null for plain HTTP;
+    /// a missing half or an unreadable file is one line.</summary>
+    static X509Certificate2? LoadCertificate(string? certificate, string? key)
+    {
+        if (certificate is null && key is null) return null;
+        if (certificate is null || key is null)
+            throw new InvalidInputException(null, "--tls-certificate and --tls-key go together (both PEM files)");
+        foreach (string file in new[] { certificate, key })
+        {
+            if (Directory.Exists(file)) throw new InvalidInputException(file, "is a directory, not a PEM file");
+            if (!File.Exists(file)) throw new InvalidInputException(file, "not found");
+            // A FIFO or device reports length 0 and would block or never end.
+            if (new FileInfo(file).Length == 0) throw new InvalidInputException(file, "is empty or not a regular file");
+        }
+        try
+        {
+            return X509Certificate2.CreateFromPemFile(certificate, key);
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException or UnauthorizedAccessException)
+        {
+            throw new InvalidInputException(certificate,
+                $"cannot load the certificate with the key {key}: {e.Message.ReplaceLineEndings(" ")}");
+        }
+    }
+
+    /// <summary>The one-line warning for a server that other machines can reach: open without a key, unencrypted
+    /// without a certificate; null for a loopback one, or one with both.</summary>
     public static string? NetworkWarning(ServerOptions options)
     {
         if (ServerOptions.IsLoopback(options.Host)) return null;
-        const string tls = "put TLS in front: a reverse proxy (e.g. Caddy or nginx) that terminates HTTPS and "
-            + "forwards to this server on 127.0.0.1";
-        return options.ApiKey is null
-            ? $"cornernet: warning: --host {options.Host} lets other machines in, and the API is open (no API key) and "
-                + $"unencrypted (plain HTTP): set --api-key-file or ${ApiKeyVariable}, and {tls}"
-            : $"cornernet: warning: --host {options.Host} lets other machines in over plain HTTP: the API key and "
-                + $"the images travel unencrypted; {tls}";
+        const string tls = "put TLS in front: --tls-certificate and --tls-key, or a reverse proxy (e.g. Caddy or "
+            + "nginx) that terminates HTTPS and forwards to this server on 127.0.0.1";
+        string lead = $"cornernet: warning: --host {options.Host} lets other machines in";
+        return (options.ApiKey, options.Certificate) switch
+        {
+            (null, null) => $"{lead}, and the API is open (no API key) and unencrypted (plain HTTP): set "
+                + $"--api-key-file or ${ApiKeyVariable}, and {tls}",
+            (_, null) => $"{lead} over plain HTTP: the API key and the images travel unencrypted; {tls}",
+            (null, _) => $"{lead}, and the API is open (no API key): set --api-key-file or ${ApiKeyVariable}",
+            _ => null,
+        };
     }
 
     static async Task<int> Serve(Detector detector, ServerOptions options)
