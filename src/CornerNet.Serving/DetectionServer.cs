@@ -16,7 +16,10 @@ namespace CornerNet.Serving;
 /// <c>threshold</c>, <c>flip</c>, <c>max_detections</c> in the query or form), <c>GET /</c> (a web page),
 /// <c>/healthz</c>, <c>/metrics</c> (Prometheus) and <c>/openapi/v1.json</c>. Concurrent requests are batched
 /// (<see cref="ServerOptions.MaxBatch"/>, <see cref="ServerOptions.MaxWaitMs"/>). Bad requests get a one-line JSON
-/// error (400, 413, 503) and the server keeps serving. Disposing drains the requests in flight, then stops.
+/// error (400, 401, 413, 503) and the server keeps serving. With <see cref="ServerOptions.ApiKey"/>,
+/// <c>/v1/detect</c> (and <c>/metrics</c> with <see cref="ServerOptions.ProtectMetrics"/>) require
+/// <c>Authorization: Bearer KEY</c>; with <see cref="ServerOptions.Certificate"/>, it speaks HTTPS. Disposing drains
+/// the requests in flight, then stops.
 /// The caller keeps owning the detector and disposes it after the server.
 /// </summary>
 public sealed class DetectionServer : IAsyncDisposable
@@ -25,6 +28,7 @@ public sealed class DetectionServer : IAsyncDisposable
     readonly DetectionBatcher _batcher;
     readonly ServerOptions _options;
     readonly int _classCount;
+    readonly BearerKey? _key;
 
     DetectionServer(WebApplication app, DetectionBatcher batcher, ServerMetrics metrics, ServerOptions options, int classCount)
     {
@@ -33,6 +37,7 @@ public sealed class DetectionServer : IAsyncDisposable
         Metrics = metrics;
         _options = options;
         _classCount = classCount;
+        _key = options.ApiKey is null ? null : new BearerKey(options.ApiKey);
     }
 
     /// <summary>The server's counters.</summary>
@@ -49,9 +54,22 @@ public sealed class DetectionServer : IAsyncDisposable
         options.Validate();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://{(options.Host.Contains(':') ? $"[{options.Host}]" : options.Host)}:{options.Port}");
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBytes);
-        builder.Services.AddOpenApi();
+        string scheme = options.Certificate is null ? "http" : "https";
+        string host = options.Host.Contains(':') ? $"[{options.Host}]" : options.Host;
+        builder.WebHost.UseUrls($"{scheme}://{host}:{options.Port}");
+        // The slim builder leaves HTTPS out unless asked for.
+        if (options.Certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = options.MaxBytes;
+            if (options.Certificate is not null)
+                kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = options.Certificate);
+        });
+        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            OpenApiSecurity.Describe(document, options);
+            return Task.CompletedTask;
+        }));
         var app = builder.Build();
 
         DetectionBatcher? batcher = null;
@@ -63,14 +81,18 @@ public sealed class DetectionServer : IAsyncDisposable
         app.MapGet("/", () => Results.Text(IndexPage.Value, "text/html; charset=utf-8")).ExcludeFromDescription();
         app.MapGet("/healthz", () => Results.Json(new { status = "ok", model = options.ModelName }))
             .WithSummary("Liveness: 200 while the server runs.");
-        app.MapGet("/metrics", () => Results.Text(metrics.ToPrometheusText(), "text/plain; version=0.0.4; charset=utf-8"))
+        var metricsEndpoint = app.MapGet("/metrics", (HttpContext context) =>
+                (options.ProtectMetrics ? server.Refusal(context) : null)
+                ?? Results.Text(metrics.ToPrometheusText(), "text/plain; version=0.0.4; charset=utf-8"))
             .WithSummary("Prometheus metrics: requests, errors, latency and batch size histograms, queue length.");
-        app.MapPost("/v1/detect", (Func<HttpContext, Task<IResult>>)server.DetectAsync)
+        var detect = app.MapPost("/v1/detect", (Func<HttpContext, Task<IResult>>)server.DetectAsync)
             .WithSummary("Detect objects in an image (raw bytes or multipart field 'image'); query or form: threshold, flip, max_detections.")
             .Produces<DetectionResponse>()
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
             .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
+        if (options.ApiKey is not null) detect.Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);
+        if (options.ProtectMetrics) metricsEndpoint.Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);
         try
         {
             await app.StartAsync().ConfigureAwait(false);
@@ -97,8 +119,22 @@ public sealed class DetectionServer : IAsyncDisposable
         return result;
     }
 
+    /// <summary>The 401 answer when the server has a key and <paramref name="context"/>'s request does not carry
+    /// it; null when the request may go on.</summary>
+    IResult? Refusal(HttpContext context)
+    {
+        if (_key?.Refusal(context.Request.Headers.Authorization) is not string problem) return null;
+        // RFC 6750, section 3: a missing key gets the bare challenge, a wrong one says the token is invalid.
+        context.Response.Headers.WWWAuthenticate = context.Request.Headers.Authorization.Count == 0
+            ? "Bearer realm=\"cornernet\""
+            : "Bearer realm=\"cornernet\", error=\"invalid_token\"";
+        return Error(StatusCodes.Status401Unauthorized, problem);
+    }
+
     async Task<IResult> AnswerAsync(HttpContext context, Stopwatch clock)
     {
+        // Before anything is read: a request without the key costs the server no decoding.
+        if (Refusal(context) is IResult refused) return refused;
         var request = context.Request;
         if (request.ContentLength > _options.MaxBytes)
         {
@@ -139,6 +175,12 @@ public sealed class DetectionServer : IAsyncDisposable
         catch (InvalidDataException e)
         {
             return Error(StatusCodes.Status400BadRequest, $"bad multipart form: {e.Message}");
+        }
+        catch (IOException e) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // A multipart body that ends before its closing boundary: the form reader reports the end of the stream.
+            return Error(StatusCodes.Status400BadRequest,
+                $"bad multipart form (is its closing boundary missing?): {e.Message}");
         }
         if (bytes.Length == 0) return Error(StatusCodes.Status400BadRequest, "empty request body: send the image bytes, or a multipart form with the image");
 
@@ -200,7 +242,8 @@ public sealed class DetectionServer : IAsyncDisposable
         return problem is null;
     }
 
-    static IResult Error(int status, string message) => Results.Json(new ErrorResponse(message), statusCode: status);
+    static IResult Error(int status, string message) =>
+        Results.Json(new ErrorResponse(message.ReplaceLineEndings(" ")), statusCode: status);
 
     static readonly Lazy<string> IndexPage = new(() =>
     {

@@ -1,3 +1,7 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
 namespace CornerNet.Serving;
 
 /// <summary>Settings of <see cref="DetectionServer"/> (the <c>cornernet serve</c> options).</summary>
@@ -28,7 +32,22 @@ public sealed record ServerOptions
     /// <summary>The model's name in responses (e.g. its file name).</summary>
     public string ModelName { get; init; } = "model";
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a setting out of range.</summary>
+    /// <summary>When set, <c>POST /v1/detect</c> requires the header <c>Authorization: Bearer KEY</c> and answers
+    /// 401 without it; <c>/healthz</c>, the web page and the OpenAPI document stay open. Printable ASCII without
+    /// spaces (e.g. <c>openssl rand -hex 32</c>). Null (the default): anyone who reaches the port may detect.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Whether <c>GET /metrics</c> requires the <see cref="ApiKey"/> too (default: open).</summary>
+    public bool ProtectMetrics { get; init; }
+
+    /// <summary>When set, the server speaks HTTPS with this certificate, which must carry its private key (e.g.
+    /// <c>X509Certificate2.CreateFromPemFile(cert, key)</c>); null (the default): plain HTTP. The caller keeps
+    /// owning it.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a setting out of range, and
+    /// <see cref="ArgumentException"/> for an unusable <see cref="ApiKey"/> or <see cref="ProtectMetrics"/> without
+    /// one.</summary>
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Port, 0, nameof(Port));
@@ -38,5 +57,34 @@ public sealed record ServerOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueue, 1, nameof(MaxQueue));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBytes, 1, nameof(MaxBytes));
         if (!(Threshold >= 0 && Threshold <= 1)) throw new ArgumentOutOfRangeException(nameof(Threshold), "must be between 0 and 1");
+        if (ApiKey is not null && BearerKey.Problem(ApiKey) is string problem)
+            throw new ArgumentException($"the API key {problem}", nameof(ApiKey));
+        if (ProtectMetrics && ApiKey is null)
+            throw new ArgumentException("protecting /metrics needs an API key", nameof(ProtectMetrics));
+        if (Certificate is { HasPrivateKey: false })
+            throw new ArgumentException("the certificate has no private key", nameof(Certificate));
+    }
+
+    /// <summary>Whether <paramref name="host"/> is reachable from this machine only: localhost, 127.0.0.0/8 or
+    /// ::1. Host names other than localhost count as open: they may resolve to any interface.</summary>
+    internal static bool IsLoopback(string host)
+    {
+        string bare = host.Trim().TrimStart('[').TrimEnd(']');
+        if (bare.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return true;
+        if (!IPAddress.TryParse(bare, out var address)) return false;
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        return IPAddress.IsLoopback(address);
+    }
+
+    // The record's generated ToString would print the key into any log that shows the options.
+    bool PrintMembers(StringBuilder text)
+    {
+        text.Append(System.Globalization.CultureInfo.InvariantCulture,
+            $"Host = {Host}, Port = {Port}, MaxBatch = {MaxBatch}, MaxWaitMs = {MaxWaitMs}, MaxQueue = {MaxQueue}, ");
+        text.Append(System.Globalization.CultureInfo.InvariantCulture,
+            $"MaxBytes = {MaxBytes}, Threshold = {Threshold}, ModelName = {ModelName}, ");
+        text.Append($"ApiKey = {(ApiKey is null ? "" : "(set)")}, ProtectMetrics = {ProtectMetrics}, ");
+        text.Append($"Certificate = {Certificate?.Subject}");
+        return true;
     }
 }
