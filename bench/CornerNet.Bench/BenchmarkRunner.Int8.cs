@@ -3,6 +3,7 @@ using CornerNet.Inference;
 using CornerNet.Model;
 using CornerNet.Onnx;
 using CornerNet.Quantization;
+using CornerNet.Runtime;
 using static TorchSharp.torch;
 
 namespace CornerNet.Benchmarks;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
-using CornerNet.Inference;
 using CornerNet.Model;
+using CornerNet.Runtime;
 
 namespace CornerNet.Cli.Commands;
 
@@ -45,8 +45,9 @@ public static class VersionReport
         var dtypes = AutoPrecision.Active.Chosen == Precision.Bf16
             ? new[] { TorchSharp.torch.ScalarType.Float32, TorchSharp.torch.ScalarType.BFloat16 }
             : [TorchSharp.torch.ScalarType.Float32];
-        foreach (var family in new[] { CornerNetConfig.HourglassFamily, CornerNetConfig.SqueezeFamily })
+        foreach (var config in new[] { ModelPresets.Hourglass104, ModelPresets.Squeeze })
             foreach (var dtype in dtypes)
-                Console.WriteLine($"layout    {family} {(dtype == TorchSharp.torch.ScalarType.Float32 ? "fp32" : "bf16")} {AutoLayout.For(dtype, family).Describe()}");
+                Console.WriteLine($"layout    {config.Family} {(dtype == TorchSharp.torch.ScalarType.Float32 ? "fp32" : "bf16")} "
+                    + AutoLayout.For(dtype, config.Family, config.LayoutBlock).Describe());
     }
 }

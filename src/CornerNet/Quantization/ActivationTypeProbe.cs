@@ -1,6 +1,7 @@
 using CornerNet.Inference;
 using System.Collections.Concurrent;
 using CornerNet.Onnx;
+using CornerNet.Runtime;
 using Microsoft.ML.OnnxRuntime;
 
 namespace CornerNet.Quantization;

@@ -1,4 +1,5 @@
 using CornerNet.Model;
+using CornerNet.Runtime;
 
 namespace CornerNet.Tests.Cli;
 

@@ -1,3 +1,5 @@
+using CornerNet.Runtime;
+
 namespace CornerNet.Tests.Foundation;
 
 public class LargeAllocationReuseTests

@@ -1,5 +1,6 @@
 using CornerNet.Inference;
 using CornerNet.Model;
+using CornerNet.Runtime;
 using CornerNet.Tests.Cli;
 using CornerNet.Weights;
 using TorchSharp;

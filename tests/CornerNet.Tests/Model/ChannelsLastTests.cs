@@ -1,4 +1,5 @@
 using CornerNet.Model;
+using CornerNet.Runtime;
 using static TorchSharp.torch;
 
 namespace CornerNet.Tests.Model;

@@ -1,4 +1,6 @@
+using CornerNet.Layers;
 using CornerNet.Model;
+using CornerNet.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
-using CornerNet.Model;
 
-namespace CornerNet.Inference;
+namespace CornerNet.Runtime;
 
 /// <summary>
 /// What <see cref="Precision.Auto"/> means on this host, and why: bfloat16 only when the CPU runs it natively (flag

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace CornerNet;
+namespace CornerNet.Runtime;
 
 /// <summary>Times actions: untimed warm-up runs, then timed runs; several actions can be interleaved run by
 /// run.</summary>

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace CornerNet.Model;
+namespace CornerNet.Runtime;
 
 /// <summary>
 /// What <see cref="BFloat16Probe"/> measured on this host: the best time of its small convolution stack in float32 and

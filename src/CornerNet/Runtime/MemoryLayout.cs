@@ -1,6 +1,6 @@
-namespace CornerNet.Inference;
+namespace CornerNet.Runtime;
 
-/// <summary>How the network's tensors are laid out in memory (<see cref="DetectionOptions.Layout"/>); results are the
+/// <summary>How the network's tensors are laid out in memory (<c>DetectionOptions.Layout</c>); results are the
 /// same in every layout.</summary>
 public enum MemoryLayout
 {

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace CornerNet;
+namespace CornerNet.Runtime;
 
 /// <summary>Lets glibc's malloc reuse large blocks instead of mapping fresh pages for each (why and measurements:
 /// docs/NATIVE.md).</summary>

@@ -1,4 +1,4 @@
-namespace CornerNet.Model;
+namespace CornerNet.Runtime;
 
 /// <summary>Times two variants of one computation alternately, so that a change in the machine's load affects both
 /// alike, and keeps the best time of each (the probes' way of deciding which variant this host runs faster).</summary>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using static TorchSharp.torch;
 
-namespace CornerNet.Model;
+namespace CornerNet.Runtime;
 
 /// <summary>
 /// Times a small stack of 3×3 convolutions (128→128 channels at 64², batch 1) in float32 and in bfloat16, interleaved,

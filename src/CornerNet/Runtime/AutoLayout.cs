@@ -1,13 +1,12 @@
 using System.Runtime.InteropServices;
-using CornerNet.Model;
 using static TorchSharp.torch;
 
-namespace CornerNet.Inference;
+namespace CornerNet.Runtime;
 
 /// <summary>
 /// What <see cref="MemoryLayout.Auto"/> means on this host for a number format, and why: channels-last when
-/// <see cref="LayoutProbe"/> measures it at least <see cref="RequiredSpeedup"/> times faster than NCHW on a block of the
-/// network family, else NCHW. The measurement is cached per CPU, libtorch, thread count, number format and family beside
+/// <see cref="LayoutProbe"/> measures it at least <see cref="RequiredSpeedup"/> times faster than NCHW on the network
+/// family's block, else NCHW. The measurement is cached per CPU, libtorch, thread count, number format and family beside
 /// the oneDNN probe.
 /// </summary>
 /// <param name="Chosen"><see cref="MemoryLayout.ChannelsLast"/> or <see cref="MemoryLayout.Nchw"/>.</param>
@@ -20,14 +19,14 @@ internal sealed record AutoLayout(MemoryLayout Chosen, LayoutProbeResult? Probe,
 
     static readonly Dictionary<(ScalarType, string), AutoLayout> Decided = [];
 
-    /// <summary>The decision on this host for <paramref name="dtype"/> and a network <paramref name="family"/>
-    /// (<see cref="CornerNetConfig.Family"/>; measured, or read from the cache, on first use).</summary>
-    public static AutoLayout For(ScalarType dtype, string family = CornerNetConfig.HourglassFamily)
+    /// <summary>The decision on this host for <paramref name="dtype"/> and a network <paramref name="family"/> whose
+    /// probe block is <paramref name="block"/> (measured, or read from the cache, on first use).</summary>
+    public static AutoLayout For(ScalarType dtype, string family, LayoutBlock block)
     {
         lock (Decided)
         {
             if (!Decided.TryGetValue((dtype, family), out var decision))
-                Decided[(dtype, family)] = decision = Decide(dtype, OneDnnProbeCache.DefaultDirectory, family: family);
+                Decided[(dtype, family)] = decision = Decide(dtype, OneDnnProbeCache.DefaultDirectory, family, block);
             return decision;
         }
     }
@@ -36,9 +35,10 @@ internal sealed record AutoLayout(MemoryLayout Chosen, LayoutProbeResult? Probe,
     public string Describe() =>
         $"auto = {(Chosen == MemoryLayout.ChannelsLast ? "channels-last" : "nchw")} ({(Probe is { } p ? $"channels-last {p.Speedup:0.00}× nchw speed, needs {RequiredSpeedup:0.00}×; " : "")}{Source})";
 
-    /// <summary>The decision for <paramref name="dtype"/>, a cache folder (null: none), a thread count (default: the
-    /// current one) and a network family.</summary>
-    internal static AutoLayout Decide(ScalarType dtype, string? cacheDirectory, int? threads = null, string family = CornerNetConfig.HourglassFamily)
+    /// <summary>The decision for <paramref name="dtype"/>, a cache folder (null: none), a network family and its
+    /// block, and a thread count (default: the current one).</summary>
+    internal static AutoLayout Decide(ScalarType dtype, string? cacheDirectory, string family, LayoutBlock block,
+        int? threads = null)
     {
         string key = $"{OneDnnProbeCache.HostKey(LayoutProbe.Version)}|threads {threads ?? TorchRuntime.Threads}|{dtype}|{family}";
         LayoutProbeResult probe;
@@ -46,7 +46,7 @@ internal sealed record AutoLayout(MemoryLayout Chosen, LayoutProbeResult? Probe,
         try
         {
             (probe, source) = OneDnnProbeCache.CachedOrMeasured(cacheDirectory, OneDnnProbeCache.LayoutSpeed, key,
-                cached => cached.NchwSeconds > 0 && cached.ChannelsLastSeconds > 0, () => LayoutProbe.Run(dtype, family));
+                cached => cached.NchwSeconds > 0 && cached.ChannelsLastSeconds > 0, () => LayoutProbe.Run(dtype, block));
         }
         catch (Exception e) when (e is ExternalException or InvalidOperationException)
         {

@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace CornerNet.Model;
+namespace CornerNet.Layers;
 
 /// <summary>
 /// Scalar constants held for the life of the process. TorchSharp 0.107 passes a Scalar's native handle to libtorch

@@ -1,18 +1,18 @@
 using System.Runtime.InteropServices;
 
-namespace CornerNet.Model;
+namespace CornerNet.Runtime;
 
 /// <summary>
-/// Which way <see cref="GuardedConvolution"/> runs convolutions in this process, and why. Decided once, at the first
+/// Which way <c>GuardedConvolution</c> runs convolutions in this process, and why. Decided once, at the first
 /// convolution: from the environment when it forces a path, else from <see cref="OneDnnProbe"/>'s result for this CPU
 /// and libtorch (cached in <see cref="OneDnnProbeCache.DefaultDirectory"/>; probed and cached when missing).
 /// Environment: <c>CORNERNET_CONV_FORWARD</c> = <c>probe</c> (default) | <c>plain</c> | <c>padded</c>, and
 /// <c>CORNERNET_CONV_INPUT_GRADIENT</c> = <c>probe</c> (default) | <c>plain</c> | <c>forward</c>.
 /// </summary>
 /// <param name="PaddedForward">Convolutions with a channel width above 16 and not a multiple of 16 run zero-padded to a
-/// multiple of 16 (<see cref="ChannelPaddedConvolution"/>).</param>
+/// multiple of 16 (<c>ChannelPaddedConvolution</c>).</param>
 /// <param name="InputGradientByForward">Input gradients are computed with forward convolutions
-/// (<see cref="ConvolutionInputGradient"/>) instead of oneDNN's backward-data kernel.</param>
+/// (<c>ConvolutionInputGradient</c>) instead of oneDNN's backward-data kernel.</param>
 /// <param name="Probe">The probe's finding, when it was consulted (null when the environment forced both
 /// paths).</param>
 /// <param name="Source">Where the decision came from, for <c>cornernet --version</c>.</param>

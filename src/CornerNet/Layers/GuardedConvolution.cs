@@ -1,8 +1,9 @@
+using CornerNet.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace CornerNet.Model;
+namespace CornerNet.Layers;
 
 /// <summary>Runs the network's convolutions so that faulty oneDNN kernels are never used (measurements:
 /// docs/NATIVE.md).</summary>

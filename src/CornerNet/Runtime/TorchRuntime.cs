@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace CornerNet;
+namespace CornerNet.Runtime;
 
 /// <summary>Facts about the loaded libtorch runtime, and the one place that sets its thread count.</summary>
 internal static class TorchRuntime

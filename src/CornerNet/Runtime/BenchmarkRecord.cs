@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace CornerNet;
+namespace CornerNet.Runtime;
 
 /// <summary>
 /// One measured figure: wall-clock times of <see cref="Runs"/> timed runs (after warm-up) and figure-specific extras

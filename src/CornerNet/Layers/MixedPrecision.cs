@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace CornerNet.Model;
+namespace CornerNet.Layers;
 
 /// <summary>
 /// bfloat16 mixed-precision training without autocast (TorchSharp 0.107 has none): while a scope from
@@ -10,7 +10,7 @@ namespace CornerNet.Model;
 /// bfloat16 on float32 tensors. The float32 weight (the master copy) and the input are cast to bfloat16 inside the
 /// autograd graph, so the weight's gradient arrives in float32; the output is cast back to float32, so BatchNorm (and
 /// its running statistics), corner pooling and the losses stay float32, as do the optimizer's moments. The heads
-/// (<see cref="CornerNetModel"/>) run their convolutions in float32 (<see cref="Suspend"/>): with them in bfloat16 a
+/// (<c>CornerNetModel</c>) run their convolutions in float32 (<see cref="Suspend"/>): with them in bfloat16 a
 /// quick-start-sized run lost 0.04–0.09 AP against fp32 (docs/BF16-TRAINING.md).
 /// </summary>
 internal static class MixedPrecision

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace CornerNet.Model;
+namespace CornerNet.Runtime;
 
 /// <summary>
 /// Keeps the results of a oneDNN probe (<see cref="OneDnnProbe"/>, <see cref="BFloat16Probe"/>,

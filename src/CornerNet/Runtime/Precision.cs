@@ -1,7 +1,7 @@
-namespace CornerNet.Inference;
+namespace CornerNet.Runtime;
 
-/// <summary>The number format the network runs in (<see cref="DetectionOptions.Precision"/>); decoding and everything
-/// after it stay float32.</summary>
+/// <summary>The number format the network runs in, in detection (<c>DetectionOptions.Precision</c>) and training
+/// (<c>TrainOptions.Precision</c>); decoding and everything after it stay float32.</summary>
 public enum Precision
 {
     /// <summary>float32 throughout (the default; the parity tests' precision).</summary>

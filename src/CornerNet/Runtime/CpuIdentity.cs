@@ -1,4 +1,4 @@
-namespace CornerNet;
+namespace CornerNet.Runtime;
 
 /// <summary>
 /// The processor this process runs on, as <c>/proc/cpuinfo</c> describes its first CPU: vendor, model name, family,

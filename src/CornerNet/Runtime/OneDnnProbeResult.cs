@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace CornerNet.Model;
+namespace CornerNet.Runtime;
 
 /// <summary>
 /// What <see cref="OneDnnProbe"/> found on this host: whether oneDNN's float32 forward and backward-data (input

@@ -2,11 +2,11 @@ using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace CornerNet.Model;
+namespace CornerNet.Runtime;
 
 /// <summary>
 /// Checks libtorch's float32 convolutions (oneDNN) against float64 on small shapes of the kinds measured wrong on some
-/// AVX-512 CPUs (see <see cref="GuardedConvolution"/>): forward with channel widths above 16 that are not multiples of
+/// AVX-512 CPUs (see <c>GuardedConvolution</c>): forward with channel widths above 16 that are not multiples of
 /// 16, and backward-data with such output widths or strided multiples of 16. A fault shows as errors of percent or NaN,
 /// correct kernels agree to about 1e-6, so one threshold between them decides.
 /// </summary>

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace CornerNet.Model;
+namespace CornerNet.Layers;
 
 /// <summary>
 /// Autograd step that hands a convolution's input gradient to libtorch computed with FORWARD convolutions: the

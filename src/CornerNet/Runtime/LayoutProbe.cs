@@ -3,7 +3,7 @@ using TorchSharp;
 using System.Text.Json.Serialization;
 using static TorchSharp.torch;
 
-namespace CornerNet.Model;
+namespace CornerNet.Runtime;
 
 /// <summary>
 /// Times one block of a network family in NCHW and in channels-last layout, alternating, and keeps the best time of
@@ -19,15 +19,15 @@ internal static class LayoutProbe
 
     const int Channels = 128, Side = 64, Rounds = 5;
 
-    /// <summary>Runs the probe for <paramref name="family"/> (<see cref="CornerNetConfig.Family"/>) in
+    /// <summary>Runs the probe for <paramref name="block"/> (the family's, <see cref="LayoutBlock"/>) in
     /// <paramref name="dtype"/> (well under a second on an AVX-512 host).</summary>
-    internal static LayoutProbeResult Run(ScalarType dtype, string family = CornerNetConfig.HourglassFamily)
+    internal static LayoutProbeResult Run(ScalarType dtype, LayoutBlock block)
     {
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var generator = new Generator(20261203);
-        bool fire = family == CornerNetConfig.SqueezeFamily;
+        bool fire = block == LayoutBlock.Fire;
         long[][] shapes = fire
             ? [[Channels / 2, Channels, 1, 1], [Channels / 2, Channels / 2, 1, 1], [Channels / 2, 1, 3, 3]]
             : [[Channels, Channels, 3, 3], [Channels, Channels, 3, 3]];
@@ -39,8 +39,8 @@ internal static class LayoutProbe
         }).ToList();
         var inputLast = ChannelsLast.Of(input);
         var weightsLast = weights.Select(ChannelsLast.Of).ToList();
-        Func<Tensor, IReadOnlyList<Tensor>, double> block = fire ? FireBlock : ResidualBlock;
-        var (nchw, last) = PairedTiming.Best(() => block(input, weights), () => block(inputLast, weightsLast), Rounds);
+        Func<Tensor, IReadOnlyList<Tensor>, double> pass = fire ? FireBlock : ResidualBlock;
+        var (nchw, last) = PairedTiming.Best(() => pass(input, weights), () => pass(inputLast, weightsLast), Rounds);
         return new LayoutProbeResult(nchw, last, clock.Elapsed.TotalSeconds);
     }
 

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace CornerNet.Model;
+namespace CornerNet.Layers;
 
 /// <summary>
 /// A convolution whose channel widths above 16 and not multiples of 16 are zero-padded up to the next multiple of 16
