@@ -184,7 +184,9 @@ internal sealed partial class BenchmarkRunner
     }
 
     MemoryLayout ResolvedLayout(ScalarType dtype) =>
-        _options.Layout == MemoryLayout.Auto ? AutoLayout.For(dtype, _config.Family, _config.LayoutBlock).Chosen : _options.Layout;
+        _options.Layout == MemoryLayout.Auto
+            ? AutoLayout.For(dtype, _config.Family, _config.LayoutBlock).Chosen
+            : _options.Layout;
 
     void OnnxForward()
     {

@@ -1,57 +1,48 @@
-using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
 namespace CornerNet.Runtime;
 
 /// <summary>
-/// What <see cref="MemoryLayout.Auto"/> means on this host for a number format, and why: channels-last when
-/// <see cref="LayoutProbe"/> measures it at least <see cref="RequiredSpeedup"/> times faster than NCHW on the network
-/// family's block, else NCHW. The measurement is cached per CPU, libtorch, thread count, number format and family beside
-/// the oneDNN probe.
+/// What <see cref="MemoryLayout.Auto"/> means on this host for a number format and a network family, and why:
+/// channels-last when <see cref="LayoutProbe"/> measures it at least <see cref="RequiredSpeedup"/> times faster than
+/// NCHW on the family's block, else NCHW. Decided by <see cref="HostDecision{TDecision}"/>; the measurement is cached
+/// per CPU, libtorch, thread count, number format and family.
 /// </summary>
 /// <param name="Chosen"><see cref="MemoryLayout.ChannelsLast"/> or <see cref="MemoryLayout.Nchw"/>.</param>
 /// <param name="Probe">The measurement (null when it failed).</param>
 /// <param name="Source">Where the decision came from, for <c>cornernet --version</c>.</param>
-internal sealed record AutoLayout(MemoryLayout Chosen, LayoutProbeResult? Probe, string Source)
+internal sealed record AutoLayout(MemoryLayout Chosen, SpeedComparison? Probe, string Source)
 {
-    /// <summary>The least channels-last speed-up for which auto picks it (the probe's noise is a few per cent).</summary>
+    /// <summary>The least channels-last speed-up for which auto picks it (the probe's noise is a few per
+    /// cent).</summary>
     public const double RequiredSpeedup = 1.05;
 
-    static readonly Dictionary<(ScalarType, string), AutoLayout> Decided = [];
+    static readonly HostDecision<AutoLayout> Decided = new();
 
     /// <summary>The decision on this host for <paramref name="dtype"/> and a network <paramref name="family"/> whose
     /// probe block is <paramref name="block"/> (measured, or read from the cache, on first use).</summary>
-    public static AutoLayout For(ScalarType dtype, string family, LayoutBlock block)
-    {
-        lock (Decided)
-        {
-            if (!Decided.TryGetValue((dtype, family), out var decision))
-                Decided[(dtype, family)] = decision = Decide(dtype, OneDnnProbeCache.DefaultDirectory, family, block);
-            return decision;
-        }
-    }
+    public static AutoLayout For(ScalarType dtype, string family, LayoutBlock block) =>
+        Decided.For($"{dtype}|{family}", () => Decide(dtype, ProbeCache.DefaultDirectory, family, block));
 
     /// <summary>The decision and why, on one line.</summary>
-    public string Describe() =>
-        $"auto = {(Chosen == MemoryLayout.ChannelsLast ? "channels-last" : "nchw")} ({(Probe is { } p ? $"channels-last {p.Speedup:0.00}× nchw speed, needs {RequiredSpeedup:0.00}×; " : "")}{Source})";
+    public string Describe()
+    {
+        string measured = Probe is { } p
+            ? $"channels-last {p.Speedup:0.00}× nchw speed, needs {RequiredSpeedup:0.00}×; "
+            : "";
+        return $"auto = {(Chosen == MemoryLayout.ChannelsLast ? "channels-last" : "nchw")} ({measured}{Source})";
+    }
 
     /// <summary>The decision for <paramref name="dtype"/>, a cache folder (null: none), a network family and its
     /// block, and a thread count (default: the current one).</summary>
     internal static AutoLayout Decide(ScalarType dtype, string? cacheDirectory, string family, LayoutBlock block,
         int? threads = null)
     {
-        string key = $"{OneDnnProbeCache.HostKey(LayoutProbe.Version)}|threads {threads ?? TorchRuntime.Threads}|{dtype}|{family}";
-        LayoutProbeResult probe;
-        string source;
-        try
-        {
-            (probe, source) = OneDnnProbeCache.CachedOrMeasured(cacheDirectory, OneDnnProbeCache.LayoutSpeed, key,
-                cached => cached.NchwSeconds > 0 && cached.ChannelsLastSeconds > 0, () => LayoutProbe.Run(dtype, block));
-        }
-        catch (Exception e) when (e is ExternalException or InvalidOperationException)
-        {
-            return new AutoLayout(MemoryLayout.Nchw, null, $"layout measurement failed ({e.Message.Split('\n')[0]})");
-        }
-        return new AutoLayout(probe.Speedup >= RequiredSpeedup ? MemoryLayout.ChannelsLast : MemoryLayout.Nchw, probe, source);
+        string key =
+            $"{ProbeCache.HostKey(LayoutProbe.Version)}|threads {threads ?? TorchRuntime.Threads}|{dtype}|{family}";
+        var (probe, source) = HostDecision.Measured(cacheDirectory, ProbeCache.LayoutSpeed, key, p => p.IsComplete,
+            () => LayoutProbe.Run(dtype, block), HostDecision.Speed("layout"));
+        var chosen = probe?.Speedup >= RequiredSpeedup ? MemoryLayout.ChannelsLast : MemoryLayout.Nchw;
+        return new AutoLayout(chosen, probe, source);
     }
 }

@@ -1,49 +1,39 @@
-using System.Runtime.InteropServices;
-
 namespace CornerNet.Runtime;
 
 /// <summary>
 /// What <see cref="Precision.Auto"/> means on this host, and why: bfloat16 only when the CPU runs it natively (flag
 /// avx512_bf16 or amx_bf16) and <see cref="BFloat16Probe"/> measures it at least <see cref="RequiredSpeedup"/> times
-/// faster than float32; else float32. The measurement is cached per CPU and libtorch beside the oneDNN probe
-/// (<see cref="OneDnnProbeCache.DefaultDirectory"/>).
+/// faster than float32; else float32. Decided by <see cref="HostDecision{TDecision}"/>; the measurement is cached per
+/// CPU, libtorch and thread count.
 /// </summary>
 /// <param name="Chosen">The precision auto runs: <see cref="Precision.Bf16"/> or <see cref="Precision.Fp32"/>.</param>
 /// <param name="Probe">The measurement, when one was made or cached (null on CPUs without native bfloat16).</param>
 /// <param name="Source">Where the decision came from, for <c>cornernet --version</c>.</param>
-internal sealed record AutoPrecision(Precision Chosen, BFloat16ProbeResult? Probe, string Source)
+internal sealed record AutoPrecision(Precision Chosen, SpeedComparison? Probe, string Source)
 {
     /// <summary>The least bfloat16 speed-up (float32 time over bfloat16 time) for which auto picks bfloat16.</summary>
     public const double RequiredSpeedup = 1.2;
 
-    static readonly Lazy<AutoPrecision> Decided = new(() => Decide(CpuIdentity.Current.Flags, OneDnnProbeCache.DefaultDirectory));
-
-    static readonly AsyncLocal<AutoPrecision?> Forced = new();
+    static readonly HostDecision<AutoPrecision> Decided = new();
 
     /// <summary>The decision on this host (measured, or read from the cache, on first use).</summary>
-    public static AutoPrecision Active => Forced.Value ?? Decided.Value;
+    public static AutoPrecision Active =>
+        Decided.For("", () => Decide(CpuIdentity.Current.Flags, ProbeCache.DefaultDirectory));
 
     /// <summary>Test hook: <paramref name="decision"/> is in force on this flow of execution until the result is
     /// disposed.</summary>
-    internal static IDisposable Force(AutoPrecision decision)
-    {
-        var previous = Forced.Value;
-        Forced.Value = decision;
-        return new Restore(() => Forced.Value = previous);
-    }
-
-    sealed class Restore(Action undo) : IDisposable
-    {
-        public void Dispose() => undo();
-    }
+    internal static IDisposable Force(AutoPrecision decision) => Decided.Force(decision);
 
     /// <summary><paramref name="precision"/> with <see cref="Precision.Auto"/> replaced by this host's
     /// choice.</summary>
     public static Precision Resolve(Precision precision) => precision == Precision.Auto ? Active.Chosen : precision;
 
     /// <summary>The decision and why, on one line.</summary>
-    public string Describe() =>
-        $"auto = {(Chosen == Precision.Bf16 ? "bf16" : "fp32")} ({(Probe is { } p ? $"bf16 {p.Speedup:0.00}× fp32 speed, needs {RequiredSpeedup:0.0}×; " : "")}{Source})";
+    public string Describe()
+    {
+        string measured = Probe is { } p ? $"bf16 {p.Speedup:0.00}× fp32 speed, needs {RequiredSpeedup:0.0}×; " : "";
+        return $"auto = {(Chosen == Precision.Bf16 ? "bf16" : "fp32")} ({measured}{Source})";
+    }
 
     /// <summary>
     /// The decision for CPU flags <paramref name="cpuFlags"/>, a cache folder (null: none) and a thread count (default:
@@ -54,18 +44,9 @@ internal sealed record AutoPrecision(Precision Chosen, BFloat16ProbeResult? Prob
         var flags = cpuFlags.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (!flags.Contains("avx512_bf16") && !flags.Contains("amx_bf16"))
             return new AutoPrecision(Precision.Fp32, null, "no native bfloat16: cpu flags lack avx512_bf16 and amx_bf16");
-        string key = $"{OneDnnProbeCache.HostKey(BFloat16Probe.Version)}|threads {threads ?? TorchRuntime.Threads}";
-        BFloat16ProbeResult probe;
-        string source;
-        try
-        {
-            (probe, source) = OneDnnProbeCache.CachedOrMeasured(cacheDirectory, OneDnnProbeCache.BFloat16Speed, key,
-                cached => cached.Fp32Seconds > 0 && cached.Bf16Seconds > 0, BFloat16Probe.Run);
-        }
-        catch (Exception e) when (e is ExternalException or InvalidOperationException)
-        {
-            return new AutoPrecision(Precision.Fp32, null, $"bfloat16 measurement failed ({e.Message.Split('\n')[0]})");
-        }
-        return new AutoPrecision(probe.Speedup >= RequiredSpeedup ? Precision.Bf16 : Precision.Fp32, probe, source);
+        string key = $"{ProbeCache.HostKey(BFloat16Probe.Version)}|threads {threads ?? TorchRuntime.Threads}";
+        var (probe, source) = HostDecision.Measured(cacheDirectory, ProbeCache.BFloat16Speed, key, p => p.IsComplete,
+            BFloat16Probe.Run, HostDecision.Speed("bfloat16"));
+        return new AutoPrecision(probe?.Speedup >= RequiredSpeedup ? Precision.Bf16 : Precision.Fp32, probe, source);
     }
 }

@@ -1,12 +1,11 @@
-using System.Diagnostics;
 using static TorchSharp.torch;
 
 namespace CornerNet.Runtime;
 
 /// <summary>
-/// Times a small stack of 3×3 convolutions (128→128 channels at 64², batch 1) in float32 and in bfloat16, interleaved,
-/// and keeps the best time of each. Some CPUs that report avx512_bf16 run bfloat16 convolutions more slowly than
-/// float32 (issue 17), so the flag alone cannot decide.
+/// Times a small stack of 3×3 convolutions (128→128 channels at 64², batch 1) in float32 (baseline) and in bfloat16
+/// (candidate), interleaved, and keeps the best time of each. Some CPUs that report avx512_bf16 run bfloat16
+/// convolutions more slowly than float32 (issue 17), so the flag alone cannot decide.
 /// </summary>
 internal static class BFloat16Probe
 {
@@ -17,27 +16,25 @@ internal static class BFloat16Probe
     const int Layers = 3, Channels = 128, Side = 64, Rounds = 5;
 
     /// <summary>Runs the probe (well under a second on an AVX-512 host). Uses its own random generator.</summary>
-    internal static BFloat16ProbeResult Run()
+    internal static SpeedComparison Run()
     {
-        var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var generator = new Generator(20260317);
         var input = randn([1, Channels, Side, Side], generator: generator);
-        var weights = Enumerable.Range(0, Layers).Select(_ => randn([Channels, Channels, 3, 3], generator: generator) * (1.0 / Math.Sqrt(9 * Channels))).ToList();
+        var weights = Enumerable.Range(0, Layers)
+            .Select(_ => randn([Channels, Channels, 3, 3], generator: generator) * (1.0 / Math.Sqrt(9 * Channels)))
+            .ToList();
         var input16 = input.to(ScalarType.BFloat16);
         var weights16 = weights.Select(w => w.to(ScalarType.BFloat16)).ToList();
-        var (fp32, bf16) = PairedTiming.Best(() => Stack(input, weights), () => Stack(input16, weights16), Rounds);
-        return new BFloat16ProbeResult(fp32, bf16, clock.Elapsed.TotalSeconds);
+        return SpeedComparison.BestWallTime(() => Stack(input, weights), () => Stack(input16, weights16), Rounds);
     }
 
-    /// <summary>Seconds for one pass through the stack.</summary>
-    static double Stack(Tensor input, IReadOnlyList<Tensor> weights)
+    /// <summary>One pass through the stack.</summary>
+    static void Stack(Tensor input, IReadOnlyList<Tensor> weights)
     {
         using var scope = NewDisposeScope();
-        var clock = Stopwatch.StartNew();
         var x = input;
         foreach (var weight in weights) x = nn.functional.conv2d(x, weight, padding: [1, 1]);
-        return clock.Elapsed.TotalSeconds;
     }
 }

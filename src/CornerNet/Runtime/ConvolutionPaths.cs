@@ -1,11 +1,10 @@
-using System.Runtime.InteropServices;
-
 namespace CornerNet.Runtime;
 
 /// <summary>
 /// Which way <c>GuardedConvolution</c> runs convolutions in this process, and why. Decided once, at the first
-/// convolution: from the environment when it forces a path, else from <see cref="OneDnnProbe"/>'s result for this CPU
-/// and libtorch (cached in <see cref="OneDnnProbeCache.DefaultDirectory"/>; probed and cached when missing).
+/// convolution (<see cref="HostDecision{TDecision}"/>): from the environment when it forces a path, else from
+/// <see cref="OneDnnProbe"/>'s result for this CPU and libtorch (cached in <see cref="ProbeCache.DefaultDirectory"/>;
+/// probed and cached when missing).
 /// Environment: <c>CORNERNET_CONV_FORWARD</c> = <c>probe</c> (default) | <c>plain</c> | <c>padded</c>, and
 /// <c>CORNERNET_CONV_INPUT_GRADIENT</c> = <c>probe</c> (default) | <c>plain</c> | <c>forward</c>.
 /// </summary>
@@ -24,25 +23,15 @@ internal sealed record ConvolutionPaths(bool PaddedForward, bool InputGradientBy
     /// <summary>Environment variable forcing the input-gradient path.</summary>
     public const string InputGradientVariable = "CORNERNET_CONV_INPUT_GRADIENT";
 
-    static readonly Lazy<ConvolutionPaths> Decided = new(() => Decide(Environment.GetEnvironmentVariable, OneDnnProbeCache.DefaultDirectory));
-    static readonly AsyncLocal<ConvolutionPaths?> Forced = new();
+    static readonly HostDecision<ConvolutionPaths> Decided = new();
 
     /// <summary>The paths in force (decided, and probed if need be, on first use).</summary>
-    public static ConvolutionPaths Active => Forced.Value ?? Decided.Value;
+    public static ConvolutionPaths Active =>
+        Decided.For("", () => Decide(Environment.GetEnvironmentVariable, ProbeCache.DefaultDirectory));
 
     /// <summary>Test hook: <paramref name="paths"/> are in force on this flow of execution until the result is
     /// disposed.</summary>
-    internal static IDisposable Force(ConvolutionPaths paths)
-    {
-        var previous = Forced.Value;
-        Forced.Value = paths;
-        return new Restore(() => Forced.Value = previous);
-    }
-
-    sealed class Restore(Action undo) : IDisposable
-    {
-        public void Dispose() => undo();
-    }
+    internal static IDisposable Force(ConvolutionPaths paths) => Decided.Force(paths);
 
     /// <summary>Both paths and why, on one line.</summary>
     public string Describe() =>
@@ -60,23 +49,13 @@ internal sealed record ConvolutionPaths(bool PaddedForward, bool InputGradientBy
         string forcedNote = forced.Count > 0 ? "forced by " + string.Join(", ", forced) : "";
         if (forcedPadding is bool padding && forcedGradient is bool gradient)
             return new ConvolutionPaths(padding, gradient, null, forcedNote);
-        var (probe, source) = ProbeOrCached(cacheDirectory is null ? null : new OneDnnProbeCache(cacheDirectory));
+        var (probe, source) = HostDecision.Measured(cacheDirectory, ProbeCache.ConvolutionCorrectness,
+            ProbeCache.HostKey(OneDnnProbe.Version), _ => true, OneDnnProbe.Run, HostDecision.Probed);
+        if (probe is null) source += "; both fallbacks on";
         if (forcedNote.Length > 0) source = $"{source}; {forcedNote}";
         // A probe that could not run leaves both exact fallbacks on.
-        return new ConvolutionPaths(forcedPadding ?? !(probe?.ForwardCorrect ?? false), forcedGradient ?? !(probe?.InputGradientCorrect ?? false), probe, source);
-    }
-
-    /// <summary>The probe's result from the cache, or from running it (then cached when the folder is
-    /// writable).</summary>
-    static (OneDnnProbeResult? Probe, string Source) ProbeOrCached(OneDnnProbeCache? cache)
-    {
-        string key = OneDnnProbeCache.HostKey(OneDnnProbe.Version);
-        if (cache?.Read<OneDnnProbeResult>(key) is OneDnnProbeResult cached) return (cached, $"probe cached in {cache.PathFor(key)}");
-        OneDnnProbeResult probe;
-        try { probe = OneDnnProbe.Run(); }
-        catch (Exception e) when (e is ExternalException or InvalidOperationException) { return (null, $"probe failed ({e.Message.Split('\n')[0]}); both fallbacks on"); }
-        bool stored = cache?.Write(key, probe) ?? false;
-        return (probe, stored ? $"probed now, cached in {cache!.PathFor(key)}" : cache is null ? "probed now, not cached (no cache folder)" : $"probed now, not cached ({cache.Directory} not writable)");
+        return new ConvolutionPaths(forcedPadding ?? !(probe?.ForwardCorrect ?? false),
+            forcedGradient ?? !(probe?.InputGradientCorrect ?? false), probe, source);
     }
 
     /// <summary>Null for unset or "probe"; else whether the named fallback is forced on.</summary>

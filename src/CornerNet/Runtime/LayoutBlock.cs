@@ -4,7 +4,8 @@ namespace CornerNet.Runtime;
 /// <c>CornerNetConfig.LayoutBlock</c>).</summary>
 internal enum LayoutBlock
 {
-    /// <summary>A residual block: two 3×3 convolutions 128→128, a ReLU and the residual add (Hourglass-104).</summary>
+    /// <summary>A residual block: two 3×3 convolutions 128→128, a ReLU and the residual add
+    /// (Hourglass-104).</summary>
     Residual,
     /// <summary>A fire module: 1×1 squeeze 128→64, 1×1 and depthwise 3×3 expansions, concatenation, residual add
     /// (CornerNet-Squeeze).</summary>

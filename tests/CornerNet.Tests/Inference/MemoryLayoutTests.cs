@@ -119,7 +119,7 @@ public sealed class MemoryLayoutTests : IDisposable
         Assert.StartsWith("measured now", hourglass.Source);
         Assert.StartsWith("measured now", squeeze.Source);
         Assert.Equal(2, Directory.GetFiles(_dir).Length);
-        Assert.True(squeeze.Probe!.NchwSeconds > 0 && squeeze.Probe.ChannelsLastSeconds > 0);
+        Assert.True(squeeze.Probe!.BaselineSeconds > 0 && squeeze.Probe.CandidateSeconds > 0);
         Assert.StartsWith("measured earlier", Decide(threads: 1, ModelPresets.Squeeze).Source);
     }
 

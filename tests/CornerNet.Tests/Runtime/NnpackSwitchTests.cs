@@ -1,6 +1,6 @@
 using CornerNet.Runtime;
 
-namespace CornerNet.Tests.Foundation;
+namespace CornerNet.Tests.Runtime;
 
 public class NnpackSwitchTests
 {

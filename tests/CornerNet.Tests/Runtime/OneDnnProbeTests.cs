@@ -1,7 +1,7 @@
 using CornerNet.Model;
 using CornerNet.Runtime;
 
-namespace CornerNet.Tests.Model;
+namespace CornerNet.Tests.Runtime;
 
 public sealed class OneDnnProbeTests : IDisposable
 {
@@ -39,7 +39,7 @@ public sealed class OneDnnProbeTests : IDisposable
     [Fact]
     public void CacheRoundTripsAResultUnderItsKey()
     {
-        var cache = new OneDnnProbeCache(Path.Combine(_dir, "nested"));
+        var cache = new ProbeCache(Path.Combine(_dir, "nested"));
         Assert.Null(cache.Read<OneDnnProbeResult>("cpu A"));
         Assert.True(cache.Write("cpu A", Sample));
         Assert.Equal(Sample, cache.Read<OneDnnProbeResult>("cpu A"));
@@ -55,7 +55,7 @@ public sealed class OneDnnProbeTests : IDisposable
     [InlineData("{\"key\": \"another cpu\", \"result\": {\"forward_correct\": true}}")]
     public void CorruptOrForeignCacheFileIsNoResult(string content)
     {
-        var cache = new OneDnnProbeCache(_dir);
+        var cache = new ProbeCache(_dir);
         File.WriteAllText(cache.PathFor("cpu A"), content);
         Assert.Null(cache.Read<OneDnnProbeResult>("cpu A"));
         Assert.True(cache.Write("cpu A", Sample));
@@ -69,8 +69,8 @@ public sealed class OneDnnProbeTests : IDisposable
         // A file where the folder should be cannot be written even by root (a read-only folder can).
         string blocked = Path.Combine(_dir, "blocked");
         File.WriteAllText(blocked, "");
-        Assert.False(new OneDnnProbeCache(blocked).Write("cpu A", Sample));
-        Assert.Null(new OneDnnProbeCache(blocked).Read<OneDnnProbeResult>("cpu A"));
+        Assert.False(new ProbeCache(blocked).Write("cpu A", Sample));
+        Assert.Null(new ProbeCache(blocked).Read<OneDnnProbeResult>("cpu A"));
 
         string readOnly = Path.Combine(_dir, "read-only");
         Directory.CreateDirectory(readOnly);

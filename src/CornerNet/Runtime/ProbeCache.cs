@@ -6,13 +6,14 @@ using System.Text.Json.Serialization;
 namespace CornerNet.Runtime;
 
 /// <summary>
-/// Keeps the results of a oneDNN probe (<see cref="OneDnnProbe"/>, <see cref="BFloat16Probe"/>,
-/// <see cref="LayoutProbe"/>) on disk, one small JSON
-/// file per probe and key (CPU identity, libtorch version, probe version), so each probe runs once per host. Any
-/// problem — missing, corrupt or foreign file, unreadable or unwritable folder — means "no cached result": the caller
-/// probes again, nothing throws.
+/// Keeps the measurements host decisions rest on (<see cref="HostDecision"/>: <see cref="OneDnnProbe"/>,
+/// <see cref="BFloat16Probe"/>, <see cref="LayoutProbe"/>, the int8 activation-type probe) on disk in one format: one
+/// small JSON file per probe and key (CPU identity, runtime version, probe version, and what else the measurement
+/// depends on), holding the full key and the result, so each probe runs once per host. Any problem — missing, corrupt
+/// or foreign file, unreadable or unwritable folder — means "no cached result": the caller probes again, nothing
+/// throws.
 /// </summary>
-internal sealed class OneDnnProbeCache(string directory, string probe = OneDnnProbeCache.ConvolutionCorrectness)
+internal sealed class ProbeCache(string directory, string probe = ProbeCache.ConvolutionCorrectness)
 {
     /// <summary>The probe name of <see cref="OneDnnProbe"/> (convolution correctness).</summary>
     public const string ConvolutionCorrectness = "onednn-probe";
@@ -22,6 +23,9 @@ internal sealed class OneDnnProbeCache(string directory, string probe = OneDnnPr
 
     /// <summary>The probe name of <see cref="LayoutProbe"/> (channels-last speed).</summary>
     public const string LayoutSpeed = "layout-probe";
+
+    /// <summary>The probe name of the int8 activation-type probe (ONNX Runtime uint8 vs int8 speed).</summary>
+    public const string ActivationTypeSpeed = "int8-probe";
 
     /// <summary>The folder the files live in.</summary>
     public string Directory { get; } = directory;
@@ -42,29 +46,14 @@ internal sealed class OneDnnProbeCache(string directory, string probe = OneDnnPr
         }
     }
 
-    /// <summary>The key of this host for a probe: CPU, libtorch version and the probe's version.</summary>
-    public static string HostKey(int probeVersion) => $"{CpuIdentity.Current.Key}|libtorch {TorchRuntime.LibTorchVersion}|probe {probeVersion}";
+    /// <summary>The key of this host for a probe: CPU, the runtime that runs it (default: this libtorch) and the
+    /// probe's version.</summary>
+    public static string HostKey(int probeVersion, string? runtime = null) =>
+        $"{CpuIdentity.Current.Key}|{runtime ?? $"libtorch {TorchRuntime.LibTorchVersion}"}|probe {probeVersion}";
 
     /// <summary>The file that holds the result for <paramref name="key"/>.</summary>
     public string PathFor(string key) =>
         Path.Combine(Directory, $"{probe}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16]}.json");
-
-    /// <summary>
-    /// A speed probe's result for <paramref name="key"/>: the one cached in <paramref name="directory"/> (null: no cache)
-    /// when it is <paramref name="usable"/>, else measured now by <paramref name="measure"/> and stored; with where it
-    /// came from, in words, for <c>cornernet --version</c>. Exceptions of <paramref name="measure"/> reach the caller.
-    /// </summary>
-    public static (TResult Result, string Source) CachedOrMeasured<TResult>(
-        string? directory, string probe, string key, Func<TResult, bool> usable, Func<TResult> measure) where TResult : class
-    {
-        var cache = directory is null ? null : new OneDnnProbeCache(directory, probe);
-        if (cache?.Read<TResult>(key) is TResult cached && usable(cached))
-            return (cached, $"measured earlier, cached in {cache.PathFor(key)}");
-        var result = measure();
-        bool stored = cache?.Write(key, result) ?? false;
-        return (result, stored ? $"measured now, cached in {cache!.PathFor(key)}"
-            : cache is null ? "measured now, not cached (no cache folder)" : $"measured now, not cached ({cache.Directory} not writable)");
-    }
 
     /// <summary>The cached result for <paramref name="key"/>, or null when there is none that can be trusted.</summary>
     public TResult? Read<TResult>(string key) where TResult : class

@@ -2,7 +2,7 @@ using CornerNet.Model;
 using CornerNet.Runtime;
 using static TorchSharp.torch;
 
-namespace CornerNet.Tests.Model;
+namespace CornerNet.Tests.Runtime;
 
 public class ChannelsLastTests
 {

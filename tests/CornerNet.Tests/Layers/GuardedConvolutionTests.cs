@@ -4,7 +4,7 @@ using CornerNet.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace CornerNet.Tests.Model;
+namespace CornerNet.Tests.Layers;
 
 public class GuardedConvolutionTests
 {
