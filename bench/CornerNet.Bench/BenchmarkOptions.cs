@@ -1,4 +1,5 @@
 using CornerNet.Model;
+using CornerNet.Runtime;
 
 namespace CornerNet.Benchmarks;
 
@@ -31,10 +32,10 @@ internal sealed record BenchmarkOptions
     /// The network precision of the detection suites (batch, serve). The forward suite always records both: float32
     /// under the plain names and bfloat16 as <c>forward_…_bf16</c>.
     /// </summary>
-    public Inference.Precision Precision { get; init; } = Inference.Precision.Fp32;
+    public Runtime.Precision Precision { get; init; } = Runtime.Precision.Fp32;
 
     /// <summary>Memory layout of the default forward records and the batch suite (auto: this host's choice).</summary>
-    public Inference.MemoryLayout Layout { get; init; } = Inference.MemoryLayout.Auto;
+    public Runtime.MemoryLayout Layout { get; init; } = Runtime.MemoryLayout.Auto;
 
     /// <summary>Folder of the <c>big</c> COCO evaluation case (<c>gt.json.gz</c>, <c>dets.json.gz</c>).</summary>
     public string EvaluateCase { get; init; } = Path.Combine("..", "shared", "fixtures", "cocoeval", "big");

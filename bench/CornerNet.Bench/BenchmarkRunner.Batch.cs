@@ -1,5 +1,6 @@
 using CornerNet.Data;
 using CornerNet.Inference;
+using CornerNet.Runtime;
 using static TorchSharp.torch;
 
 namespace CornerNet.Benchmarks;

@@ -3,6 +3,7 @@ using CornerNet.Inference;
 using CornerNet.Model;
 using CornerNet.Onnx;
 using CornerNet.Quantization;
+using CornerNet.Runtime;
 using static TorchSharp.torch;
 
 namespace CornerNet.Benchmarks;
@@ -54,7 +55,7 @@ internal sealed partial class BenchmarkRunner
                 }),
             }, _options.Warmup, _options.Runs);
             records[0].Extra["onnxruntime"] = OnnxRuntimeNetwork.RuntimeVersion;
-            records[0].Extra["activations"] = ActivationTypeProbe.Fastest(0).Type.ToString().ToLowerInvariant();
+            records[0].Extra["activations"] = AutoActivationType.For(0).Chosen.ToString().ToLowerInvariant();
             records[0].Extra["speedup_vs_onnx_fp32"] = Math.Round(records[1].MedianMs / records[0].MedianMs, 2);
             records[0].Extra["speedup_vs_torch_fp32"] = Math.Round(records[2].MedianMs / records[0].MedianMs, 2);
             using (var scope = NewDisposeScope())

@@ -1,8 +1,10 @@
 using CornerNet.Data;
 using CornerNet.Evaluation;
 using CornerNet.Inference;
+using CornerNet.Layers;
 using CornerNet.Model;
 using CornerNet.Onnx;
+using CornerNet.Runtime;
 using CornerNet.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -182,7 +184,9 @@ internal sealed partial class BenchmarkRunner
     }
 
     MemoryLayout ResolvedLayout(ScalarType dtype) =>
-        _options.Layout == MemoryLayout.Auto ? AutoLayout.For(dtype, _config.Family).Chosen : _options.Layout;
+        _options.Layout == MemoryLayout.Auto
+            ? AutoLayout.For(dtype, _config.Family, _config.LayoutBlock).Chosen
+            : _options.Layout;
 
     void OnnxForward()
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using CornerNet.Runtime;
 
 namespace CornerNet.Benchmarks;
 

@@ -12,6 +12,7 @@ using CornerNet.Evaluation;
 using CornerNet.Experiments;
 using CornerNet.Inference;
 using CornerNet.Model;
+using CornerNet.Runtime;
 using CornerNet.Training;
 
 LargeAllocationReuse.Apply();

@@ -7,6 +7,7 @@ using CornerNet;
 using CornerNet.Data;
 using CornerNet.Inference;
 using CornerNet.Model;
+using CornerNet.Runtime;
 using static TorchSharp.torch;
 
 LargeAllocationReuse.Apply();

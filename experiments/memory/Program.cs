@@ -5,6 +5,7 @@ using System.Diagnostics;
 using CornerNet;
 using CornerNet.Data;
 using CornerNet.Model;
+using CornerNet.Runtime;
 using CornerNet.Training;
 
 LargeAllocationReuse.Apply();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CornerNet.Cli.Commands;
+using CornerNet.Runtime;
 
 namespace CornerNet.Cli;
 

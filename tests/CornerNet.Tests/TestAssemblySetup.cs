@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using CornerNet.Runtime;
 
 namespace CornerNet.Tests;
 

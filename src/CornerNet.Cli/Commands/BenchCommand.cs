@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using CornerNet.Benchmarks;
 using CornerNet.Model;
+using CornerNet.Runtime;
 using Spectre.Console;
 
 namespace CornerNet.Cli.Commands;

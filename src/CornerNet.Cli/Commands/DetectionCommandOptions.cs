@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CornerNet.Inference;
+using CornerNet.Runtime;
 
 namespace CornerNet.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CornerNet.Inference;
 using CornerNet.Model;
+using CornerNet.Runtime;
 using CornerNet.Weights;
 using static TorchSharp.torch;
 

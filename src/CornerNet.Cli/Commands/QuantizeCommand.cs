@@ -3,6 +3,7 @@ using System.Diagnostics;
 using CornerNet.Data;
 using CornerNet.Inference;
 using CornerNet.Quantization;
+using CornerNet.Runtime;
 using Spectre.Console;
 
 namespace CornerNet.Cli.Commands;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CornerNet.Evaluation;
 using CornerNet.QuickStart;
+using CornerNet.Runtime;
 using Spectre.Console;
 
 namespace CornerNet.Cli.Commands;

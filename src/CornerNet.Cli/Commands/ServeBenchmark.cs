@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CornerNet.Benchmarks;
 using CornerNet.Data;
 using CornerNet.Inference;
+using CornerNet.Runtime;
 using CornerNet.Serving;
 
 namespace CornerNet.Cli.Commands;

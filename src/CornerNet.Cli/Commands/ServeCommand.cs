@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CornerNet.Inference;
+using CornerNet.Runtime;
 using CornerNet.Serving;
 
 namespace CornerNet.Cli.Commands;

@@ -4,6 +4,7 @@ using CornerNet.Data;
 using CornerNet.Distributed;
 using CornerNet.Evaluation;
 using CornerNet.Inference;
+using CornerNet.Runtime;
 using Spectre.Console;
 
 namespace CornerNet.Cli.Commands;

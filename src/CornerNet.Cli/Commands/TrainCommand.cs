@@ -2,6 +2,7 @@ using System.CommandLine;
 using CornerNet.Data;
 using CornerNet.Evaluation;
 using CornerNet.Model;
+using CornerNet.Runtime;
 using CornerNet.Training;
 using Spectre.Console;
 

@@ -1,12 +1,14 @@
 using System.CommandLine;
 using System.Reflection;
-using CornerNet.Inference;
 using CornerNet.Model;
+using CornerNet.Quantization;
+using CornerNet.Runtime;
 
 namespace CornerNet.Cli.Commands;
 
 /// <summary><c>cornernet --version</c>: tool version, libtorch version, devices, thread count, CPU, the convolution
-/// paths its oneDNN probe chose and what --precision auto runs.</summary>
+/// paths its oneDNN probe chose, and what --precision auto, --layout auto and int8 activations run on this host, each
+/// with where the decision came from.</summary>
 public static class VersionReport
 {
     /// <summary>Replaces the default --version option of <paramref name="root"/> with this fuller report.</summary>
@@ -45,8 +47,11 @@ public static class VersionReport
         var dtypes = AutoPrecision.Active.Chosen == Precision.Bf16
             ? new[] { TorchSharp.torch.ScalarType.Float32, TorchSharp.torch.ScalarType.BFloat16 }
             : [TorchSharp.torch.ScalarType.Float32];
-        foreach (var family in new[] { CornerNetConfig.HourglassFamily, CornerNetConfig.SqueezeFamily })
+        foreach (var config in new[] { ModelPresets.Hourglass104, ModelPresets.Squeeze })
             foreach (var dtype in dtypes)
-                Console.WriteLine($"layout    {family} {(dtype == TorchSharp.torch.ScalarType.Float32 ? "fp32" : "bf16")} {AutoLayout.For(dtype, family).Describe()}");
+                Console.WriteLine(
+                    $"layout    {config.Family} {(dtype == TorchSharp.torch.ScalarType.Float32 ? "fp32" : "bf16")} "
+                    + AutoLayout.For(dtype, config.Family, config.LayoutBlock).Describe());
+        Console.WriteLine($"int8      {AutoActivationType.For(new QuantizationOptions().Threads).Describe()}");
     }
 }

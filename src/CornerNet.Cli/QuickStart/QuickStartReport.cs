@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using CornerNet.Evaluation;
 using CornerNet.Model;
+using CornerNet.Runtime;
 
 namespace CornerNet.QuickStart;
 

@@ -1,3 +1,5 @@
+using CornerNet.Runtime;
+
 namespace CornerNet.Inference;
 
 /// <summary>

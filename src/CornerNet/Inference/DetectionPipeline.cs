@@ -1,5 +1,6 @@
 using CornerNet.Data;
 using CornerNet.Model;
+using CornerNet.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -76,7 +77,9 @@ public sealed class DetectionPipeline
         if (options.Layout == MemoryLayout.ChannelsLast && !model.IsBatchNormFolded)
             throw new ArgumentException("channels-last layout needs a model that only detects (BatchNorm folded, as Detector makes it)", nameof(options));
         var layout = options.Layout != MemoryLayout.Auto ? options.Layout
-            : onCpu && model.IsBatchNormFolded ? AutoLayout.For(dtype, model.Config.Family).Chosen : MemoryLayout.Nchw;
+            : onCpu && model.IsBatchNormFolded
+                ? AutoLayout.For(dtype, model.Config.Family, model.Config.LayoutBlock).Chosen
+                : MemoryLayout.Nchw;
         options = options with { Layout = layout };
         if (model.IsBatchNormFolded) ChannelsLast.Apply(model, layout == MemoryLayout.ChannelsLast);
         return Create(batch =>

@@ -1,5 +1,6 @@
 using CornerNet.Data;
 using CornerNet.Model;
+using CornerNet.Runtime;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CornerNet.Data;
+using CornerNet.Runtime;
 
 namespace CornerNet.Model;
 
@@ -28,6 +29,9 @@ public sealed record CornerNetConfig
 
     /// <summary>Whether this is a CornerNet-Squeeze network.</summary>
     [JsonIgnore] public bool IsSqueeze => Family == SqueezeFamily;
+
+    /// <summary>The block of this family that the memory-layout probe times (<see cref="AutoLayout"/>).</summary>
+    [JsonIgnore] internal LayoutBlock LayoutBlock => IsSqueeze ? LayoutBlock.Fire : LayoutBlock.Residual;
 
     /// <summary>Stem widths: the 7×7 stride-2 conv module and the stride-2 residual (paper: 128, 256).</summary>
     [JsonPropertyName("stem")] public int[] Stem { get; init; } = { 128, 256 };

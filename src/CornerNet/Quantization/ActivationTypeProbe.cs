@@ -1,24 +1,24 @@
 using CornerNet.Inference;
-using System.Collections.Concurrent;
 using CornerNet.Onnx;
+using CornerNet.Runtime;
 using Microsoft.ML.OnnxRuntime;
 
 namespace CornerNet.Quantization;
 
 /// <summary>
 /// Which activation type runs the int8 convolutions faster on this CPU with this ONNX Runtime: a small QDQ graph (three
-/// residual blocks of 3×3 convolutions, 64→64 channels at 96²) quantized both ways and timed interleaved (process CPU
-/// time). ONNX Runtime's integer kernels differ per instruction set (AVX2, AVX-VNNI, AVX-512 VNNI), so this is
-/// measured, never assumed; the answer is kept for the process.
+/// residual blocks of 3×3 convolutions, 64→64 channels at 96²) quantized both ways (uint8 the baseline, int8 the
+/// candidate) and timed interleaved (process CPU time). ONNX Runtime's integer kernels differ per instruction set
+/// (AVX2, AVX-VNNI, AVX-512 VNNI), so this is measured, never assumed (<see cref="AutoActivationType"/>).
 /// </summary>
 internal static class ActivationTypeProbe
 {
-    static readonly ConcurrentDictionary<int, (ActivationType Type, double Uint8Ms, double Int8Ms)> Results = new();
+    /// <summary>Bumped whenever the measurement changes, so that cached results of an older probe are not
+    /// used.</summary>
+    internal const int Version = 1;
 
-    /// <summary>The faster activation type with <paramref name="threads"/> threads, and the two medians (ms).</summary>
-    public static (ActivationType Type, double Uint8Ms, double Int8Ms) Fastest(int threads) => Results.GetOrAdd(threads, Measure);
-
-    static (ActivationType, double, double) Measure(int threads)
+    /// <summary>Runs the probe with <paramref name="threads"/> ONNX Runtime threads (0: its default).</summary>
+    internal static SpeedComparison Run(int threads)
     {
         const int channels = 64, side = 96, layers = 3;
         var graph = new OnnxGraphBuilder();
@@ -61,13 +61,12 @@ internal static class ActivationTypeProbe
             for (int k = 0; k < input.Length; k++) input[k] = (float)(random.NextDouble() * 2 - 1);
             using var value = OrtValue.CreateTensorValueFromMemory(input, [1, channels, side, side]);
             using var runOptions = new RunOptions();
-            var records = BenchmarkTimer.Interleaved(sessions.Select((s, i) => ($"probe{i}", (Action)(() =>
+            Action Pass(InferenceSession session) => () =>
             {
-                using var outputs = s.Run(runOptions, [OnnxMetadata.InputName], [value], ["out"]);
-            }))).ToArray(), warmup: 3, runs: 15);
+                using var outputs = session.Run(runOptions, [OnnxMetadata.InputName], [value], ["out"]);
+            };
             // Process CPU time, not wall time: on a shared machine it is what the kernels cost, apart from waiting.
-            double uint8 = (double)records[0].Extra["cpu_median_ms"], int8 = (double)records[1].Extra["cpu_median_ms"];
-            return (int8 < uint8 ? ActivationType.Int8 : ActivationType.Uint8, uint8, int8);
+            return SpeedComparison.MedianCpuTime(Pass(sessions[0]), Pass(sessions[1]), warmup: 3, runs: 15);
         }
         finally
         {

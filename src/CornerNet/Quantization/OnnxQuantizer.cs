@@ -91,9 +91,12 @@ public static class OnnxQuantizer
         }
         else
         {
-            var probe = ActivationTypeProbe.Fastest(options.Threads);
-            type = probe.Type;
-            choice = $"measured on this host: uint8 {probe.Uint8Ms:F1} ms, int8 {probe.Int8Ms:F1} ms for the probe graph";
+            var auto = AutoActivationType.For(options.Threads);
+            type = auto.Chosen;
+            choice = auto.Probe is { } probe
+                ? $"measured on this host: uint8 {probe.BaselineSeconds * 1000:F1} ms, "
+                    + $"int8 {probe.CandidateSeconds * 1000:F1} ms for the probe graph"
+                : auto.Source;
         }
         QdqRewriter.Apply(model, plan, ranges, type, options.PerChannel);
         return (plan, type, choice);

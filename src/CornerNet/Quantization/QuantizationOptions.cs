@@ -14,7 +14,7 @@ public sealed record QuantizationOptions
     /// <summary>int8 weights with one scale per output channel (default) instead of one per layer.</summary>
     public bool PerChannel { get; init; } = true;
 
-    /// <summary>Activation type; null: whichever <see cref="ActivationTypeProbe"/> measures faster on this
+    /// <summary>Activation type; null: whichever <see cref="AutoActivationType"/> measures faster on this
     /// host.</summary>
     public ActivationType? Activations { get; init; }
 

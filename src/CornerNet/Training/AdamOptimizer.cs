@@ -1,3 +1,4 @@
+using CornerNet.Layers;
 using CornerNet.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -61,7 +62,7 @@ internal sealed class AdamOptimizer : IDisposable
         double bias1 = 1 - Math.Pow(Beta1, StepCount);
         double bias2 = 1 - Math.Pow(Beta2, StepCount);
         // Scalars are created explicitly and held until the end of the step: TorchSharp's implicit conversions can be
-        // freed by the GC while libtorch reads them (see CornerNet.Model.KeptScalars).
+        // freed by the GC while libtorch reads them (see CornerNet.Layers.KeptScalars).
         using var beta1 = Beta1.ToScalar();
         using var oneMinusBeta1 = (1 - Beta1).ToScalar();
         using var beta2 = Beta2.ToScalar();

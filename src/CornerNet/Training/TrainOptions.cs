@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using CornerNet.Inference;
 using CornerNet.Model;
+using CornerNet.Runtime;
 
 namespace CornerNet.Training;
 

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using CornerNet.Data;
 using CornerNet.Distributed;
-using CornerNet.Inference;
+using CornerNet.Layers;
 using CornerNet.Model;
+using CornerNet.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

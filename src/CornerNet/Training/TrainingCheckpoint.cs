@@ -1,8 +1,8 @@
 using CornerNet.Data;
 using System.Globalization;
 using System.Text.Json;
-using CornerNet.Inference;
 using CornerNet.Model;
+using CornerNet.Runtime;
 using CornerNet.Weights;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -9,20 +9,23 @@ namespace CornerNet.Tests.Architecture;
 public class DependencyTests
 {
     /// <summary>
-    /// Each stage and the stages it may use: Weights, Data, Model first, then the stages built on them. Files at the
-    /// library root (namespace <c>CornerNet</c>: AtomicFile, InvalidInputException, TorchRuntime, …) are usable by all.
+    /// Each stage and the stages it uses, exactly (an arrow nothing uses is removed): Runtime (host facts and
+    /// decisions), Layers (kernel workarounds), Weights, Data and Model first, then the stages built on them. Files at
+    /// the library root (namespace <c>CornerNet</c>: AtomicFile, InvalidInputException, InputLimits) are usable by all.
     /// </summary>
     static readonly Dictionary<string, string[]> AllowedArrows = new()
     {
+        ["Runtime"] = [],
+        ["Layers"] = ["Runtime"],
         ["Weights"] = [],
-        ["Data"] = ["Weights"],
-        ["Model"] = ["Weights", "Data"],
+        ["Data"] = [],
+        ["Model"] = ["Runtime", "Layers", "Weights", "Data"],
         ["Distributed"] = ["Data"],
-        ["Evaluation"] = ["Data", "Model"],
-        ["Inference"] = ["Weights", "Data", "Model"],
-        ["Training"] = ["Weights", "Data", "Model", "Distributed", "Inference", "Evaluation"],
-        ["Onnx"] = ["Weights", "Data", "Model", "Inference"],
-        ["Quantization"] = ["Weights", "Data", "Model", "Inference", "Onnx"],
+        ["Evaluation"] = ["Data"],
+        ["Inference"] = ["Runtime", "Layers", "Data", "Model"],
+        ["Training"] = ["Runtime", "Layers", "Weights", "Data", "Model", "Distributed", "Inference", "Evaluation"],
+        ["Onnx"] = ["Data", "Model", "Inference"],
+        ["Quantization"] = ["Runtime", "Data", "Model", "Inference", "Onnx"],
     };
 
     static readonly Regex Reference = new(@"\bCornerNet\.([A-Z][A-Za-z]*)\b", RegexOptions.Compiled);
@@ -67,6 +70,17 @@ public class DependencyTests
     }
 
     [Fact]
+    public void EveryAllowedArrowIsUsed()
+    {
+        var arrows = StageArrows(Library);
+        var unused = (from kv in AllowedArrows
+                      from target in kv.Value
+                      where !(arrows.TryGetValue(kv.Key, out var used) && used.Contains(target))
+                      select $"{kv.Key}->{target}").ToList();
+        Assert.True(unused.Count == 0, "allowed arrows no file uses (remove them): " + string.Join(", ", unused));
+    }
+
+    [Fact]
     public void NoCycleBetweenStages()
     {
         var arrows = StageArrows(Library);
@@ -78,7 +92,7 @@ public class DependencyTests
     [Fact]
     public void FirstStagesReachNoLaterStage()
     {
-        string[] order = ["Weights", "Data", "Model"];
+        string[] order = ["Runtime", "Layers", "Weights", "Data", "Model"];
         var arrows = StageArrows(Library);
         for (int i = 0; i < order.Length; i++)
         {

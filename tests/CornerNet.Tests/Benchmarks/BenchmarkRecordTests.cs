@@ -1,4 +1,5 @@
 using CornerNet.Benchmarks;
+using CornerNet.Runtime;
 
 namespace CornerNet.Tests.Benchmarks;
 

@@ -1,4 +1,6 @@
 using CornerNet.Model;
+using CornerNet.Quantization;
+using CornerNet.Runtime;
 
 namespace CornerNet.Tests.Cli;
 
@@ -25,5 +27,21 @@ public class VersionReportTests
         Assert.Equal(0, code);
         Assert.DoesNotContain("probe     ", output);
         Assert.Contains("conv      forward channel-padded, input gradient plain oneDNN (forced by CORNERNET_CONV_FORWARD=padded, CORNERNET_CONV_INPUT_GRADIENT=plain)", output);
+    }
+
+    [Fact]
+    public void VersionPrintsEveryHostDecisionWithItsSource()
+    {
+        using var paths = ConvolutionPaths.Force(new ConvolutionPaths(false, false, null, "test paths"));
+        using var precision = AutoPrecision.Force(new AutoPrecision(Precision.Fp32, null, "test precision"));
+        using var activations = AutoActivationType.Force(
+            new AutoActivationType(ActivationType.Int8, new SpeedComparison(0.03, 0.02, 0.5), "test int8"));
+        var (code, output, _) = CliRunner.Run("--version");
+        Assert.Equal(0, code);
+        Assert.Contains("conv      forward plain oneDNN, input gradient plain oneDNN (test paths)", output);
+        Assert.Contains("precision auto = fp32 (test precision)", output);
+        Assert.Contains("layout    hourglass fp32 auto = ", output);
+        Assert.Contains("layout    squeeze fp32 auto = ", output);
+        Assert.Contains("int8      auto = int8 (int8 1.50× uint8 speed; test int8)", output);
     }
 }

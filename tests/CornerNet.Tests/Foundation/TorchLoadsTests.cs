@@ -1,3 +1,4 @@
+using CornerNet.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

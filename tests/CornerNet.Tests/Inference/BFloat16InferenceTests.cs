@@ -1,5 +1,6 @@
 using CornerNet.Inference;
 using CornerNet.Model;
+using CornerNet.Runtime;
 using CornerNet.Tests.Cli;
 using CornerNet.Weights;
 using TorchSharp;
@@ -163,7 +164,7 @@ public sealed class BFloat16InferenceTests(ITestOutputHelper output) : IDisposab
     [Fact]
     public void VersionShowsThePrecisionDecision()
     {
-        using var forced = AutoPrecision.Force(new AutoPrecision(Precision.Bf16, new BFloat16ProbeResult(0.02, 0.01, 0.3), "measured earlier, cached in /x/bf16-probe-1.json"));
+        using var forced = AutoPrecision.Force(new AutoPrecision(Precision.Bf16, new SpeedComparison(0.02, 0.01, 0.3), "measured earlier, cached in /x/bf16-probe-1.json"));
         var (code, stdout, _) = CliRunner.Run("--version");
         Assert.Equal(0, code);
         Assert.Contains("precision auto = bf16 (bf16 2.00× fp32 speed, needs 1.2×; measured earlier, cached in /x/bf16-probe-1.json)", stdout);

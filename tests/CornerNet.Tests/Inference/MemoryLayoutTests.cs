@@ -1,6 +1,7 @@
 using CornerNet.Data;
 using CornerNet.Inference;
 using CornerNet.Model;
+using CornerNet.Runtime;
 using CornerNet.Tests.Cli;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -89,38 +90,45 @@ public sealed class MemoryLayoutTests : IDisposable
         Assert.Equal(MemoryLayout.Nchw, DetectionPipeline.ForNetwork(Network, config, new DetectionOptions()).Options.Layout);
     }
 
+    /// <summary>The float32 auto layout with this test's cache folder for a family (default: Hourglass-104).</summary>
+    AutoLayout Decide(int threads, CornerNetConfig? family = null)
+    {
+        var config = family ?? ModelPresets.Hourglass104;
+        return AutoLayout.Decide(ScalarType.Float32, _dir, config.Family, config.LayoutBlock, threads);
+    }
+
     [Fact]
     public void AutoDecisionIsMeasuredOnceAndCachedPerThreadCount()
     {
-        var first = AutoLayout.Decide(ScalarType.Float32, _dir, threads: 1);
+        var first = Decide(threads: 1);
         Assert.StartsWith("measured now, cached in " + _dir, first.Source);
         Assert.NotNull(first.Probe);
         Assert.Equal(first.Probe!.Speedup >= AutoLayout.RequiredSpeedup ? MemoryLayout.ChannelsLast : MemoryLayout.Nchw, first.Chosen);
-        var second = AutoLayout.Decide(ScalarType.Float32, _dir, threads: 1);
+        var second = Decide(threads: 1);
         Assert.StartsWith("measured earlier", second.Source);
         Assert.Equal(first.Probe, second.Probe);
-        Assert.StartsWith("measured now", AutoLayout.Decide(ScalarType.Float32, _dir, threads: 2).Source);
+        Assert.StartsWith("measured now", Decide(threads: 2).Source);
         Assert.Equal(2, Directory.GetFiles(_dir).Length);
     }
 
     [Fact]
     public void EachNetworkFamilyIsMeasuredOnItsOwnBlock()
     {
-        var hourglass = AutoLayout.Decide(ScalarType.Float32, _dir, threads: 1, family: CornerNetConfig.HourglassFamily);
-        var squeeze = AutoLayout.Decide(ScalarType.Float32, _dir, threads: 1, family: CornerNetConfig.SqueezeFamily);
+        var hourglass = Decide(threads: 1, ModelPresets.Hourglass104);
+        var squeeze = Decide(threads: 1, ModelPresets.Squeeze);
         Assert.StartsWith("measured now", hourglass.Source);
         Assert.StartsWith("measured now", squeeze.Source);
         Assert.Equal(2, Directory.GetFiles(_dir).Length);
-        Assert.True(squeeze.Probe!.NchwSeconds > 0 && squeeze.Probe.ChannelsLastSeconds > 0);
-        Assert.StartsWith("measured earlier", AutoLayout.Decide(ScalarType.Float32, _dir, threads: 1, family: CornerNetConfig.SqueezeFamily).Source);
+        Assert.True(squeeze.Probe!.BaselineSeconds > 0 && squeeze.Probe.CandidateSeconds > 0);
+        Assert.StartsWith("measured earlier", Decide(threads: 1, ModelPresets.Squeeze).Source);
     }
 
     [Fact]
     public void ACorruptCacheFileIsMeasuredAgain()
     {
-        var first = AutoLayout.Decide(ScalarType.Float32, _dir, threads: 1);
+        var first = Decide(threads: 1);
         File.WriteAllText(Directory.GetFiles(_dir).Single(), "{ not json");
-        Assert.StartsWith("measured now", AutoLayout.Decide(ScalarType.Float32, _dir, threads: 1).Source);
+        Assert.StartsWith("measured now", Decide(threads: 1).Source);
         Assert.NotNull(first.Probe);
     }
 

@@ -1,4 +1,6 @@
 using CornerNet.Model;
+using CornerNet.Runtime;
+using CornerNet.Tests.Layers;
 using CornerNet.Weights;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,4 +1,5 @@
 using CornerNet.Model;
+using CornerNet.Runtime;
 using CornerNet.Weights;
 using static TorchSharp.torch;
 

@@ -1,7 +1,9 @@
 using System.Globalization;
 using CornerNet.Data;
 using CornerNet.Inference;
+using CornerNet.Layers;
 using CornerNet.Model;
+using CornerNet.Runtime;
 using CornerNet.Tests.Cli;
 using CornerNet.Training;
 using CornerNet.Weights;
