@@ -45,8 +45,12 @@ public static class QuickstartCommand
             OutputCheck.Folder(options.OutputDirectory, parse.GetValue(overwrite));
             var run = new QuickStartRun(options);
             QuickStartResult result;
-            using (var cancel = new CtrlCCancellation("stopping training early; evaluating what was trained…"))
+            int stopped;
+            using (var cancel = new StopSignals("stopping training early; evaluating what was trained…"))
+            {
                 result = Terminal.Interactive ? RunWithProgressBars(run, cancel.Token) : RunWithLines(run, cancel.Token);
+                stopped = cancel.ExitCode;
+            }
             foreach (var line in result.Metrics.SummaryLines()) Console.WriteLine(line);
             var table = new Table().AddColumns("class", "AP");
             foreach (var c in result.Classes)
@@ -55,7 +59,8 @@ public static class QuickstartCommand
             Console.WriteLine($"validation AP {CocoMetrics.FormatNumber(result.Metrics.AP)} (AP50 {CocoMetrics.FormatNumber(result.Metrics.AP50)}) after {result.Iterations} iterations; " +
                 $"{result.TotalSeconds / 60:F1} min in total");
             Console.WriteLine($"wrote {result.OutputDirectory}: model.safetensors, detections/, loss_curve.png, precision_recall.png, metrics.json, report.md");
-            return 0;
+            // Complete, but trained for less than the budget: 130 (Ctrl-C) or 143 (SIGTERM) tells scripts so.
+            return stopped;
         }));
         return command;
     }
