@@ -12,17 +12,18 @@ namespace CornerNet.Cli.Commands;
 public sealed class StopSignals : IDisposable
 {
     readonly CancellationTokenSource _source = new();
-    readonly PosixSignalRegistration[] _registrations;
     readonly string _message;
     int _exitCode;
+
+    // The work that takes the next signal as a request, if any (one at a time: a command runs one such piece).
+    static StopSignals? _active;
 
     /// <summary>Turns the first Ctrl-C or SIGTERM into a cancellation of <see cref="Token"/>, printing
     /// <paramref name="message"/>. Dispose to hand the signals back to <see cref="Listen"/>.</summary>
     public StopSignals(string message)
     {
         _message = message;
-        // Registered after Listen's, so asked first (.NET asks the latest registration first).
-        _registrations = Register(Request);
+        _active = this;
     }
 
     /// <summary>Cancelled once a stop signal came.</summary>
@@ -35,29 +36,36 @@ public sealed class StopSignals : IDisposable
     public static IDisposable Listen() => new Registrations(Register(Exit));
 
     /// <summary>Stops listening.</summary>
-    public void Dispose()
-    {
-        foreach (var registration in _registrations) registration.Dispose();
-    }
+    public void Dispose() => Interlocked.CompareExchange(ref _active, null, this);
 
-    void Request(PosixSignalContext context)
+    /// <summary>Takes the first signal as a request; false for a second one.</summary>
+    bool Request(PosixSignalContext context)
     {
-        // A second signal is left to Listen: it ends the process.
-        if (Interlocked.CompareExchange(ref _exitCode, ExitCodeOf(context.Signal), 0) != 0) return;
+        if (Interlocked.CompareExchange(ref _exitCode, ExitCodeOf(context.Signal), 0) != 0) return false;
         context.Cancel = true;
         Console.Error.WriteLine(_message);
         _source.Cancel();
+        return true;
     }
 
     static void Exit(PosixSignalContext context)
     {
+        if (Volatile.Read(ref _active) is { } work && work.Request(context)) return;
+        // Another handler (the server's host) stops the work it owns.
+        if (context.Cancel) return;
         TemporaryFiles.RemoveAllAndHold();
         int code = ExitCodeOf(context.Signal);
         Console.Error.WriteLine($"cornernet: stopped by {(code == 143 ? "SIGTERM" : "Ctrl-C (SIGINT)")}; " +
             "files being written were removed, finished ones kept");
         context.Cancel = true;
-        Environment.Exit(code);
+        // At once, without the exit handlers: libtorch's static destructors crash (SIGSEGV) while another thread is
+        // inside it, and the main thread may well be.
+        if (OperatingSystem.IsWindows()) Environment.Exit(code);
+        ExitNow(code);
     }
+
+    [DllImport("libc", EntryPoint = "_exit")]
+    static extern void ExitNow(int code);
 
     static int ExitCodeOf(PosixSignal signal) => signal == PosixSignal.SIGTERM ? 143 : 130;
 

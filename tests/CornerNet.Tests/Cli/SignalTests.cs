@@ -18,34 +18,38 @@ public sealed class SignalTests : IDisposable
 
     string P(params string[] parts) => Path.Combine([_root, .. parts]);
 
-    /// <summary>Sends <paramref name="signal"/> with the kill program (Process.Kill sends only SIGKILL).</summary>
-    static void Kill(int pid, int signal)
+    /// <summary>
+    /// Runs the CLI in the background of a bash with job control (so that SIGINT is not ignored, as it is for a
+    /// background job without it), waits until the shell condition <paramref name="started"/> holds (files on disk:
+    /// the work is under way), sends <paramref name="signal"/> with kill, and returns the exit code and standard
+    /// error. (Signals sent from the test host to a child it started were not seen by the child here; from a shell,
+    /// as a user sends them, they are.)
+    /// </summary>
+    (int Code, string Error) RunAndSignal(int signal, string started, params string[] args)
     {
-        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
+        string Quote(string a) => "'" + a.Replace("'", "'\\''") + "'";
+        string errors = P("stderr.txt");
+        string script = "set -m\n" +
+            $"dotnet {Quote(SignalableCliFactAttribute.Cli)} {string.Join(' ', args.Select(Quote))} > /dev/null 2> {Quote(errors)} &\n" +
+            "pid=$!\n" +
+            $"until {started}; do kill -0 $pid 2> /dev/null || {{ echo ended; exit 99; }}; sleep 0.02; done\n" +
+            $"kill -{signal} $pid\n" +
+            "wait $pid\n" +
+            "echo $?\n";
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(script);
+        using var shell = Process.Start(start)!;
+        var output = Task.Run(shell.StandardOutput.ReadToEnd);
+        var shellErrors = Task.Run(shell.StandardError.ReadToEnd);
+        Assert.True(shell.WaitForExit(300_000), "the command did not stop on the signal");
+        string error = File.Exists(errors) ? File.ReadAllText(errors) : "";
+        File.Delete(errors);
+        Assert.True(shell.ExitCode == 0, $"the command ended before the signal: {output.Result} {shellErrors.Result} {error}");
+        return (int.Parse(output.Result.Trim().Split('\n')[^1], System.Globalization.CultureInfo.InvariantCulture), error);
     }
 
     static string[] Temporaries(string folder) => Directory.GetFiles(folder, "*.tmp*", SearchOption.AllDirectories);
-
-    /// <summary>Starts the CLI as a child process, waits until <paramref name="started"/> sees its work under way
-    /// (files on disk: its standard output may reach the pipe only at exit), sends <paramref name="signal"/>, and
-    /// returns the exit code and standard error.</summary>
-    static (int Code, string Error) RunAndSignal(int signal, Func<bool> started, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(SignalableCliFactAttribute.Cli);
-        foreach (string a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        while (!started() && !process.HasExited) Thread.Sleep(20);
-        Assert.False(process.HasExited, $"the command ended before it started writing: {error.Result}");
-        Kill(process.Id, signal);
-        Assert.True(process.WaitForExit(120_000), "the command did not stop on the signal");
-        output.Wait();
-        return (process.ExitCode, error.Result);
-    }
 
     static void AssertStoppedInOneLine(int expectedCode, (int Code, string Error) result, string signalName)
     {
@@ -64,7 +68,7 @@ public sealed class SignalTests : IDisposable
         Directory.CreateDirectory(P("drawn"));
         for (int i = 1; i <= 5; i++) File.WriteAllText(P("drawn", $"{i:D6}.png"), $"earlier drawing {i}");
         var images = Directory.GetFiles(P("data", "images")).Order(StringComparer.Ordinal);
-        return ["detect", Model, .. images, "--out", P("drawn"), "--json", P("drawn", "dets.json"), "--overwrite", "--threads", "1"];
+        return ["detect", Model, .. images, "--out", P("drawn"), "--json", P("drawn", "dets.json"), "--overwrite", "--threads", "1", "--batch-size", "1"];
     }
 
     [SignalableCliFact]
@@ -72,7 +76,7 @@ public sealed class SignalTests : IDisposable
     {
         var args = DetectWithEarlierDrawings();
         var before = CliRunner.Checksums(P("drawn"));
-        AssertStoppedInOneLine(143, RunAndSignal(SigTerm, () => Temporaries(P("drawn")).Length >= 2, args), "SIGTERM");
+        AssertStoppedInOneLine(143, RunAndSignal(SigTerm, $"[ $(ls '{P("drawn")}' | grep -c tmp-) -ge 2 ]", args), "SIGTERM");
         Assert.Empty(Temporaries(_root));
         // Drawings are renamed into place only when every image is done: a stopped run replaced none.
         Assert.Equal(before, CliRunner.Checksums(P("drawn")));
@@ -83,7 +87,7 @@ public sealed class SignalTests : IDisposable
     {
         var args = DetectWithEarlierDrawings();
         var before = CliRunner.Checksums(P("drawn"));
-        AssertStoppedInOneLine(130, RunAndSignal(SigInt, () => Temporaries(P("drawn")).Length >= 2, args), "SIGINT");
+        AssertStoppedInOneLine(130, RunAndSignal(SigInt, $"[ $(ls '{P("drawn")}' | grep -c tmp-) -ge 2 ]", args), "SIGINT");
         Assert.Empty(Temporaries(_root));
         Assert.Equal(before, CliRunner.Checksums(P("drawn")));
     }
@@ -91,7 +95,7 @@ public sealed class SignalTests : IDisposable
     [SignalableCliFact]
     public void SigtermDuringSynthExits143AndLeavesOnlyCompleteImages()
     {
-        var result = RunAndSignal(SigTerm, () => Directory.Exists(P("data", "images")) && Directory.GetFiles(P("data", "images")).Length >= 20, "synth", "--out", P("data"), "--images", "1500", "--size", "256", "--seed", "1");
+        var result = RunAndSignal(SigTerm, $"[ $(ls '{P("data", "images")}' 2> /dev/null | wc -l) -ge 20 ]", "synth", "--out", P("data"), "--images", "1500", "--size", "256", "--seed", "1");
         AssertStoppedInOneLine(143, result, "SIGTERM");
         Assert.Empty(Temporaries(_root));
         var written = Directory.GetFiles(P("data", "images"));
@@ -105,7 +109,7 @@ public sealed class SignalTests : IDisposable
     public void SigtermEndsTrainingWithExitCode143AfterSavingACheckpoint()
     {
         SyntheticShapesDataset.Write(P("data"), images: 3, seed: 9, new SyntheticShapes(size: 64, maxObjects: 2));
-        var result = RunAndSignal(SigTerm, () => File.Exists(P("run", "losses.csv")) && File.ReadLines(P("run", "losses.csv")).Count() >= 3, "train", "--data", P("data"), "--iterations", "200", "--batch-size", "1", "--workers", "1",
+        var result = RunAndSignal(SigTerm, $"[ $(cat '{P("run", "losses.csv")}' 2> /dev/null | wc -l) -ge 3 ]", "train", "--data", P("data"), "--iterations", "200", "--batch-size", "1", "--workers", "1",
             "--threads", "1", "--out", P("run"));
         Assert.True(result.Code == 143, $"exit {result.Code}: {result.Error}");
         Assert.Contains("writing a checkpoint", result.Error);
