@@ -22,8 +22,8 @@ public sealed class SignalTests : IDisposable
     /// Runs the CLI in the background of a bash with job control (so that SIGINT is not ignored, as it is for a
     /// background job without it), waits until the shell condition <paramref name="started"/> holds (files on disk:
     /// the work is under way), sends <paramref name="signal"/> with kill, and returns the exit code and standard
-    /// error. (Signals sent from the test host to a child it started were not seen by the child here; from a shell,
-    /// as a user sends them, they are.)
+    /// error. (Sent from the test host, with the child's output read through Process, the signal had no effect here,
+    /// for a reason not found; from a shell, as a user sends it, it works, and that is what is tested.)
     /// </summary>
     (int Code, string Error) RunAndSignal(int signal, string started, params string[] args)
     {
