@@ -25,8 +25,6 @@ internal sealed record BenchmarkReport
     /// <summary>Writes the JSON to <paramref name="path"/> (through a temporary file, then renamed).</summary>
     public void WriteJson(string path)
     {
-        string temp = path + ".tmp";
-        File.WriteAllText(temp, ToJson());
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, ToJson());
     }
 }

@@ -24,6 +24,8 @@ public static class Program
             Console.Error.WriteLine($"cornernet: {parse.Errors[0].Message} (see 'cornernet --help')");
             return 2;
         }
+        // Ctrl-C and SIGTERM leave no temporary file behind, whichever command runs.
+        using var signals = StopSignals.Listen();
         return parse.Invoke();
     }
 

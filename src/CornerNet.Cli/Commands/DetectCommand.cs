@@ -92,10 +92,7 @@ public static class DetectCommand
                         (found.Count == 0 ? "" : " — " + string.Join(", ", found.Take(Listed).Select(d => $"{d.ClassName} {d.Score:F2}"))) +
                         (found.Count > Listed ? $", and {found.Count - Listed} more" : ""));
                     if (drawn is not null)
-                    {
-                        staged.Add(($"{drawn[i]}.tmp-{Environment.ProcessId}", drawn[i]));
-                        DetectionDrawing.Save(image, found, staged[^1].Temporary);
-                    }
+                        staged.Add((AtomicFile.WriteTemporary(drawn[i], s => DetectionDrawing.WritePng(image, found, s)), drawn[i]));
                     results.AddRange(found.Select(d => d.ToCoco(i + 1)));
                 }
             }
@@ -104,11 +101,11 @@ public static class DetectCommand
                 CocoDetectionsFile.Write(jsonFile.FullName, results);
                 Console.WriteLine($"wrote {results.Count} detection(s) to {jsonFile.FullName}");
             }
-            foreach (var (temporary, final) in staged) File.Move(temporary, final, overwrite: true);
+            foreach (var (temporary, final) in staged) AtomicFile.Commit(temporary, final);
             }
             finally
             {
-                foreach (var (temporary, _) in staged) File.Delete(temporary);
+                foreach (var (temporary, _) in staged) TemporaryFiles.Discard(temporary);
                 if (outDir is not null && !outDirExisted && Directory.Exists(outDir.FullName) && !Directory.EnumerateFileSystemEntries(outDir.FullName).Any())
                     Directory.Delete(outDir.FullName);
             }

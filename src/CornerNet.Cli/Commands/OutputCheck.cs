@@ -13,18 +13,33 @@ internal static class OutputCheck
     public static Option<bool> OverwriteOption(string what = "existing output files") =>
         new("--overwrite") { Description = $"Replace {what} (inputs are never overwritten)." };
 
-    /// <summary>Checks the output files <paramref name="outputs"/> (null entries are skipped) against
-    /// <paramref name="inputs"/>.</summary>
+    /// <summary>
+    /// Checks the output files <paramref name="outputs"/> (null entries are skipped) against
+    /// <paramref name="inputs"/> and against one another, by what the paths name (<see cref="FileIdentity"/>), not
+    /// by their spelling: an output reached through a link, a hard link or a bind mount of an input is that input, and
+    /// two outputs that are one file, or a file and the folder of another, are refused before any work.
+    /// </summary>
     public static void Files(bool overwrite, IEnumerable<string?> inputs, params string?[] outputs)
     {
-        var inputPaths = inputs.Where(i => i is not null).Select(i => Resolved(i!)).ToHashSet();
-        var seen = new HashSet<string>();
+        var inputIdentities = inputs.OfType<string>().Select(FileIdentity.Of).OfType<FileIdentity>().ToHashSet();
+        var places = new Dictionary<string, string>();
+        var enclosing = new Dictionary<string, string>();
         foreach (string? output in outputs)
         {
             if (output is null) continue;
             string full = Path.GetFullPath(output);
-            if (inputPaths.Contains(Resolved(full))) throw new InvalidInputException(full, "is an input of this command; it is never overwritten (choose another output)");
-            if (!seen.Add(full)) throw new InvalidInputException(full, "is given as two different outputs");
+            if (FileIdentity.Of(full) is FileIdentity identity && inputIdentities.Contains(identity))
+                throw new InvalidInputException(full, "is an input of this command; it is never overwritten (choose another output)");
+            var (place, folders) = FileIdentity.Places(full);
+            if (places.TryGetValue(place, out string? same))
+                throw new InvalidInputException(full, same == full ? "is given as two different outputs" : $"is given as two different outputs (also as {same})");
+            if (enclosing.TryGetValue(place, out string? inside))
+                throw new InvalidInputException(full, $"is given as an output file and as the folder of another output ({inside})");
+            foreach (string folder in folders)
+                if (places.TryGetValue(folder, out string? file))
+                    throw new InvalidInputException(file, $"is given as an output file and as the folder of another output ({full})");
+            places[place] = full;
+            foreach (string folder in folders) enclosing.TryAdd(folder, full);
             if (Directory.Exists(full)) throw new InvalidInputException(full, "is a folder; give a file name");
             if (File.Exists(full) && !overwrite) throw new InvalidInputException(full, "already exists; --overwrite replaces it");
             Writable(Path.GetDirectoryName(full)!, full);
@@ -62,20 +77,6 @@ internal static class OutputCheck
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
             throw new InvalidInputException(target, $"cannot be written: folder {existing} does not accept new files ({e.Message.Split('\n')[0]})");
-        }
-    }
-
-    /// <summary>The path with symbolic links followed, so that a link to an input counts as that input.</summary>
-    static string Resolved(string path)
-    {
-        string full = Path.GetFullPath(path);
-        try
-        {
-            return File.Exists(full) ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full : full;
-        }
-        catch (IOException)
-        {
-            return full;
         }
     }
 }

@@ -54,10 +54,12 @@ public static class QuickstartCommand
             manifest.Claim(planned);
             QuickStartResult result;
             bool refused = false;
+            int stopped = 0;
             try
             {
-                using var cancel = new CtrlCCancellation("stopping training early; evaluating what was trained…");
+                using var cancel = new StopSignals("stopping training early; evaluating what was trained…");
                 result = Terminal.Interactive ? RunWithProgressBars(run, cancel.Token) : RunWithLines(run, cancel.Token);
+                stopped = cancel.ExitCode;
             }
             catch (InvalidInputException)
             {
@@ -78,7 +80,8 @@ public static class QuickstartCommand
             Console.WriteLine($"validation AP {CocoMetrics.FormatNumber(result.Metrics.AP)} (AP50 {CocoMetrics.FormatNumber(result.Metrics.AP50)}) after {result.Iterations} iterations; " +
                 $"{result.TotalSeconds / 60:F1} min in total");
             Console.WriteLine($"wrote {result.OutputDirectory}: model.safetensors, detections/, loss_curve.png, precision_recall.png, metrics.json, report.md");
-            return 0;
+            // Complete, but trained for less than the budget: 130 (Ctrl-C) or 143 (SIGTERM) tells scripts so.
+            return stopped;
         }));
         return command;
     }

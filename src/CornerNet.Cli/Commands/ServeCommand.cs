@@ -187,9 +187,12 @@ public static class ServeCommand
                 + "(--host must be an address of this machine, 0.0.0.0 or ::)");
         }
         await using var _ = server;
+        // After the server's start, so asked before the host's own Ctrl-C handling: the exit code tells the signal.
+        using var stop = new StopSignals("stopping: answering the requests in flight");
         Console.WriteLine($"serving {options.ModelName} ({detector.Classes.Count} classes) at {server.Url} — web page /, API POST /v1/detect, /metrics, /healthz, /openapi/v1.json; Ctrl-C stops");
-        await server.WaitForShutdownAsync();
-        Console.WriteLine($"stopping: answering the requests in flight ({server.Metrics.Requests} answered so far)");
-        return 0;
+        await server.WaitForShutdownAsync(stop.Token);
+        Console.WriteLine($"stopped after {server.Metrics.Requests} request(s)");
+        // 130 (Ctrl-C) or 143 (SIGTERM), like every command; 0 when the server stopped otherwise.
+        return stop.ExitCode;
     }
 }

@@ -182,7 +182,7 @@ public static class TrainCommand
             if (resumeDir is null) manifest?.Claim(planned);
             else manifest?.Add(planned);
             if (lead) RunDataset.Of(train, validationDir).Write(runDirectory);
-            using var cancel = new CtrlCCancellation("stopping after this iteration; writing a checkpoint…");
+            using var cancel = new StopSignals("stopping after this iteration; writing a checkpoint…");
             try
             {
                 trainer.Warning = w => Console.Error.WriteLine(group.Size > 1 ? $"warning: rank {group.Rank}: {w}" : $"warning: {w}");
@@ -195,8 +195,8 @@ public static class TrainCommand
                 if (lead) Console.WriteLine(done == options.Iterations
                     ? $"done: {trainer.ModelPath}"
                     : $"stopped at iteration {done}; continue with: cornernet train --resume {runDirectory}");
-                // 130 (128 + SIGINT) tells scripts that training stopped early on Ctrl-C, after saving.
-                return done < options.Iterations && cancel.Token.IsCancellationRequested ? 130 : 0;
+                // 130 (128 + SIGINT) or 143 (SIGTERM) tells scripts that training stopped early, after saving.
+                return done < options.Iterations && cancel.Token.IsCancellationRequested ? cancel.ExitCode : 0;
             }
             catch (TrainingDivergedException e)
             {

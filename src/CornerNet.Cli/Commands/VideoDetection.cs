@@ -39,9 +39,18 @@ static class VideoDetection
 
         using var decoder = Start(ffmpeg, ["-v", "error", "-i", input, "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"]);
         var decoderErrors = decoder.StandardError.ReadToEndAsync();
-        string? partial = output is null ? null : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, $".{Path.GetFileNameWithoutExtension(output)}.partial{Path.GetExtension(output)}");
+        // The encoder writes a temporary file (removed on a failure or a stop signal), renamed when complete; its name
+        // does not end in the extension, so the container is named.
+        string? partial = null;
+        if (output is not null)
+        {
+            var (name, stream) = TemporaryFiles.Create(Path.GetFullPath(output));
+            stream.Dispose();
+            partial = name;
+        }
         using var encoder = partial is null ? null : Start(ffmpeg, ["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", $"{width}x{height}",
-            "-framerate", rate, "-i", "pipe:0", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-pix_fmt", "yuv420p", partial]);
+            "-framerate", rate, "-i", "pipe:0", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+            "-f", Container(output!), partial]);
         var encoderErrors = encoder?.StandardError.ReadToEndAsync();
         var frames = new List<FrameObjects>();
         var clock = Stopwatch.StartNew();
@@ -107,20 +116,30 @@ static class VideoDetection
                 encoder.StandardInput.Close();
                 encoder.WaitForExit();
                 if (encoder.ExitCode != 0) throw new InvalidInputException(output, $"ffmpeg could not encode it: {FirstLine(encoderErrors!.Result)}");
-                File.Move(partial!, output!, overwrite: true);
+                AtomicFile.Commit(partial!, output!);
             }
         }
         finally
         {
             if (!decoder.HasExited) decoder.Kill();
             if (encoder is { HasExited: false }) encoder.Kill();
-            if (partial is not null && File.Exists(partial)) File.Delete(partial);
+            if (partial is not null) TemporaryFiles.Discard(partial);
         }
         Console.Error.WriteLine($"{written} frames in {clock.Elapsed.TotalSeconds:F1} s ({written / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} frames/s)");
         if (written == 0) throw new InvalidInputException(input, "the video has no frames");
         if (json is not null) AtomicFile.WriteAllText(json, JsonSerializer.Serialize(frames));
         return written;
     }
+
+    /// <summary>FFmpeg's name for the container of <paramref name="output"/>'s extension.</summary>
+    static string Container(string output) => Path.GetExtension(output).ToLowerInvariant() switch
+    {
+        ".mkv" => "matroska",
+        ".avi" => "avi",
+        ".mov" => "mov",
+        ".webm" => "webm",
+        _ => "mp4",
+    };
 
     static byte[]? ReadFrame(Stream source, int frameBytes)
     {

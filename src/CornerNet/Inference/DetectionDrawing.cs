@@ -82,10 +82,14 @@ internal static class DetectionDrawing
     }
 
     /// <summary>Draws and writes a PNG to <paramref name="path"/> (temp name, then rename).</summary>
-    public static void Save(BgrImage image, IEnumerable<DetectedObject> detections, string path)
+    public static void Save(BgrImage image, IEnumerable<DetectedObject> detections, string path) =>
+        AtomicFile.Write(path, stream => WritePng(image, detections, stream));
+
+    /// <summary>Draws and writes a PNG to <paramref name="stream"/>.</summary>
+    internal static void WritePng(BgrImage image, IEnumerable<DetectedObject> detections, Stream stream)
     {
         using var bitmap = Draw(image, detections);
         using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        AtomicFile.Write(path, data.SaveTo);
+        data.SaveTo(stream);
     }
 }

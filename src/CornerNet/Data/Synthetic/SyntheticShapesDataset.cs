@@ -33,13 +33,21 @@ internal static class SyntheticShapesDataset
         var objectsPerImage = new SyntheticObject[images][];
         int written = 0;
         var progressGate = new object();
-        Parallel.For(0, images, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        try
         {
-            var sample = generator.Generate(seed, i);
-            ImageEncoder.SavePng(sample.Image, Path.Combine(imageDir, FileName(i)));
-            objectsPerImage[i] = sample.Objects;
-            lock (progressGate) imageWritten?.Invoke(++written);
-        });
+            Parallel.For(0, images, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+            {
+                var sample = generator.Generate(seed, i);
+                ImageEncoder.SavePng(sample.Image, Path.Combine(imageDir, FileName(i)));
+                objectsPerImage[i] = sample.Objects;
+                lock (progressGate) imageWritten?.Invoke(++written);
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.OfType<InvalidInputException>().FirstOrDefault() is { } first)
+        {
+            // An image that cannot be written (a full disk) is one line, as a single write's failure is.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
         var imageRecords = new List<object>();
         var annotations = new List<object>();
         var perClass = new int[SyntheticShapes.ClassNames.Count];
