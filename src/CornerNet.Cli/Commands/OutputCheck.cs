@@ -79,4 +79,20 @@ internal static class OutputCheck
             throw new InvalidInputException(target, $"cannot be written: folder {existing} does not accept new files ({e.Message.Split('\n')[0]})");
         }
     }
+
+    /// <summary>
+    /// Refuses (one line, exit 2) a run folder that is, contains or lies inside one of <paramref name="inputs"/>
+    /// (folders; null entries are skipped), compared by identity: the run's files would mix with, or replace, the data.
+    /// </summary>
+    public static void FolderApartFrom(string runFolder, string option, IEnumerable<(string? Folder, string What)> inputs)
+    {
+        foreach (var (folder, what) in inputs)
+        {
+            if (folder is null || !(FileIdentity.IsWithin(runFolder, folder) || FileIdentity.IsWithin(folder, runFolder)))
+                continue;
+            throw new InvalidInputException(Path.GetFullPath(runFolder), $"{option} overlaps the {what} " +
+                $"{Path.GetFullPath(folder)}: an output folder may not be, contain or lie inside an input folder; " +
+                "choose a folder outside the data");
+        }
+    }
 }

@@ -148,7 +148,7 @@ public static class TrainCommand
                     throw new InvalidInputException(null, $"--radius-value {options.RadiusValue} is an IoU threshold for --radius {options.RadiusRule}: it must be below 1");
             }
             // The run's files never mix with the data they are trained on.
-            RealPath.RefuseOverlap(runDirectory, resumeDir is null ? "--out" : "--resume",
+            OutputCheck.FolderApartFrom(runDirectory, resumeDir is null ? "--out" : "--resume",
             [
                 (parse.GetValue(data)?.FullName, "dataset folder"), (train.ImageDirectory, "image folder"),
                 (Path.GetDirectoryName(train.Annotations.Path), "annotation file's folder"),
