@@ -11,8 +11,8 @@ namespace CornerNet.Cli.Commands;
 /// <summary>
 /// <c>cornernet quantize MODEL --calibration DIR|GT.json --out MODEL.int8.onnx [--images N] [--method
 /// minmax|percentile|entropy] [--per-channel|--per-tensor] [--activations auto|uint8|int8] [--weight-range
-/// auto|full|reduced] [--keep-float first,heads,PREFIX…] [--no-flip]</c>: an int8 QDQ ONNX model calibrated on images, run by <c>detect</c>/<c>test
-/// --engine onnx</c> and <see cref="Detector"/>.
+/// auto|full|reduced] [--keep-float first,heads,PREFIX…] [--no-flip]</c>: an int8 QDQ ONNX model calibrated on
+/// images, run by <c>detect</c>/<c>test --engine onnx</c> and <see cref="Detector"/>.
 /// </summary>
 public static class QuantizeCommand
 {
@@ -36,8 +36,8 @@ public static class QuantizeCommand
         var activations = new Option<string>("--activations") { Description = "auto (whichever runs faster on this host, measured), uint8 or int8.", DefaultValueFactory = _ => "auto" };
         var weightRange = new Option<string>("--weight-range")
         {
-            Description = "Weight range: auto (reduced on CPUs without VNNI/AMX, else full), full (int8) or reduced (7-bit). "
-                + "The model is meant for CPUs of the kind it was quantized for.",
+            Description = "Weight range: auto (reduced on CPUs without VNNI/AMX, else full), full (int8) or reduced "
+                + "(7-bit). The model is meant for CPUs of the kind it was quantized for.",
             DefaultValueFactory = _ => "auto",
         };
         var keepFloat = new Option<string[]>("--keep-float")
@@ -50,7 +50,8 @@ public static class QuantizeCommand
         var overwrite = OutputCheck.OverwriteOption();
         var command = new Command("quantize", "Calibrate a model on images and write an int8 (QDQ) ONNX model for ONNX Runtime.")
         {
-            model, calibration, output, images, method, percentile, perChannel, perTensor, activations, weightRange, keepFloat, noFlip, threads, overwrite,
+            model, calibration, output, images, method, percentile, perChannel, perTensor, activations, weightRange,
+            keepFloat, noFlip, threads, overwrite,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -105,7 +106,8 @@ public static class QuantizeCommand
                         report = OnnxQuantizer.Quantize(modelPath, paths, outPath, options, done => task.Value = done);
                     });
             }
-            Console.WriteLine($"weights {report.WeightRange.ToString().ToLowerInvariant()} range ({report.WeightRangeChoice})");
+            string range = report.WeightRange.ToString().ToLowerInvariant();
+            Console.WriteLine($"weights {range} range ({report.WeightRangeChoice})");
             Console.WriteLine($"activations {report.Activations.ToString().ToLowerInvariant()} ({report.ActivationChoice})");
             Console.WriteLine($"wrote {outPath} ({report.Bytes / 1e6:F1} MB; {report.QuantizedConvolutions} int8 convolutions, " +
                 $"{report.FloatConvolutions.Count} float{(report.FloatConvolutions.Count > 0 ? ": " + string.Join(", ", report.FloatConvolutions.Take(6)) + (report.FloatConvolutions.Count > 6 ? ", …" : "") : "")}; " +

@@ -79,7 +79,8 @@ public static class OnnxQuantizer
     /// <see cref="OnnxRuntimeNetwork"/> under the same name.</summary>
     internal const string WeightRangeKey = OnnxRuntimeNetwork.WeightRangeEntry;
 
-    static (QdqRewriter.Plan Plan, ActivationType Type, string Choice, AutoWeightRange Range) Rewrite(OnnxModel model, QuantizationOptions options, string? path,
+    static (QdqRewriter.Plan Plan, ActivationType Type, string Choice, AutoWeightRange Range) Rewrite(OnnxModel model,
+        QuantizationOptions options, string? path,
         Action<Func<TorchSharp.torch.Tensor, HeadOutputs>> calibrate)
     {
         var plan = QdqRewriter.Choose(model, options.KeepFloat);

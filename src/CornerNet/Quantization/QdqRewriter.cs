@@ -111,7 +111,8 @@ internal static class QdqRewriter
     /// <summary>Rewrites <paramref name="model"/> in place according to <paramref name="plan"/> with the given
     /// activation ranges; weights are symmetric in [-<paramref name="weightLimit"/>, <paramref name="weightLimit"/>]
     /// (127 full, 63 reduced: see <see cref="WeightRange"/>).</summary>
-    public static void Apply(OnnxModel model, Plan plan, IReadOnlyDictionary<string, (float Low, float High)> ranges, ActivationType type, bool perChannel, int weightLimit = 127)
+    public static void Apply(OnnxModel model, Plan plan, IReadOnlyDictionary<string, (float Low, float High)> ranges,
+        ActivationType type, bool perChannel, int weightLimit = 127)
     {
         var quantizedConvs = plan.Convolutions.Select(i => model.Nodes[i]).ToList();
         int elementType = type == ActivationType.Uint8 ? OnnxModel.Uint8Type : OnnxModel.Int8Type;
@@ -150,7 +151,8 @@ internal static class QdqRewriter
             for (int k = 0; k < values.Length; k++)
             {
                 float scale = weightScales[perChannel ? k / perOut : 0];
-                quantized[k] = unchecked((byte)(sbyte)Math.Clamp((int)MathF.Round(values[k] / scale), -weightLimit, weightLimit));
+                int q = Math.Clamp((int)MathF.Round(values[k] / scale), -weightLimit, weightLimit);
+                quantized[k] = unchecked((byte)(sbyte)q);
             }
             string name = conv.Inputs[1];
             long[] scaleDims = perChannel ? [outChannels] : [];

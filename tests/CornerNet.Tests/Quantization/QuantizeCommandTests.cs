@@ -79,7 +79,8 @@ public class QuantizeCommandTests
                 (["quantize", model, "--calibration", images, "--out", Path.Combine(root, "o.onnx"), "--method", "kl"], "--method"),
                 (["quantize", model, "--calibration", images, "--out", Path.Combine(root, "o.onnx"), "--activations", "int4"], "--activations"),
                 (["quantize", model, "--calibration", images, "--out", Path.Combine(root, "o.onnx"), "--images", "0"], "--images"),
-                (["quantize", model, "--calibration", images, "--out", Path.Combine(root, "o.onnx"), "--weight-range", "7bit"],
+                (["quantize", model, "--calibration", images, "--out", Path.Combine(root, "o.onnx"),
+                    "--weight-range", "7bit"],
                     "unknown --weight-range '7bit' (auto, full, reduced)"),
                 (["quantize", model, "--calibration", images, "--out", Path.Combine(root, "o.onnx"), "--per-channel", "--per-tensor"], "exclude"),
                 (["quantize", model, "--calibration", images, "--out", Path.Combine(root, "o.onnx"), "--keep-float", "pre", "kps", "cnvs", "tl_", "br_"], "no convolution"),
@@ -107,7 +108,8 @@ public class QuantizeCommandTests
         Assert.Equal(WeightRange.Reduced, CornerNet.Cli.Commands.QuantizeCommand.ParseWeightRange("reduced"));
         foreach (var bad in new[] { "Full", "7", "int7", "" })
         {
-            var error = Assert.Throws<InvalidInputException>(() => CornerNet.Cli.Commands.QuantizeCommand.ParseWeightRange(bad));
+            var error = Assert.Throws<InvalidInputException>(
+                () => CornerNet.Cli.Commands.QuantizeCommand.ParseWeightRange(bad));
             Assert.Contains("--weight-range", error.Message);
         }
     }

@@ -21,7 +21,8 @@ public class WeightRangeTests
         Assert.Equal(WeightRange.Reduced, AutoWeightRange.Resolve(WeightRange.Auto, Zen3Flags).Chosen);
         Assert.Equal(WeightRange.Reduced, AutoWeightRange.Resolve(WeightRange.Auto, "").Chosen);
         // A flag merely containing the name is not the flag.
-        Assert.Equal(WeightRange.Reduced, AutoWeightRange.Resolve(WeightRange.Auto, Zen3Flags + " avx512_vnni_x").Chosen);
+        Assert.Equal(WeightRange.Reduced,
+            AutoWeightRange.Resolve(WeightRange.Auto, Zen3Flags + " avx512_vnni_x").Chosen);
         foreach (var flags in new[] { Zen4Flags, AlderLakeFlags, SapphireRapidsFlags })
             Assert.Equal(WeightRange.Full, AutoWeightRange.Resolve(WeightRange.Auto, flags).Chosen);
         Assert.Contains("lacks avx512_vnni", AutoWeightRange.Resolve(WeightRange.Auto, Zen3Flags).Reason);
@@ -30,7 +31,8 @@ public class WeightRangeTests
     [Fact]
     public void AnExplicitRangeIsKeptWhateverTheCpu()
     {
-        Assert.Equal(new AutoWeightRange(WeightRange.Full, "as requested"), AutoWeightRange.Resolve(WeightRange.Full, Zen3Flags));
+        Assert.Equal(new AutoWeightRange(WeightRange.Full, "as requested"),
+            AutoWeightRange.Resolve(WeightRange.Full, Zen3Flags));
         Assert.Equal(new AutoWeightRange(WeightRange.Reduced, "as requested"),
             AutoWeightRange.Resolve(WeightRange.Reduced, Zen4Flags));
     }
@@ -58,7 +60,8 @@ public class WeightRangeTests
             var config = ModelPresets.Tiny with { Classes = SyntheticShapes.ClassNames.Count };
             string model = Path.Combine(root, "model.safetensors");
             using (var network = new CornerNetModel(config))
-                ModelFile.Save(model, network, SyntheticShapes.ClassNames.Select((n, i) => new ClassInfo(i + 1, n)).ToArray());
+                ModelFile.Save(model, network,
+                    SyntheticShapes.ClassNames.Select((n, i) => new ClassInfo(i + 1, n)).ToArray());
             string folder = Path.Combine(root, "images");
             SyntheticShapesDataset.Write(folder, images: 1, seed: 7, new SyntheticShapes(size: 96, maxObjects: 3));
             var images = Directory.GetFiles(Path.Combine(folder, "images")).Order().ToArray();
@@ -73,7 +76,8 @@ public class WeightRangeTests
 
                 var onnx = OnnxModel.Read(File.ReadAllBytes(path), path);
                 var weights = onnx.Initializers.Values
-                    .Where(t => t.DataType == OnnxModel.Int8Type && t.Name.EndsWith(".weight_quantized", StringComparison.Ordinal))
+                    .Where(t => t.DataType == OnnxModel.Int8Type
+                        && t.Name.EndsWith(".weight_quantized", StringComparison.Ordinal))
                     .ToList();
                 Assert.Equal(report.QuantizedConvolutions, weights.Count);
                 int smallest = weights.Min(t => t.Data.Min(b => (int)(sbyte)b));
@@ -83,8 +87,10 @@ public class WeightRangeTests
                 // Each channel's largest weight reaches the range's end: the range is used, not just respected.
                 Assert.Equal(range == WeightRange.Reduced ? 63 : 127, Math.Max(largest, -smallest));
 
-                using var metadata = JsonDocument.Parse(onnx.Metadata.First(kv => kv.Key == OnnxMetadata.QuantizationKey).Value);
-                Assert.Equal(range.ToString().ToLowerInvariant(), metadata.RootElement.GetProperty("weight_range").GetString());
+                string json = onnx.Metadata.First(kv => kv.Key == OnnxMetadata.QuantizationKey).Value;
+                using var metadata = JsonDocument.Parse(json);
+                string expected = range.ToString().ToLowerInvariant();
+                Assert.Equal(expected, metadata.RootElement.GetProperty("weight_range").GetString());
                 Assert.Equal("as requested", metadata.RootElement.GetProperty("weight_range_choice").GetString());
             }
         }
