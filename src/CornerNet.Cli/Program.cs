@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CornerNet.Cli.Commands;
+using CornerNet.Inference;
 using CornerNet.Runtime;
 
 namespace CornerNet.Cli;
@@ -11,6 +12,7 @@ public static class Program
     public static int Main(string[] args)
     {
         LargeAllocationReuse.Apply();
+        OnnxRuntimeNetwork.Warning += warning => Console.Error.WriteLine($"cornernet: warning: {warning}");
         var parse = Build().Parse(args);
         // A mistyped option (--treshold) is named as such, not reported as whatever it displaced (a missing image).
         if (parse.Tokens.FirstOrDefault(t => t.Type == System.CommandLine.Parsing.TokenType.Argument && LooksLikeAnOption(t.Value))?.Value is string unknown)

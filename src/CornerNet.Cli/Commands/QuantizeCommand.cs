@@ -10,9 +10,9 @@ namespace CornerNet.Cli.Commands;
 
 /// <summary>
 /// <c>cornernet quantize MODEL --calibration DIR|GT.json --out MODEL.int8.onnx [--images N] [--method
-/// minmax|percentile|entropy] [--per-channel|--per-tensor] [--activations auto|uint8|int8] [--keep-float
-/// first,heads,PREFIX…] [--no-flip]</c>: an int8 QDQ ONNX model calibrated on images, run by <c>detect</c>/<c>test
-/// --engine onnx</c> and <see cref="Detector"/>.
+/// minmax|percentile|entropy] [--per-channel|--per-tensor] [--activations auto|uint8|int8] [--weight-range
+/// auto|full|reduced] [--keep-float first,heads,PREFIX…] [--no-flip]</c>: an int8 QDQ ONNX model calibrated on
+/// images, run by <c>detect</c>/<c>test --engine onnx</c> and <see cref="Detector"/>.
 /// </summary>
 public static class QuantizeCommand
 {
@@ -34,6 +34,12 @@ public static class QuantizeCommand
         var perChannel = new Option<bool>("--per-channel") { Description = "int8 weights with one scale per output channel (the default)." };
         var perTensor = new Option<bool>("--per-tensor") { Description = "int8 weights with one scale per layer instead." };
         var activations = new Option<string>("--activations") { Description = "auto (whichever runs faster on this host, measured), uint8 or int8.", DefaultValueFactory = _ => "auto" };
+        var weightRange = new Option<string>("--weight-range")
+        {
+            Description = "Weight range: auto (reduced on CPUs without VNNI/AMX, else full), full (int8) or reduced "
+                + "(7-bit). The model is meant for CPUs of the kind it was quantized for.",
+            DefaultValueFactory = _ => "auto",
+        };
         var keepFloat = new Option<string[]>("--keep-float")
         {
             Description = "Convolutions kept in float: first, heads, layer-name prefixes (e.g. tl_cnvs kps.0.low2), or none (default: heads).",
@@ -44,7 +50,8 @@ public static class QuantizeCommand
         var overwrite = OutputCheck.OverwriteOption();
         var command = new Command("quantize", "Calibrate a model on images and write an int8 (QDQ) ONNX model for ONNX Runtime.")
         {
-            model, calibration, output, images, method, percentile, perChannel, perTensor, activations, keepFloat, noFlip, threads, overwrite,
+            model, calibration, output, images, method, percentile, perChannel, perTensor, activations, weightRange,
+            keepFloat, noFlip, threads, overwrite,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -68,6 +75,7 @@ public static class QuantizeCommand
                     "int8" => ActivationType.Int8,
                     var other => throw new InvalidInputException(null, $"unknown --activations '{other}' (auto, uint8, int8)"),
                 },
+                WeightRange = ParseWeightRange(parse.GetValue(weightRange)),
                 KeepFloat = parse.GetValue(keepFloat) is { Length: > 0 } names
                     ? names.SelectMany(k => k.Split(',', StringSplitOptions.RemoveEmptyEntries)).Where(k => k != "none").ToArray()
                     : new QuantizationOptions().KeepFloat,
@@ -98,6 +106,8 @@ public static class QuantizeCommand
                         report = OnnxQuantizer.Quantize(modelPath, paths, outPath, options, done => task.Value = done);
                     });
             }
+            string range = report.WeightRange.ToString().ToLowerInvariant();
+            Console.WriteLine($"weights {range} range ({report.WeightRangeChoice})");
             Console.WriteLine($"activations {report.Activations.ToString().ToLowerInvariant()} ({report.ActivationChoice})");
             Console.WriteLine($"wrote {outPath} ({report.Bytes / 1e6:F1} MB; {report.QuantizedConvolutions} int8 convolutions, " +
                 $"{report.FloatConvolutions.Count} float{(report.FloatConvolutions.Count > 0 ? ": " + string.Join(", ", report.FloatConvolutions.Take(6)) + (report.FloatConvolutions.Count > 6 ? ", …" : "") : "")}; " +
@@ -106,6 +116,15 @@ public static class QuantizeCommand
         }));
         return command;
     }
+
+    /// <summary>The <c>--weight-range</c> value; anything else is refused naming the valid ones.</summary>
+    internal static WeightRange ParseWeightRange(string? value) => value switch
+    {
+        "auto" => WeightRange.Auto,
+        "full" => WeightRange.Full,
+        "reduced" => WeightRange.Reduced,
+        _ => throw new InvalidInputException(null, $"unknown --weight-range '{value}' (auto, full, reduced)"),
+    };
 
     /// <summary>The first <paramref name="count"/> images of a folder (sorted by name) or of a COCO ground
     /// truth.</summary>

@@ -1,6 +1,7 @@
 using CornerNet.Data;
 using System.Runtime.InteropServices;
 using CornerNet.Model;
+using CornerNet.Runtime;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;
 
@@ -39,6 +40,50 @@ public sealed class OnnxRuntimeNetwork : IDetectionNetwork
     /// model.</summary>
     public string? Quantization { get; }
 
+    /// <summary>
+    /// Why this int8 model may lose accuracy on this host, on one line, or null: its weights use the full int8 range
+    /// (or predate the choice) while this CPU lacks VNNI/AMX, so ONNX Runtime's 16-bit sums saturate. Also raised,
+    /// once per process and model file, through <see cref="Warning"/>.
+    /// </summary>
+    public string? HostWarning { get; }
+
+    /// <summary>Raised once per process and model file with <see cref="HostWarning"/> (the CLI prints it).</summary>
+    public static event Action<string>? Warning;
+
+    static readonly HashSet<string> Warned = new();
+
+    /// <summary>The entry of the quantization metadata naming the weight range (<c>full</c> or
+    /// <c>reduced</c>).</summary>
+    internal const string WeightRangeEntry = "weight_range";
+
+    /// <summary>True when a CPU with these <c>/proc/cpuinfo</c> flags has int8 dot-product instructions (avx512_vnni,
+    /// avx_vnni or AMX), with which ONNX Runtime's int8 kernels sum in 32 bits; without them, u8×s8 pairs are summed
+    /// in saturating 16 bits (<c>vpmaddubsw</c>).</summary>
+    internal static bool HasInt8DotProduct(string flags) =>
+        flags.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Any(f => f is "avx512_vnni" or "avx_vnni" or "amx_int8" or "amx_tile");
+
+    /// <summary>The warning for an int8 model's quantization metadata on a CPU with <paramref name="flags"/>, or
+    /// null.</summary>
+    internal static string? WarningFor(string? quantization, string flags)
+    {
+        if (quantization is null || HasInt8DotProduct(flags)) return null;
+        string range = "full";
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(quantization);
+            if (json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && json.RootElement.TryGetProperty(WeightRangeEntry, out var value)
+                && value.ValueKind == System.Text.Json.JsonValueKind.String)
+                range = value.GetString()!;
+        }
+        catch (System.Text.Json.JsonException) { }
+        // Models written before the choice existed used the full range.
+        return range == "reduced" ? null
+            : "this int8 model has full-range weights and this CPU lacks VNNI/AMX: accuracy may suffer; re-quantize "
+                + "with 'cornernet quantize --weight-range reduced' (or auto on this host)";
+    }
+
     /// <summary>ONNX Runtime's version string.</summary>
     public static string RuntimeVersion => OrtEnv.Instance().GetVersionString();
 
@@ -58,6 +103,13 @@ public sealed class OnnxRuntimeNetwork : IDetectionNetwork
             throw new InvalidInputException(path, "max_input_side metadata is not a positive integer");
         MaxInputSide = maxSide;
         Quantization = metadata.TryGetValue(OnnxMetadata.QuantizationKey, out var quantization) ? quantization : null;
+        HostWarning = WarningFor(Quantization, CpuIdentity.Current.Flags);
+        if (HostWarning is not null)
+        {
+            bool first;
+            lock (Warned) first = Warned.Add(System.IO.Path.GetFullPath(path));
+            if (first) Warning?.Invoke($"{path}: {HostWarning}");
+        }
         if (!session.InputMetadata.TryGetValue(OnnxMetadata.InputName, out var input) || input.Dimensions.Length != 4)
             throw new InvalidInputException(path, $"ONNX model has no 4-D input '{OnnxMetadata.InputName}'");
         _inputShape = input.Dimensions.Select(d => (long)d).ToArray();

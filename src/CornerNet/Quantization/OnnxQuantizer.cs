@@ -29,7 +29,7 @@ public static class OnnxQuantizer
         options.Validate();
         if (imagePaths.Count == 0) throw new InvalidInputException(null, "no calibration images");
         var (model, config) = LoadFloatModel(modelPath, options);
-        var (plan, type, choice) = Rewrite(model, options, modelPath, network =>
+        var (plan, type, choice, range) = Rewrite(model, options, modelPath, network =>
         {
             var pipeline = DetectionPipeline.ForNetwork(network, config, options.Test);
             for (int i = 0; i < imagePaths.Count; i++)
@@ -44,6 +44,8 @@ public static class OnnxQuantizer
             ["percentile"] = options.Percentile,
             ["activations"] = type.ToString().ToLowerInvariant(),
             ["weights"] = options.PerChannel ? "int8 per output channel" : "int8 per tensor",
+            [WeightRangeKey] = AutoWeightRange.Name(range.Chosen),
+            ["weight_range_choice"] = range.Reason,
             ["images"] = imagePaths.Count,
             ["flip"] = options.Test.Flip,
             ["quantized_convolutions"] = plan.Convolutions.Count,
@@ -51,7 +53,8 @@ public static class OnnxQuantizer
         }));
         byte[] bytes = model.ToBytes();
         AtomicFile.WriteAllBytes(outputPath, bytes);
-        return new QuantizationReport(imagePaths.Count, plan.Convolutions.Count, plan.FloatConvolutions, type, choice, bytes.LongLength);
+        return new QuantizationReport(imagePaths.Count, plan.Convolutions.Count, plan.FloatConvolutions, type, choice,
+            bytes.LongLength, range.Chosen, range.Reason);
     }
 
     /// <summary>
@@ -61,17 +64,23 @@ public static class OnnxQuantizer
     internal static byte[] Quantize(byte[] floatModel, QuantizationOptions options, Action<Func<TorchSharp.torch.Tensor, HeadOutputs>> calibrate)
     {
         var model = OnnxModel.Read(floatModel, null);
-        var (plan, type, _) = Rewrite(model, options, null, calibrate);
+        var (plan, type, _, range) = Rewrite(model, options, null, calibrate);
         model.SetMetadata(OnnxMetadata.QuantizationKey, JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["method"] = options.Method.ToString().ToLowerInvariant(),
             ["activations"] = type.ToString().ToLowerInvariant(),
+            [WeightRangeKey] = AutoWeightRange.Name(range.Chosen),
             ["quantized_convolutions"] = plan.Convolutions.Count,
         }));
         return model.ToBytes();
     }
 
-    static (QdqRewriter.Plan Plan, ActivationType Type, string Choice) Rewrite(OnnxModel model, QuantizationOptions options, string? path,
+    /// <summary>The quantization metadata's entry naming the weight range (<c>full</c> or <c>reduced</c>); read by
+    /// <see cref="OnnxRuntimeNetwork"/> under the same name.</summary>
+    internal const string WeightRangeKey = OnnxRuntimeNetwork.WeightRangeEntry;
+
+    static (QdqRewriter.Plan Plan, ActivationType Type, string Choice, AutoWeightRange Range) Rewrite(OnnxModel model,
+        QuantizationOptions options, string? path,
         Action<Func<TorchSharp.torch.Tensor, HeadOutputs>> calibrate)
     {
         var plan = QdqRewriter.Choose(model, options.KeepFloat);
@@ -98,8 +107,9 @@ public static class OnnxQuantizer
                     + $"int8 {probe.CandidateSeconds * 1000:F1} ms for the probe graph"
                 : auto.Source;
         }
-        QdqRewriter.Apply(model, plan, ranges, type, options.PerChannel);
-        return (plan, type, choice);
+        var range = AutoWeightRange.For(options.WeightRange);
+        QdqRewriter.Apply(model, plan, ranges, type, options.PerChannel, AutoWeightRange.Limit(range.Chosen));
+        return (plan, type, choice, range);
     }
 
     static (OnnxModel Model, CornerNetConfig Config) LoadFloatModel(string path, QuantizationOptions options)

@@ -109,8 +109,10 @@ internal static class QdqRewriter
     }
 
     /// <summary>Rewrites <paramref name="model"/> in place according to <paramref name="plan"/> with the given
-    /// activation ranges.</summary>
-    public static void Apply(OnnxModel model, Plan plan, IReadOnlyDictionary<string, (float Low, float High)> ranges, ActivationType type, bool perChannel)
+    /// activation ranges; weights are symmetric in [-<paramref name="weightLimit"/>, <paramref name="weightLimit"/>]
+    /// (127 full, 63 reduced: see <see cref="WeightRange"/>).</summary>
+    public static void Apply(OnnxModel model, Plan plan, IReadOnlyDictionary<string, (float Low, float High)> ranges,
+        ActivationType type, bool perChannel, int weightLimit = 127)
     {
         var quantizedConvs = plan.Convolutions.Select(i => model.Nodes[i]).ToList();
         int elementType = type == ActivationType.Uint8 ? OnnxModel.Uint8Type : OnnxModel.Int8Type;
@@ -142,14 +144,15 @@ internal static class QdqRewriter
                 float top = 0;
                 foreach (float v in values.Slice(c * perOut, perOut)) top = Math.Max(top, Math.Abs(v));
                 int slot = perChannel ? c : 0;
-                weightScales[slot] = Math.Max(weightScales[slot], top / 127f);
+                weightScales[slot] = Math.Max(weightScales[slot], top / weightLimit);
             }
             for (int s = 0; s < weightScales.Length; s++) if (!(weightScales[s] > 0)) weightScales[s] = 1f;
             var quantized = new byte[values.Length];
             for (int k = 0; k < values.Length; k++)
             {
                 float scale = weightScales[perChannel ? k / perOut : 0];
-                quantized[k] = unchecked((byte)(sbyte)Math.Clamp((int)MathF.Round(values[k] / scale), -127, 127));
+                int q = Math.Clamp((int)MathF.Round(values[k] / scale), -weightLimit, weightLimit);
+                quantized[k] = unchecked((byte)(sbyte)q);
             }
             string name = conv.Inputs[1];
             long[] scaleDims = perChannel ? [outChannels] : [];

@@ -14,6 +14,10 @@ public sealed record QuantizationOptions
     /// <summary>int8 weights with one scale per output channel (default) instead of one per layer.</summary>
     public bool PerChannel { get; init; } = true;
 
+    /// <summary>Integer range of the weights; <see cref="WeightRange.Auto"/> (default): reduced on CPUs without
+    /// VNNI/AMX, full elsewhere. The model is then meant for CPUs of that kind (recorded in its metadata).</summary>
+    public WeightRange WeightRange { get; init; } = WeightRange.Auto;
+
     /// <summary>Activation type; null: whichever <see cref="AutoActivationType"/> measures faster on this
     /// host.</summary>
     public ActivationType? Activations { get; init; }
@@ -56,4 +60,8 @@ public sealed record QuantizationOptions
 /// <param name="Activations">The activation type written.</param>
 /// <param name="ActivationChoice">Why that type (measured probe figures, or "as requested").</param>
 /// <param name="Bytes">Size of the written file.</param>
-public sealed record QuantizationReport(int Images, int QuantizedConvolutions, IReadOnlyList<string> FloatConvolutions, ActivationType Activations, string ActivationChoice, long Bytes);
+/// <param name="WeightRange">The weight range written (<see cref="WeightRange.Full"/> or
+/// <see cref="WeightRange.Reduced"/>).</param>
+/// <param name="WeightRangeChoice">Why that range ("as requested", or the CPU flags auto read).</param>
+public sealed record QuantizationReport(int Images, int QuantizedConvolutions, IReadOnlyList<string> FloatConvolutions,
+    ActivationType Activations, string ActivationChoice, long Bytes, WeightRange WeightRange, string WeightRangeChoice);

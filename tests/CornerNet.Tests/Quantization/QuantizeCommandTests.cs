@@ -1,5 +1,6 @@
 using CornerNet.Data;
 using CornerNet.Model;
+using CornerNet.Quantization;
 using CornerNet.Tests.Cli;
 using static TorchSharp.torch;
 
@@ -31,6 +32,9 @@ public class QuantizeCommandTests
             Assert.True(code == 0, error);
             Assert.Contains("calibrated 2/2 images", output);
             Assert.Contains("int8 convolutions", output);
+            // auto is resolved from this host's CPU flags and said so.
+            var range = AutoWeightRange.For(WeightRange.Auto).Chosen;
+            Assert.Contains($"weights {range.ToString().ToLowerInvariant()} range (auto: this CPU", output);
             Assert.True(File.Exists(int8));
 
             string json = Path.Combine(root, "int8.json");
@@ -75,6 +79,9 @@ public class QuantizeCommandTests
                 (["quantize", model, "--calibration", images, "--out", Path.Combine(root, "o.onnx"), "--method", "kl"], "--method"),
                 (["quantize", model, "--calibration", images, "--out", Path.Combine(root, "o.onnx"), "--activations", "int4"], "--activations"),
                 (["quantize", model, "--calibration", images, "--out", Path.Combine(root, "o.onnx"), "--images", "0"], "--images"),
+                (["quantize", model, "--calibration", images, "--out", Path.Combine(root, "o.onnx"),
+                    "--weight-range", "7bit"],
+                    "unknown --weight-range '7bit' (auto, full, reduced)"),
                 (["quantize", model, "--calibration", images, "--out", Path.Combine(root, "o.onnx"), "--per-channel", "--per-tensor"], "exclude"),
                 (["quantize", model, "--calibration", images, "--out", Path.Combine(root, "o.onnx"), "--keep-float", "pre", "kps", "cnvs", "tl_", "br_"], "no convolution"),
                 (["quantize", junk, "--calibration", images, "--out", Path.Combine(root, "o.onnx")], "junk.onnx"),
@@ -91,5 +98,19 @@ public class QuantizeCommandTests
             Assert.False(File.Exists(Path.Combine(root, "o.onnx")));
         }
         finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void WeightRangeOptionParsesItsThreeValuesAndRefusesOthers()
+    {
+        Assert.Equal(WeightRange.Auto, CornerNet.Cli.Commands.QuantizeCommand.ParseWeightRange("auto"));
+        Assert.Equal(WeightRange.Full, CornerNet.Cli.Commands.QuantizeCommand.ParseWeightRange("full"));
+        Assert.Equal(WeightRange.Reduced, CornerNet.Cli.Commands.QuantizeCommand.ParseWeightRange("reduced"));
+        foreach (var bad in new[] { "Full", "7", "int7", "" })
+        {
+            var error = Assert.Throws<InvalidInputException>(
+                () => CornerNet.Cli.Commands.QuantizeCommand.ParseWeightRange(bad));
+            Assert.Contains("--weight-range", error.Message);
+        }
     }
 }
