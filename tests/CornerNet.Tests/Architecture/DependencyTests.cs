@@ -106,7 +106,9 @@ public class DependencyTests
     {
         var programs = Directory.EnumerateFiles(Fixtures.RepoRoot, "*.csproj", SearchOption.AllDirectories)
             .Select(p => Path.GetRelativePath(Fixtures.RepoRoot, p).Replace('\\', '/'))
-            .Where(p => !p.StartsWith("tests/", StringComparison.Ordinal) && !p.StartsWith("experiments/", StringComparison.Ordinal))
+            // Tests, experiments and samples (consumers of the packed library, outside the solution) are not the product.
+            .Where(p => !p.StartsWith("tests/", StringComparison.Ordinal) && !p.StartsWith("experiments/", StringComparison.Ordinal)
+                && !p.StartsWith("samples/", StringComparison.Ordinal))
             .Where(p => File.ReadAllText(Path.Combine(Fixtures.RepoRoot, p)).Contains("<OutputType>Exe</OutputType>", StringComparison.Ordinal))
             .ToList();
         Assert.Equal(["src/CornerNet.Cli/CornerNet.Cli.csproj"], programs);
