@@ -45,7 +45,7 @@ public static class VersionReport
         var dtypes = AutoPrecision.Active.Chosen == Precision.Bf16
             ? new[] { TorchSharp.torch.ScalarType.Float32, TorchSharp.torch.ScalarType.BFloat16 }
             : [TorchSharp.torch.ScalarType.Float32];
-        foreach (var family in new[] { CornerNetConfig.HourglassFamily, CornerNetConfig.SqueezeFamily })
+        foreach (var family in CornerNetConfig.Families)
             foreach (var dtype in dtypes)
                 Console.WriteLine($"layout    {family} {(dtype == TorchSharp.torch.ScalarType.Float32 ? "fp32" : "bf16")} {AutoLayout.For(dtype, family).Describe()}");
     }

@@ -18,11 +18,11 @@ internal sealed record AutoLayout(MemoryLayout Chosen, LayoutProbeResult? Probe,
     /// <summary>The least channels-last speed-up for which auto picks it (the probe's noise is a few per cent).</summary>
     public const double RequiredSpeedup = 1.05;
 
-    static readonly Dictionary<(ScalarType, string), AutoLayout> Decided = [];
+    static readonly Dictionary<(ScalarType, NetworkFamily), AutoLayout> Decided = [];
 
     /// <summary>The decision on this host for <paramref name="dtype"/> and a network <paramref name="family"/>
     /// (<see cref="CornerNetConfig.Family"/>; measured, or read from the cache, on first use).</summary>
-    public static AutoLayout For(ScalarType dtype, string family = CornerNetConfig.HourglassFamily)
+    public static AutoLayout For(ScalarType dtype, NetworkFamily family)
     {
         lock (Decided)
         {
@@ -38,8 +38,10 @@ internal sealed record AutoLayout(MemoryLayout Chosen, LayoutProbeResult? Probe,
 
     /// <summary>The decision for <paramref name="dtype"/>, a cache folder (null: none), a thread count (default: the
     /// current one) and a network family.</summary>
-    internal static AutoLayout Decide(ScalarType dtype, string? cacheDirectory, int? threads = null, string family = CornerNetConfig.HourglassFamily)
+    internal static AutoLayout Decide(ScalarType dtype, string? cacheDirectory, int? threads = null, NetworkFamily? family = null)
     {
+        // Without a family: the default family's block.
+        family ??= CornerNetConfig.Families[0];
         string key = $"{OneDnnProbeCache.HostKey(LayoutProbe.Version)}|threads {threads ?? TorchRuntime.Threads}|{dtype}|{family}";
         LayoutProbeResult probe;
         string source;

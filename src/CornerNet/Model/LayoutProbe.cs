@@ -7,9 +7,8 @@ namespace CornerNet.Model;
 
 /// <summary>
 /// Times one block of a network family in NCHW and in channels-last layout, alternating, and keeps the best time of
-/// each: for Hourglass-104 a residual block (two 3×3 convolutions 128→128, a ReLU and the residual add), for
-/// CornerNet-Squeeze a fire module (1×1 squeeze 128→64, 1×1 and depthwise 3×3 expansions, concatenation, residual add),
-/// both at 64², batch 1. Whether channels-last pays depends on the CPU, the thread count, the number format (oneDNN
+/// each: the family's own block (<see cref="NetworkFamily.LayoutProbeForward"/>: a residual block for Hourglass-104, a
+/// fire module for CornerNet-Squeeze) at 128 channels and 64², batch 1. Whether channels-last pays depends on the CPU, the thread count, the number format (oneDNN
 /// prefers it for bfloat16) and the kind of convolution, so it is measured, not assumed.
 /// </summary>
 internal static class LayoutProbe
@@ -21,16 +20,13 @@ internal static class LayoutProbe
 
     /// <summary>Runs the probe for <paramref name="family"/> (<see cref="CornerNetConfig.Family"/>) in
     /// <paramref name="dtype"/> (well under a second on an AVX-512 host).</summary>
-    internal static LayoutProbeResult Run(ScalarType dtype, string family = CornerNetConfig.HourglassFamily)
+    internal static LayoutProbeResult Run(ScalarType dtype, NetworkFamily family)
     {
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var generator = new Generator(20261203);
-        bool fire = family == CornerNetConfig.SqueezeFamily;
-        long[][] shapes = fire
-            ? [[Channels / 2, Channels, 1, 1], [Channels / 2, Channels / 2, 1, 1], [Channels / 2, 1, 3, 3]]
-            : [[Channels, Channels, 3, 3], [Channels, Channels, 3, 3]];
+        long[][] shapes = family.LayoutProbeWeights(Channels);
         var input = randn([1, Channels, Side, Side], generator: generator).to(dtype);
         var weights = shapes.Select(shape =>
         {
@@ -39,30 +35,17 @@ internal static class LayoutProbe
         }).ToList();
         var inputLast = ChannelsLast.Of(input);
         var weightsLast = weights.Select(ChannelsLast.Of).ToList();
-        Func<Tensor, IReadOnlyList<Tensor>, double> block = fire ? FireBlock : ResidualBlock;
+        double block(Tensor x, IReadOnlyList<Tensor> w) => TimedPass(family, x, w);
         var (nchw, last) = PairedTiming.Best(() => block(input, weights), () => block(inputLast, weightsLast), Rounds);
         return new LayoutProbeResult(nchw, last, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Seconds for one pass through a residual block.</summary>
-    static double ResidualBlock(Tensor input, IReadOnlyList<Tensor> weights)
+    /// <summary>Seconds for one pass through the family's block.</summary>
+    static double TimedPass(NetworkFamily family, Tensor input, IReadOnlyList<Tensor> weights)
     {
         using var scope = NewDisposeScope();
         var clock = Stopwatch.StartNew();
-        var hidden = nn.functional.relu(nn.functional.conv2d(input, weights[0], padding: [1, 1]));
-        nn.functional.conv2d(hidden, weights[1], padding: [1, 1]).add_(input);
-        return clock.Elapsed.TotalSeconds;
-    }
-
-    /// <summary>Seconds for one pass through a fire module.</summary>
-    static double FireBlock(Tensor input, IReadOnlyList<Tensor> weights)
-    {
-        using var scope = NewDisposeScope();
-        var clock = Stopwatch.StartNew();
-        var squeezed = nn.functional.conv2d(input, weights[0]);
-        var expand1 = nn.functional.conv2d(squeezed, weights[1]);
-        var expand3 = nn.functional.conv2d(squeezed, weights[2], padding: [1, 1], groups: Channels / 2);
-        cat([expand1, expand3], 1).add_(input).relu_();
+        family.LayoutProbeForward(input, weights);
         return clock.Elapsed.TotalSeconds;
     }
 }
