@@ -35,7 +35,16 @@ public abstract class NetworkFamily
     internal int Stride { get; }
 
     /// <summary>The stem: a 7×7 stride-2 conv module, then stride-2 residuals up to <see cref="Stride"/>.</summary>
-    internal abstract Sequential Stem(CornerNetConfig config);
+    internal virtual Sequential Stem(CornerNetConfig config)
+    {
+        var layers = new List<nn.Module<Tensor, Tensor>>
+        {
+            new ConvolutionModule(7, 3, config.Stem[0], stride: 2),
+            new ResidualModule(config.Stem[0], config.Stem[1], stride: 2),
+        };
+        for (int stride = 8; stride <= Stride; stride *= 2) layers.Add(new ResidualModule(config.Stem[1], config.Stem[1], stride: 2));
+        return nn.Sequential(layers);
+    }
 
     /// <summary>The hourglass's block from <paramref name="inDim"/> to <paramref name="outDim"/> channels; stride 2
     /// is the hourglass's down-sampling.</summary>
@@ -66,8 +75,18 @@ public abstract class NetworkFamily
 
     /// <summary>Counts the stem's convolutions for an <paramref name="height"/>×<paramref name="width"/> input;
     /// returns the stem's output size.</summary>
-    internal abstract (int Height, int Width) CountStem(ConvolutionCount count, CornerNetConfig config, int height,
-        int width);
+    internal virtual (int Height, int Width) CountStem(ConvolutionCount count, CornerNetConfig config, int height,
+        int width)
+    {
+        var (h, w) = (ConvolutionCount.Strided(height, 7, 2), ConvolutionCount.Strided(width, 7, 2));
+        count.Conv(3, config.Stem[0], 7, h, w);
+        for (int stride = 4; stride <= Stride; stride *= 2)
+        {
+            (h, w) = (ConvolutionCount.Strided(h, 3, 2), ConvolutionCount.Strided(w, 3, 2));
+            count.Residual(stride == 4 ? config.Stem[0] : config.Stem[1], config.Stem[1], h, w, stride2: true);
+        }
+        return (h, w);
+    }
 
     /// <summary>Counts one <see cref="Block"/> with <paramref name="stride"/> whose input is <paramref name="inH"/>×
     /// <paramref name="inW"/> and output <paramref name="h"/>×<paramref name="w"/>.</summary>

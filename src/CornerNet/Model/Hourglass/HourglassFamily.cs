@@ -14,10 +14,6 @@ namespace CornerNet.Model;
 internal sealed class HourglassFamily()
     : NetworkFamily("hourglass", stride: 4, headKernel: 3, decodeK: 100, decodedDetections: 1000, fullImageCrop: true)
 {
-    internal override Sequential Stem(CornerNetConfig config) => nn.Sequential(
-        new ConvolutionModule(7, 3, config.Stem[0], stride: 2),
-        new ResidualModule(config.Stem[0], config.Stem[1], stride: 2));
-
     internal override NetworkBlock Block(long inDim, long outDim, int stride = 1) => new ResidualModule(inDim, outDim, stride);
 
     internal override nn.Module<Tensor, Tensor> Upsample(long dim) => new NearestUpsample();
@@ -35,16 +31,6 @@ internal sealed class HourglassFamily()
 
     internal override IEnumerable<int> DenseWidths(CornerNetConfig config) =>
         [.. config.Stem, .. config.Dims, config.CnvDim, config.PoolDim];
-
-    internal override (int Height, int Width) CountStem(ConvolutionCount count, CornerNetConfig config, int height,
-        int width)
-    {
-        var (h, w) = (ConvolutionCount.Strided(height, 7, 2), ConvolutionCount.Strided(width, 7, 2));
-        count.Conv(3, config.Stem[0], 7, h, w);
-        (h, w) = (ConvolutionCount.Strided(h, 3, 2), ConvolutionCount.Strided(w, 3, 2));
-        count.Residual(config.Stem[0], config.Stem[1], h, w, stride2: true);
-        return (h, w);
-    }
 
     internal override void CountBlock(ConvolutionCount count, long inDim, long outDim, int stride, int inH, int inW,
         int h, int w) =>

@@ -15,11 +15,6 @@ namespace CornerNet.Model;
 internal sealed class SqueezeFamily()
     : NetworkFamily("squeeze", stride: 8, headKernel: 1, decodeK: 20, decodedDetections: 100, fullImageCrop: false)
 {
-    internal override Sequential Stem(CornerNetConfig config) => nn.Sequential(
-        new ConvolutionModule(7, 3, config.Stem[0], stride: 2),
-        new ResidualModule(config.Stem[0], config.Stem[1], stride: 2),
-        new ResidualModule(config.Stem[1], config.Stem[1], stride: 2));
-
     internal override NetworkBlock Block(long inDim, long outDim, int stride = 1) => new FireModule(inDim, outDim, stride);
 
     /// <summary>The Lite <c>up2</c>: a 4×4 stride-2 transposed convolution with bias.</summary>
@@ -48,18 +43,6 @@ internal sealed class SqueezeFamily()
     internal override string? Problem(CornerNetConfig config) => config.Dims.Any(d => d % 2 != 0)
         ? "squeeze dims must be even (a fire module squeezes to half its width)"
         : null;
-
-    internal override (int Height, int Width) CountStem(ConvolutionCount count, CornerNetConfig config, int height,
-        int width)
-    {
-        var (h, w) = (ConvolutionCount.Strided(height, 7, 2), ConvolutionCount.Strided(width, 7, 2));
-        count.Conv(3, config.Stem[0], 7, h, w);
-        (h, w) = (ConvolutionCount.Strided(h, 3, 2), ConvolutionCount.Strided(w, 3, 2));
-        count.Residual(config.Stem[0], config.Stem[1], h, w, stride2: true);
-        (h, w) = (ConvolutionCount.Strided(h, 3, 2), ConvolutionCount.Strided(w, 3, 2));
-        count.Residual(config.Stem[1], config.Stem[1], h, w, stride2: true);
-        return (h, w);
-    }
 
     /// <summary>A fire module: the squeeze at the input resolution, the 1×1 and depthwise 3×3 expands at the
     /// output resolution.</summary>
