@@ -185,7 +185,7 @@ internal sealed partial class BenchmarkRunner
 
     MemoryLayout ResolvedLayout(ScalarType dtype) =>
         _options.Layout == MemoryLayout.Auto
-            ? AutoLayout.For(dtype, _config.Family, _config.LayoutBlock).Chosen
+            ? AutoLayout.For(dtype, _config.Family.Name, _config.Family.LayoutBlock).Chosen
             : _options.Layout;
 
     void OnnxForward()

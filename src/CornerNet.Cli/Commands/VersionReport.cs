@@ -47,11 +47,11 @@ public static class VersionReport
         var dtypes = AutoPrecision.Active.Chosen == Precision.Bf16
             ? new[] { TorchSharp.torch.ScalarType.Float32, TorchSharp.torch.ScalarType.BFloat16 }
             : [TorchSharp.torch.ScalarType.Float32];
-        foreach (var config in new[] { ModelPresets.Hourglass104, ModelPresets.Squeeze })
+        foreach (var family in CornerNetConfig.Families)
             foreach (var dtype in dtypes)
                 Console.WriteLine(
-                    $"layout    {config.Family} {(dtype == TorchSharp.torch.ScalarType.Float32 ? "fp32" : "bf16")} "
-                    + AutoLayout.For(dtype, config.Family, config.LayoutBlock).Describe());
+                    $"layout    {family.Name} {(dtype == TorchSharp.torch.ScalarType.Float32 ? "fp32" : "bf16")} "
+                    + AutoLayout.For(dtype, family.Name, family.LayoutBlock).Describe());
         Console.WriteLine($"int8      {AutoActivationType.For(new QuantizationOptions().Threads).Describe()}");
     }
 }

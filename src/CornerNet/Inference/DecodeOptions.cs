@@ -10,13 +10,13 @@ namespace CornerNet.Inference;
 public sealed record DecodeOptions(int K = 100, int Kernel = 3, double AeThreshold = 0.5, int NumDets = 1000)
 {
     /// <summary>
-    /// The official test settings of a model family: K 100 and 1000 detections (config/CornerNet.json), or K 20 and 100
-    /// detections for CornerNet-Squeeze (CornerNet-Lite configs/CornerNet_Squeeze.json).
+    /// The official test settings of the model's family (<see cref="Model.CornerNetConfig.Family"/>): K and detections
+    /// kept from its official config (e.g. K 100 and 1000 detections for CornerNet), the other parameters as above.
     /// </summary>
     public static DecodeOptions For(Model.CornerNetConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return config.IsSqueeze ? new DecodeOptions(K: 20, NumDets: 100) : new DecodeOptions();
+        return new DecodeOptions(K: config.Family.DecodeK, NumDets: config.Family.DecodedDetections);
     }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when a parameter cannot be used.</summary>

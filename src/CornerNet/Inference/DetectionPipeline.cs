@@ -78,7 +78,7 @@ public sealed class DetectionPipeline
             throw new ArgumentException("channels-last layout needs a model that only detects (BatchNorm folded, as Detector makes it)", nameof(options));
         var layout = options.Layout != MemoryLayout.Auto ? options.Layout
             : onCpu && model.IsBatchNormFolded
-                ? AutoLayout.For(dtype, model.Config.Family, model.Config.LayoutBlock).Chosen
+                ? AutoLayout.For(dtype, model.Config.Family.Name, model.Config.Family.LayoutBlock).Chosen
                 : MemoryLayout.Nchw;
         options = options with { Layout = layout };
         if (model.IsBatchNormFolded) ChannelsLast.Apply(model, layout == MemoryLayout.ChannelsLast);

@@ -22,11 +22,8 @@ internal static class CheckpointConverter
         var result = new Dictionary<string, Tensor>();
         foreach (var (name, tensor) in stripped)
             if (!result.TryAdd(name, tensor)) throw new WeightFileException(path, $"tensor '{name}' appears twice");
-        // The Lite repository's CornerNet is the original network under Lite names; CornerNet-Squeeze keeps its own
-        // names.
-        return ArchitectureInference.IsLiteLayout(result.Keys) && !ArchitectureInference.IsSqueezeLayout(result.Keys)
-            ? ArchitectureInference.LiteHourglassToOriginalNames(result)
-            : result;
+        // A family may read other official namings of its network (the Lite repository's CornerNet) under its own.
+        return ArchitectureInference.FamilyOf(result.Keys)?.ToOwnNames(result) ?? result;
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ namespace CornerNet.Model;
 /// BN),
 /// <c>bn.*</c>.
 /// </summary>
-internal sealed class ConvolutionModule : nn.Module<Tensor, Tensor>
+internal sealed class ConvolutionModule : NetworkBlock
 {
     readonly Conv2d conv;
     readonly BatchNorm2dModule? bn;
@@ -30,7 +30,7 @@ internal sealed class ConvolutionModule : nn.Module<Tensor, Tensor>
 
     /// <summary>Folds the BatchNorm into the convolution (inference only; see
     /// <see cref="BatchNormFolding"/>).</summary>
-    internal void FoldBatchNorm()
+    internal override void FoldBatchNorm()
     {
         if (bn is null || bnFolded) return;
         BatchNormFolding.Fold(conv, bn);
@@ -45,4 +45,7 @@ internal sealed class ConvolutionModule : nn.Module<Tensor, Tensor>
         using var b = bn.forward(c);
         return nn.functional.relu(b);
     }
+
+    /// <inheritdoc/>
+    internal override string Write(IOperatorGraph graph, string input) => graph.Relu(graph.Conv(conv, input));
 }

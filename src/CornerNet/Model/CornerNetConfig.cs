@@ -15,23 +15,43 @@ namespace CornerNet.Model;
 public sealed record CornerNetConfig
 {
     /// <summary>
-    /// The network family: "hourglass" (the original CornerNet: residual hourglass, stride 4, 3×3 heads) or "squeeze"
-    /// (CornerNet-Squeeze of CornerNet-Lite: stride-8 stem, fire-module hourglass with transposed-convolution
-    /// upsampling, 1×1 heads, Lite state-dict names). Model files without the key are "hourglass".
+    /// The network family, written by its name: "hourglass" (<see cref="HourglassFamily"/>) or "squeeze"
+    /// (<see cref="SqueezeFamily"/>). Model files without the key are "hourglass".
     /// </summary>
-    [JsonPropertyName("family")] public string Family { get; init; } = HourglassFamily;
+    [JsonPropertyName("family"), JsonConverter(typeof(FamilyNameConverter))]
+    public NetworkFamily Family { get; init; } = HourglassFamily;
 
-    /// <summary>The <see cref="Family"/> of the original CornerNet.</summary>
-    public const string HourglassFamily = "hourglass";
+    /// <summary>The original CornerNet: residual hourglass, stride 4, 3×3 heads.</summary>
+    public static NetworkFamily HourglassFamily { get; } = new global::CornerNet.Model.HourglassFamily();
 
-    /// <summary>The <see cref="Family"/> of CornerNet-Squeeze.</summary>
-    public const string SqueezeFamily = "squeeze";
+    /// <summary>CornerNet-Squeeze of CornerNet-Lite: stride-8 stem, fire-module hourglass with transposed-convolution
+    /// upsampling, 1×1 heads, Lite state-dict names.</summary>
+    public static NetworkFamily SqueezeFamily { get; } = new global::CornerNet.Model.SqueezeFamily();
 
-    /// <summary>Whether this is a CornerNet-Squeeze network.</summary>
-    [JsonIgnore] public bool IsSqueeze => Family == SqueezeFamily;
+    /// <summary>Every family, by its <see cref="NetworkFamily.Name"/>; the first is the default. Official checkpoints
+    /// are recognised in this order (the first family that owns the keys).</summary>
+    internal static IReadOnlyList<NetworkFamily> Families { get; } = [HourglassFamily, SqueezeFamily];
+
+    /// <summary>The family called <paramref name="name"/>, or null.</summary>
+    static NetworkFamily? FamilyNamed(string? name) => Families.FirstOrDefault(f => f.Name == name);
+
+    static string UnknownFamily(string? name) =>
+        $"family '{name}' is not {string.Join(" or ", Families.Select(f => $"\"{f.Name}\""))}";
+
+    /// <summary>Reads and writes a <see cref="NetworkFamily"/> as its name.</summary>
+    sealed class FamilyNameConverter : JsonConverter<NetworkFamily>
+    {
+        public override NetworkFamily Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            string? name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            return FamilyNamed(name) ?? throw new JsonException(UnknownFamily(name));
+        }
+
+        public override void Write(Utf8JsonWriter writer, NetworkFamily value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.Name);
+    }
 
     /// <summary>The block of this family that the memory-layout probe times (<see cref="AutoLayout"/>).</summary>
-    [JsonIgnore] internal LayoutBlock LayoutBlock => IsSqueeze ? LayoutBlock.Fire : LayoutBlock.Residual;
 
     /// <summary>Stem widths: the 7×7 stride-2 conv module and the stride-2 residual (paper: 128, 256).</summary>
     [JsonPropertyName("stem")] public int[] Stem { get; init; } = { 128, 256 };
@@ -118,8 +138,14 @@ public sealed record CornerNetConfig
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidInputException(source, "model config must be a JSON object");
             foreach (var property in document.RootElement.EnumerateObject())
+            {
                 if (!Keys.Contains(property.Name))
                     throw new InvalidInputException(source, $"model config: unknown key '{property.Name}' (known keys: {string.Join(", ", Keys)})");
+                if (property.Name != "family") continue;
+                var value = property.Value;
+                string name = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
+                if (FamilyNamed(name) is null) throw new InvalidInputException(source, "model config: " + UnknownFamily(name));
+            }
         }
     }
 
@@ -146,7 +172,7 @@ public sealed record CornerNetConfig
     public void Validate(string source)
     {
         void Fail(string problem) => throw new InvalidInputException(source, "model config: " + problem);
-        if (Family is not (HourglassFamily or SqueezeFamily)) Fail($"family '{Family}' is not \"{HourglassFamily}\" or \"{SqueezeFamily}\"");
+        if (Family is null) Fail(UnknownFamily(null));
         if (Stem is not { Length: 2 } || Stem.Any(s => s <= 0)) Fail("stem must be two positive widths");
         if (Stacks < 1 || Stacks > MaxStacks) Fail($"stacks {Stacks} is not between 1 and {MaxStacks}");
         if (Levels < 1 || Levels > MaxLevels) Fail($"levels {Levels} is not between 1 and {MaxLevels}");
@@ -154,15 +180,12 @@ public sealed record CornerNetConfig
         if (Modules is null || Modules.Length != Levels + 1 || Modules.Any(m => m <= 0 || m > MaxModules)) Fail($"modules must have levels + 1 = {Levels + 1} entries between 1 and {MaxModules}");
         if (Dims![0] != Stem![1]) Fail($"dims[0] ({Dims[0]}) must equal stem[1] ({Stem[1]})");
         if (CnvDim <= 0 || PoolDim <= 0) Fail("cnv_dim and pool_dim must be positive");
-        if (IsSqueeze && Dims.Any(d => d % 2 != 0)) Fail("squeeze dims must be even (a fire module squeezes to half its width)");
-        // Squeeze: the hourglass's only k×k convolutions are depthwise (not the faulty oneDNN kernels), so only dims[0]
-        // counts.
-        int[] widths = IsSqueeze ? [.. Stem, Dims[0], CnvDim, PoolDim] : [.. Stem, .. Dims, CnvDim, PoolDim];
-        if (widths.FirstOrDefault(w => w > MaxWidth) is int wideWidth and > 0) Fail($"channel width {wideWidth} is above the limit of {MaxWidth}");
+        if (Family!.Problem(this) is { } problem) Fail(problem);
+        if (Family.DenseWidths(this).FirstOrDefault(w => w > MaxWidth) is int wideWidth and > 0) Fail($"channel width {wideWidth} is above the limit of {MaxWidth}");
         if (Classes < 1 || Classes > MaxClasses) Fail($"classes {Classes} is not between 1 and {MaxClasses}");
         if (InputSize is not { Length: 2 } || OutputSize is not { Length: 2 }) Fail("input_size and output_size must be [height, width]");
         if (InputSize!.Any(side => side < 1 || side > MaxInputSide)) Fail($"input_size sides must be between 1 and {MaxInputSide}");
-        double weights = IsSqueeze ? SqueezeConvolutionWeights() : ConvolutionWeights();
+        double weights = ConvolutionWeights();
         long limit = InputLimits.Default.MaxModelParameters;
         if (weights > limit)
             Fail($"describes a network of {weights / 1e9:0.##} billion weights ({weights * 4 / 1e9:0.#} GB), above the limit of {limit / 1e9:0.##} billion (InputLimits.MaxModelParameters)");
@@ -180,50 +203,7 @@ public sealed record CornerNetConfig
     /// Convolution weights of the network (every stack's heads; biases and BatchNorm, under 1 %, not counted), in
     /// floating point so that no size overflows: 201 million for Hourglass-104. Assumes the structural checks passed.
     /// </summary>
-    public double ConvolutionWeights()
-    {
-        static double Conv(double i, double o, int k) => i * o * k * k;
-        // A residual has a 1×1 skip convolution when it changes the width or has stride 2.
-        static double Residual(double i, double o, bool stride2 = false) => Conv(i, o, 3) + Conv(o, o, 3) + (i != o || stride2 ? Conv(i, o, 1) : 0);
-        double Hourglass(int level)
-        {
-            double curr = Dims[level], next = Dims[level + 1];
-            int m = Modules[level];
-            double total = m * Residual(curr, curr) + Residual(curr, next, stride2: true) + 2 * (m - 1) * Residual(next, next) + Residual(next, curr);
-            return total + (level + 1 < Levels ? Hourglass(level + 1) : Modules[level + 1] * Residual(next, next));
-        }
-        double dim = Dims[0], cnv = CnvDim, pool = PoolDim;
-        double corner = 2 * Conv(cnv, pool, 3) + Conv(pool, cnv, 3) + Conv(cnv, cnv, 1) + Conv(cnv, cnv, 3)
-            + new[] { Classes, 1, 2 }.Sum(outputs => Conv(cnv, dim, 3) + Conv(dim, outputs, 1));
-        double perStack = Hourglass(0) + Conv(dim, cnv, 3) + 2 * corner;
-        double joins = Conv(dim, dim, 1) + Conv(cnv, dim, 1) + Residual(dim, dim);
-        return Conv(3, Stem[0], 7) + Residual(Stem[0], Stem[1], stride2: true) + Stacks * perStack + (Stacks - 1) * joins;
-    }
-
-    /// <summary>
-    /// <see cref="ConvolutionWeights"/> for the squeeze family: fire modules (1×1 squeeze, 1×1 and depthwise 3×3
-    /// expand), 4×4 transposed convolutions, a third stem residual and 1×1 heads.
-    /// </summary>
-    double SqueezeConvolutionWeights()
-    {
-        static double Conv(double i, double o, int k) => i * o * k * k;
-        static double Residual(double i, double o, bool stride2 = false) => Conv(i, o, 3) + Conv(o, o, 3) + (i != o || stride2 ? Conv(i, o, 1) : 0);
-        static double Fire(double i, double o) => Conv(i, o / 2, 1) + Conv(o / 2, o / 2, 1) + o / 2 * 9;
-        double Hourglass(int level)
-        {
-            double curr = Dims[level], next = Dims[level + 1];
-            int m = Modules[level];
-            double total = m * Fire(curr, curr) + Fire(curr, next) + 2 * (m - 1) * Fire(next, next) + Fire(next, curr) + Conv(curr, curr, 4);
-            return total + (level + 1 < Levels ? Hourglass(level + 1) : Modules[level + 1] * Fire(next, next));
-        }
-        double dim = Dims[0], cnv = CnvDim, pool = PoolDim;
-        double corner = 2 * Conv(cnv, pool, 3) + Conv(pool, cnv, 3) + Conv(cnv, cnv, 1) + Conv(cnv, cnv, 3)
-            + new[] { Classes, 1, 2 }.Sum(outputs => Conv(cnv, dim, 1) + Conv(dim, outputs, 1));
-        double perStack = Hourglass(0) + Conv(dim, cnv, 3) + 2 * corner;
-        double joins = Conv(dim, dim, 1) + Conv(cnv, dim, 1) + Residual(dim, dim);
-        return Conv(3, Stem[0], 7) + Residual(Stem[0], Stem[1], stride2: true) + Residual(Stem[1], Stem[1], stride2: true)
-            + Stacks * perStack + (Stacks - 1) * joins;
-    }
+    public double ConvolutionWeights() => ConvolutionCount.Of(this, 1, 1, everyStack: true).Weights;
 
     /// <summary>This configuration for square inputs of <paramref name="side"/> pixels (and the heatmap size they
     /// give).</summary>
@@ -236,7 +216,7 @@ public sealed record CornerNetConfig
 
     /// <summary>
     /// Heatmap size the network produces for an input side of <paramref name="input"/> pixels: ⌈input / 2⌉ per
-    /// stride-2 stem layer (two for the hourglass family, three for squeeze).
+    /// stride-2 stem layer.
     /// </summary>
     public int OutputSizeFor(int input)
     {
@@ -245,7 +225,7 @@ public sealed record CornerNetConfig
         return size;
     }
 
-    /// <summary>Total downsampling from input to heatmap: 4 (hourglass: two stride-2 stem layers) or 8 (squeeze:
-    /// three).</summary>
-    [JsonIgnore] public int Stride => IsSqueeze ? 8 : 4;
+    /// <summary>Total downsampling from input to heatmap, the family's stem stride: 4 (hourglass) or 8
+    /// (squeeze).</summary>
+    [JsonIgnore] public int Stride => Family.Stride;
 }

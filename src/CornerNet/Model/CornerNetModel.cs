@@ -6,10 +6,10 @@ using static TorchSharp.torch;
 namespace CornerNet.Model;
 
 /// <summary>
-/// The CornerNet network (the official <c>kp</c> class, or CornerNet-Lite's <c>hg_net</c> for the squeeze family of
-/// <see cref="CornerNetConfig.Family"/>): a stem, stacked hourglasses joined as in §3.5, and per stack a top-left and a
-/// bottom-right prediction module with heatmap, embedding and offset heads. Module and parameter names are the
-/// official state-dict keys of the family (see Model/README.md), so official checkpoints load by name.
+/// The CornerNet network of a <see cref="CornerNetConfig.Family"/> (the official <c>kp</c> class, or CornerNet-Lite's
+/// <c>hg_net</c>): a stem, stacked hourglasses joined as in §3.5, and per stack a top-left and a bottom-right
+/// prediction module with heatmap, embedding and offset heads. Module and parameter names are the official state-dict
+/// keys of the family (see Model/README.md), so official checkpoints load by name.
 /// In training mode <see cref="forward"/> returns the heads of every stack (intermediate supervision); in eval mode
 /// only the last stack's heads are computed, as in the official test path.
 /// </summary>
@@ -18,34 +18,8 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
     /// <summary>Initial bias of the heatmap heads' last layer (focal-loss prior, as the official code).</summary>
     public const double HeatBiasInit = -2.19;
 
-    // Field names are state-dict keys. The hourglass family uses the original names; the squeeze family keeps its
-    // backbone under `hg` and renames the pooling modules and offset heads (Lite names). Null fields are not
-    // registered.
-    readonly Sequential? pre;
-    readonly ModuleList<HourglassModule>? kps;
-    readonly ModuleList<ConvolutionModule>? cnvs;
-    readonly SqueezeBackbone? hg;
-    readonly ModuleList<CornerPoolModule>? tl_cnvs;
-    readonly ModuleList<CornerPoolModule>? br_cnvs;
-    readonly ModuleList<CornerPoolModule>? tl_modules;
-    readonly ModuleList<CornerPoolModule>? br_modules;
-    readonly ModuleList<Sequential> tl_heats;
-    readonly ModuleList<Sequential> br_heats;
-    readonly ModuleList<Sequential> tl_tags;
-    readonly ModuleList<Sequential> br_tags;
-    readonly ModuleList<ResidualModule>? inters;
-    readonly ModuleList<Sequential>? inters_;
-    readonly ModuleList<Sequential>? cnvs_;
-    readonly ModuleList<Sequential>? tl_regrs;
-    readonly ModuleList<Sequential>? br_regrs;
-    readonly ModuleList<Sequential>? tl_offs;
-    readonly ModuleList<Sequential>? br_offs;
-
-    // The same parts whatever their names, in a plain record: module-typed fields would be registered a second time.
-    sealed record Parts(Sequential Stem, IReadOnlyList<nn.Module<Tensor, Tensor>> Hourglasses, ModuleList<ConvolutionModule> StackOutputs,
-        ModuleList<CornerPoolModule> TlPools, ModuleList<CornerPoolModule> BrPools, ModuleList<Sequential> TlOffsets, ModuleList<Sequential> BrOffsets,
-        ModuleList<ResidualModule> JoinResiduals, ModuleList<Sequential> JoinInters, ModuleList<Sequential> JoinCnvs);
-    readonly Parts parts;
+    // The parts in a plain record: they are registered once, under the family's official names.
+    readonly NetworkParts parts;
 
     /// <summary>True after <see cref="FoldBatchNorm"/>: the network is then for inference only.</summary>
     public bool IsBatchNormFolded { get; private set; }
@@ -59,53 +33,34 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
     {
         config.Validate("model config");
         Config = config;
-        int currDim = config.Dims[0], cnvDim = config.CnvDim, stacks = config.Stacks;
+        var family = config.Family;
+        int currDim = config.Dims[0], cnvDim = config.CnvDim, stacks = config.Stacks, headKernel = family.HeadKernel;
 
-        int headKernel = config.IsSqueeze ? 1 : 3;
-        var stem = config.IsSqueeze
-            ? nn.Sequential(
-                new ConvolutionModule(7, 3, config.Stem[0], stride: 2),
-                new ResidualModule(config.Stem[0], config.Stem[1], stride: 2),
-                new ResidualModule(config.Stem[1], config.Stem[1], stride: 2))
-            : nn.Sequential(
-                new ConvolutionModule(7, 3, config.Stem[0], stride: 2),
-                new ResidualModule(config.Stem[0], config.Stem[1], stride: 2));
         // Construction order = the official one, so that a seed gives the same initial weights as before.
-        ModuleList<SqueezeHourglassModule>? squeezeHourglasses = null;
-        if (config.IsSqueeze) squeezeHourglasses = Repeat(stacks, () => new SqueezeHourglassModule(config.Levels, config.Dims, config.Modules));
-        else kps = Repeat(stacks, () => new HourglassModule(config.Levels, config.Dims, config.Modules));
+        var stem = family.Stem(config);
+        var hourglasses = Repeat(stacks, () => new HourglassModule(family, config.Levels, config.Dims, config.Modules));
         var stackOutputs = Repeat(stacks, () => new ConvolutionModule(3, currDim, cnvDim));
         var tlPools = Repeat(stacks, () => new CornerPoolModule(CornerKind.TopLeft, cnvDim, config.PoolDim, config.CornerPooling));
         var brPools = Repeat(stacks, () => new CornerPoolModule(CornerKind.BottomRight, cnvDim, config.PoolDim, config.CornerPooling));
-        tl_heats = Repeat(stacks, () => Head(headKernel, cnvDim, currDim, config.Classes));
-        br_heats = Repeat(stacks, () => Head(headKernel, cnvDim, currDim, config.Classes));
-        tl_tags = Repeat(stacks, () => Head(headKernel, cnvDim, currDim, 1));
-        br_tags = Repeat(stacks, () => Head(headKernel, cnvDim, currDim, 1));
+        var tlHeats = Repeat(stacks, () => Head(headKernel, cnvDim, currDim, config.Classes));
+        var brHeats = Repeat(stacks, () => Head(headKernel, cnvDim, currDim, config.Classes));
+        var tlTags = Repeat(stacks, () => Head(headKernel, cnvDim, currDim, 1));
+        var brTags = Repeat(stacks, () => Head(headKernel, cnvDim, currDim, 1));
         var joinResiduals = Repeat(stacks - 1, () => new ResidualModule(currDim, currDim));
         var joinInters = Repeat(stacks - 1, () => ConvBn1x1(currDim, currDim));
         var joinCnvs = Repeat(stacks - 1, () => ConvBn1x1(cnvDim, currDim));
         var tlOffsets = Repeat(stacks, () => Head(headKernel, cnvDim, currDim, 2));
         var brOffsets = Repeat(stacks, () => Head(headKernel, cnvDim, currDim, 2));
-        if (squeezeHourglasses is not null)
-        {
-            parts = new Parts(stem, squeezeHourglasses.ToArray(), stackOutputs, tlPools, brPools, tlOffsets, brOffsets, joinResiduals, joinInters, joinCnvs);
-            hg = new SqueezeBackbone(stem, squeezeHourglasses, stackOutputs, joinResiduals, joinInters, joinCnvs);
-            (tl_modules, br_modules, tl_offs, br_offs) = (tlPools, brPools, tlOffsets, brOffsets);
-        }
-        else
-        {
-            parts = new Parts(stem, kps!.ToArray(), stackOutputs, tlPools, brPools, tlOffsets, brOffsets, joinResiduals, joinInters, joinCnvs);
-            (pre, cnvs, inters, inters_, cnvs_) = (stem, stackOutputs, joinResiduals, joinInters, joinCnvs);
-            (tl_cnvs, br_cnvs, tl_regrs, br_regrs) = (tlPools, brPools, tlOffsets, brOffsets);
-        }
-        RegisterComponents();
+        parts = new NetworkParts(stem, hourglasses, stackOutputs, tlPools, brPools, tlHeats, brHeats, tlTags, brTags,
+            tlOffsets, brOffsets, joinResiduals, joinInters, joinCnvs);
+        foreach (var (name, module) in family.OfficialNames(parts)) register_module(name, module);
 
         // An explicit, held Scalar: an implicitly converted one can be freed by the GC during the call (see
         // KeptScalars).
         using (no_grad())
         using (var heatBias = HeatBiasInit.ToScalar())
         {
-            foreach (var heads in new[] { tl_heats, br_heats })
+            foreach (var heads in new[] { tlHeats, brHeats })
                 foreach (var head in heads)
                     ((Conv2d)head[1]).bias!.fill_(heatBias);
         }
@@ -141,15 +96,7 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
         if (IsBatchNormFolded) return;
         eval();
         foreach (var module in modules())
-        {
-            switch (module)
-            {
-                case ConvolutionModule convolution: convolution.FoldBatchNorm(); break;
-                case ResidualModule residual: residual.FoldBatchNorm(); break;
-                case FireModule fire: fire.FoldBatchNorm(); break;
-                case CornerPoolModule pool: pool.FoldBatchNorm(); break;
-            }
-        }
+            if (module is NetworkBlock block) block.FoldBatchNorm();
         foreach (var pair in parts.JoinInters.Concat(parts.JoinCnvs)) BatchNormFolding.Fold((Conv2d)pair[0], (BatchNorm2dModule)pair[1]);
         IsBatchNormFolded = true;
     }
@@ -177,8 +124,8 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
                     using var tl = parts.TlPools[s].forward(cnv);
                     using var br = parts.BrPools[s].forward(cnv);
                     outputs.Add(new HeadOutputs(
-                        HeadForward(tl_heats[s], tl), HeadForward(br_heats[s], br),
-                        HeadForward(tl_tags[s], tl), HeadForward(br_tags[s], br),
+                        HeadForward(parts.TlHeats[s], tl), HeadForward(parts.BrHeats[s], br),
+                        HeadForward(parts.TlTags[s], tl), HeadForward(parts.BrTags[s], br),
                         HeadForward(parts.TlOffsets[s], tl), HeadForward(parts.BrOffsets[s], br)));
                 }
                 if (s < Config.Stacks - 1)
@@ -199,6 +146,40 @@ public sealed class CornerNetModel : nn.Module<Tensor, IReadOnlyList<HeadOutputs
         }
         return outputs;
     }
+
+    /// <summary>
+    /// Writes the eval-mode forward (BatchNorm folded first) of <paramref name="image"/> into <paramref name="graph"/>,
+    /// in the order of <see cref="forward"/>; the last stack's heads become the outputs named as in
+    /// <see cref="HeadOutputs.Named"/>.
+    /// </summary>
+    internal void Write(IOperatorGraph graph, string image)
+    {
+        FoldBatchNorm();
+        string inter = HourglassModule.WriteBlocks(graph, parts.Stem, image);
+        for (int s = 0; s < Config.Stacks; s++)
+        {
+            string cnv = parts.StackOutputs[s].Write(graph, parts.Hourglasses[s].Write(graph, inter));
+            if (s == Config.Stacks - 1)
+            {
+                string tl = parts.TlPools[s].Write(graph, cnv);
+                string br = parts.BrPools[s].Write(graph, cnv);
+                WriteHead(graph, parts.TlHeats[s], tl, "tl_heats");
+                WriteHead(graph, parts.BrHeats[s], br, "br_heats");
+                WriteHead(graph, parts.TlTags[s], tl, "tl_tags");
+                WriteHead(graph, parts.BrTags[s], br, "br_tags");
+                WriteHead(graph, parts.TlOffsets[s], tl, "tl_regrs");
+                WriteHead(graph, parts.BrOffsets[s], br, "br_regrs");
+            }
+            else
+            {
+                string sum = graph.Add(graph.Conv((Conv2d)parts.JoinInters[s][0], inter), graph.Conv((Conv2d)parts.JoinCnvs[s][0], cnv));
+                inter = parts.JoinResiduals[s].Write(graph, graph.Relu(sum));
+            }
+        }
+    }
+
+    static void WriteHead(IOperatorGraph graph, Sequential head, string x, string output) =>
+        graph.Conv((Conv2d)head[1], ((ConvolutionModule)head[0]).Write(graph, x), output);
 
     /// <summary>A head (<see cref="Head"/>): its k×k block, then the 1×1 convolution through
     /// <see cref="GuardedConvolution"/>.</summary>

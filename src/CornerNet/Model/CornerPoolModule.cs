@@ -21,7 +21,7 @@ internal enum CornerKind
 /// (<c>conv1</c>, <c>bn1</c>), ReLU, and a 3×3 conv-BN-ReLU (<c>conv2</c>). With corner pooling switched off (the
 /// paper's Table 1 ablation) the pools become identities and the parameters stay the same.
 /// </summary>
-internal sealed class CornerPoolModule : nn.Module<Tensor, Tensor>
+internal sealed class CornerPoolModule : NetworkBlock
 {
     readonly ConvolutionModule p1_conv1;
     readonly ConvolutionModule p2_conv1;
@@ -52,7 +52,7 @@ internal sealed class CornerPoolModule : nn.Module<Tensor, Tensor>
 
     /// <summary>Folds every BatchNorm into its convolution (inference only; see
     /// <see cref="BatchNormFolding"/>).</summary>
-    internal void FoldBatchNorm()
+    internal override void FoldBatchNorm()
     {
         if (bnFolded) return;
         p1_conv1.FoldBatchNorm();
@@ -77,5 +77,19 @@ internal sealed class CornerPoolModule : nn.Module<Tensor, Tensor>
         using var sum = pbn.add(b1, KeptScalars.One);
         using var relu = nn.functional.relu(sum);
         return conv2.forward(relu);
+    }
+
+    /// <inheritdoc/>
+    internal override string Write(IOperatorGraph graph, string input)
+    {
+        bool towardEnd = kind == CornerKind.TopLeft;
+        string a = p1_conv1.Write(graph, input);
+        string b = p2_conv1.Write(graph, input);
+        string pooled = !pooling
+            ? graph.Add(a, b)
+            : graph.Add(graph.RunningMax(a, axis: 2, towardEnd), graph.RunningMax(b, axis: 3, towardEnd));
+        string projected = graph.Conv(conv1, input);
+        string sum = graph.Add(graph.Conv(p_conv1, pooled), projected);
+        return conv2.Write(graph, graph.Relu(sum));
     }
 }

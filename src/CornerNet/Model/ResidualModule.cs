@@ -10,7 +10,7 @@ namespace CornerNet.Model;
 /// is not 1 or the widths differ, identity otherwise), then ReLU. Keys: <c>conv1</c>, <c>bn1</c>, <c>conv2</c>,
 /// <c>bn2</c>, <c>skip.0</c> (conv), <c>skip.1</c> (BN).
 /// </summary>
-internal sealed class ResidualModule : nn.Module<Tensor, Tensor>
+internal sealed class ResidualModule : NetworkBlock
 {
     readonly Conv2d conv1;
     readonly BatchNorm2dModule bn1;
@@ -34,7 +34,7 @@ internal sealed class ResidualModule : nn.Module<Tensor, Tensor>
 
     /// <summary>Folds the three BatchNorms into their convolutions (inference only; see
     /// <see cref="BatchNormFolding"/>).</summary>
-    internal void FoldBatchNorm()
+    internal override void FoldBatchNorm()
     {
         if (bnFolded) return;
         BatchNormFolding.Fold(conv1, bn1);
@@ -55,6 +55,15 @@ internal sealed class ResidualModule : nn.Module<Tensor, Tensor>
         using var s = skip is null ? x.alias() : SkipForward(x);
         using var sum = b2.add(s, KeptScalars.One);
         return nn.functional.relu(sum);
+    }
+
+    /// <inheritdoc/>
+    internal override string Write(IOperatorGraph graph, string input)
+    {
+        string c1 = graph.Relu(graph.Conv(conv1, input));
+        string c2 = graph.Conv(conv2, c1);
+        string s = skip is null ? input : graph.Conv((Conv2d)skip[0], input);
+        return graph.Relu(graph.Add(c2, s));
     }
 
     Tensor SkipForward(Tensor x)

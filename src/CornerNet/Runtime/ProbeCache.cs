@@ -75,7 +75,7 @@ internal sealed class ProbeCache(string directory, string probe = ProbeCache.Con
             AtomicFile.WriteAllText(PathFor(key), JsonSerializer.Serialize(new Entry<TResult>(key, result)));
             return true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidInputException) { return false; }
     }
 
     /// <summary>The file's content: the full key (a hash collision or an edited file must not be trusted) and the

@@ -340,7 +340,12 @@ public sealed class Trainer
     static AugmentationOptions Augmentation(CornerNetConfig config, bool augment)
     {
         var options = augment ? new AugmentationOptions() : new AugmentationOptions { RandomCrop = false, Flip = false, ColorJitter = false, Lighting = false };
-        // CornerNet-Squeeze trains with the CornerNet-Lite sampler, which has no full-image crop.
-        return options with { InputHeight = config.InputSize[0], InputWidth = config.InputSize[1], Normalization = config.Normalization, FullImageCrop = !config.IsSqueeze };
+        // The family's official sampler decides whether the whole image may be taken (the CornerNet-Lite one has no
+        // full-image crop).
+        return options with
+        {
+            InputHeight = config.InputSize[0], InputWidth = config.InputSize[1], Normalization = config.Normalization,
+            FullImageCrop = config.Family.FullImageCrop,
+        };
     }
 }

@@ -27,7 +27,7 @@ public class MixedPrecisionTests(ITestOutputHelper output)
         Classes = SyntheticShapes.ClassNames.Count, InputSize = [127, 127], OutputSize = [16, 16],
     };
 
-    static CornerNetConfig Family(string family) => family == CornerNetConfig.SqueezeFamily ? MicroSqueeze : Micro;
+    static CornerNetConfig Family(string family) => family == CornerNetConfig.SqueezeFamily.Name ? MicroSqueeze : Micro;
 
     static ClassInfo[] Classes => SyntheticShapes.ClassNames.Select((n, i) => new ClassInfo(i + 1, n)).ToArray();
 

@@ -11,7 +11,7 @@ namespace CornerNet.Model;
 /// ReLU of that plus the input when width and resolution stay (no skip path at all otherwise). Keys: <c>conv1</c>,
 /// <c>bn1</c>, <c>conv_1x1</c>, <c>conv_3x3</c>, <c>bn2</c>.
 /// </summary>
-internal sealed class FireModule : nn.Module<Tensor, Tensor>
+internal sealed class FireModule : NetworkBlock
 {
     readonly Conv2d conv1;
     readonly BatchNorm2dModule bn1;
@@ -39,7 +39,7 @@ internal sealed class FireModule : nn.Module<Tensor, Tensor>
     /// Folds the BatchNorms into their convolutions (inference only; see <see cref="BatchNormFolding"/>): <c>bn1</c>
     /// into <c>conv1</c>, and each half of <c>bn2</c> into the expand convolution whose channels it normalizes.
     /// </summary>
-    internal void FoldBatchNorm()
+    internal override void FoldBatchNorm()
     {
         if (bnFolded) return;
         BatchNormFolding.Fold(conv1, bn1);
@@ -61,6 +61,14 @@ internal sealed class FireModule : nn.Module<Tensor, Tensor>
         if (!hasSkip) return nn.functional.relu(normalized);
         using var sum = normalized.add(x, KeptScalars.One);
         return nn.functional.relu(sum);
+    }
+
+    /// <inheritdoc/>
+    internal override string Write(IOperatorGraph graph, string input)
+    {
+        string squeezed = graph.Conv(conv1, input);
+        string expanded = graph.ConcatChannels(graph.Conv(conv_1x1, squeezed), graph.Conv(conv_3x3, squeezed));
+        return graph.Relu(hasSkip ? graph.Add(expanded, input) : expanded);
     }
 
     Tensor FoldedForward(Tensor x)
