@@ -1,0 +1,47 @@
+namespace CornerNet.Inference;
+
+/// <summary>
+/// The settings of the CornerNet-Saccade test procedure (CornerNet-Lite <c>configs/CornerNet_Saccade.json</c> over
+/// <c>core/dbs/detection.py</c>'s defaults). <see cref="Official"/> is the shipped configuration.
+/// </summary>
+internal sealed record SaccadeTestSettings
+{
+    /// <summary>Network input [height, width] of every pass (official 255 × 255).</summary>
+    public int[] InputSize { get; init; } = [255, 255];
+
+    /// <summary>Heatmap size [height, width] for <see cref="InputSize"/> (official 64 × 64).</summary>
+    public int[] OutputSize { get; init; } = [64, 64];
+
+    /// <summary>Longer sides of the downsized first-pass images (official [192, 255]).</summary>
+    public int[] InitSizes { get; init; } = [192, 255];
+
+    /// <summary>Whether confident first-pass (and round) detections become crop locations (official true).</summary>
+    public bool ReferenceDetections { get; init; } = true;
+
+    /// <summary>Attention threshold of each round: its length is the number of crop rounds (official [0.3]).</summary>
+    public double[] AttentionThresholds { get; init; } = [0.3];
+
+    /// <summary>Zoom of the next crop per attention level, per round (official [[1, 2, 4]]).</summary>
+    public double[][] AttentionScales { get; init; } = [[1, 2, 4]];
+
+    /// <summary>Most crops over all rounds (official 30).</summary>
+    public int MaxCrops { get; init; } = 30;
+
+    /// <summary>Stride of each attention map relative to the input, coarsest first (official [16, 8, 4]).</summary>
+    public int[] AttentionRatios { get; init; } = [16, 8, 4];
+
+    /// <summary>Max-pool window of the attention peak suppression per level (official [3, 3, 3]).</summary>
+    public int[] AttentionNmsKernels { get; init; } = [3, 3, 3];
+
+    /// <summary>The decode of every pass: K 12, 12 detections, ae 0.3, kernel 3, no_border.</summary>
+    public DecodeOptions Decode { get; init; } = new(K: 12, Kernel: 3, AeThreshold: 0.3, NumDets: 12, NoBorder: true);
+
+    /// <summary>Soft-NMS of the merged detections: Gaussian, σ 0.7, Nt 0.5, the official keep list.</summary>
+    public SoftNmsOptions SoftNms { get; init; } = new() { Sigma = 0.7f, MoveCornerScoresWithBox = false };
+
+    /// <summary>Most detections per image after soft-NMS (official 100).</summary>
+    public int MaxPerImage { get; init; } = 100;
+
+    /// <summary>The shipped configuration: one crop round without attention after the first pass.</summary>
+    public static SaccadeTestSettings Official { get; } = new();
+}
