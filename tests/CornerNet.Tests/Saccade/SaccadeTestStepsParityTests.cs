@@ -71,7 +71,7 @@ public class SaccadeTestStepsParityTests(ITestOutputHelper output)
         var scales = SaccadeFixture.Locations(test.Load("init_locations")).Select(l => l.Scale).ToArray();
         var offsets = SaccadeFixture.Floats(test.Load("init_offsets"));
         var locations = SaccadeAttention.Locations(peaks, AttentionScales, Ratios, scales, offsets, Height, Width, 0.3,
-            ignoreSame: false, float32Scales: true);
+            ignoreSame: false);
         var expected = SaccadeFixture.Locations(test.Load("init_next_from_atts"));
         SaccadeFixture.AssertLocations(expected, locations, Input, "init_next_from_atts");
         // The float32 scale decides a truncation: x = 88.999998913457, so int(x) = 88.
@@ -91,7 +91,7 @@ public class SaccadeTestStepsParityTests(ITestOutputHelper output)
         var scales = SaccadeFixture.Locations(test.Load("round1_locations")).Select(l => l.Scale).ToArray();
         var offsets = SaccadeFixture.Floats(test.Load("round1_offsets"));
         var locations = SaccadeAttention.Locations(peaks, AttentionScales, Ratios, scales, offsets, Height, Width, 0.3,
-            ignoreSame: true, float32Scales: false);
+            ignoreSame: true);
         SaccadeFixture.AssertLocations(SaccadeFixture.Locations(test.Load("two_rounds_round1_next_from_atts")),
             locations, Input, "two_rounds_round1_next_from_atts");
     }

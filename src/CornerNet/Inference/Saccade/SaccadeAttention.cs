@@ -16,9 +16,9 @@ internal static class SaccadeAttention
     /// <summary>
     /// The official <c>decode_atts</c>. For every image (crop) and level: the cells above <paramref name="threshold"/>
     /// (row-major) mapped to photo pixels, y = row·ratio / scale + offset_y (float64), kept inside the photo; the next
-    /// scale is att_scale·scale. A level is skipped when <paramref name="ignoreSame"/> and att_scale ≤ 1, when the
-    /// image's scale is above 2 or the next scale above 4. <paramref name="float32Scales"/>: the scales are the
-    /// first pass's float32 values, whose products the official code also rounds to float32.
+    /// scale is att_scale·scale (float64: numpy promotes a Python int times a float32 scalar to float64). A level is
+    /// skipped when <paramref name="ignoreSame"/> and att_scale ≤ 1, when the image's scale is above 2 or the next
+    /// scale above 4.
     /// </summary>
     /// <param name="peaks">Per level, the maps after <see cref="Peaks"/>.</param>
     /// <param name="attentionScales">Per level, the zoom of the next crop.</param>
@@ -29,10 +29,9 @@ internal static class SaccadeAttention
     /// <param name="width">Photo width.</param>
     /// <param name="threshold">The attention threshold.</param>
     /// <param name="ignoreSame">Skip levels that would not zoom in (crop rounds).</param>
-    /// <param name="float32Scales">Whether the scales are float32 values (the first pass).</param>
     public static List<SaccadeLocation> Locations(IReadOnlyList<SaccadeAttentionMaps> peaks,
         IReadOnlyList<double> attentionScales, IReadOnlyList<int> ratios, IReadOnlyList<double> scales,
-        IReadOnlyList<float> offsets, int height, int width, double threshold, bool ignoreSame, bool float32Scales)
+        IReadOnlyList<float> offsets, int height, int width, double threshold, bool ignoreSame)
     {
         var result = new List<SaccadeLocation>();
         float cut = (float)threshold;
@@ -42,7 +41,7 @@ internal static class SaccadeAttention
             for (int level = 0; level < peaks.Count; level++)
             {
                 double attScale = attentionScales[level];
-                double nextScale = float32Scales ? (float)(attScale * (float)scale) : attScale * scale;
+                double nextScale = attScale * scale;
                 if ((ignoreSame && attScale <= 1) || scale > 2 || nextScale > 4) continue;
                 var (values, h, w) = peaks[level];
                 int baseIndex = image * h * w;

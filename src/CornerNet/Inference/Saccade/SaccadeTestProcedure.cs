@@ -34,7 +34,7 @@ internal sealed class SaccadeTestProcedure(
         var scales = first.Locations.Select(l => l.Scale).ToArray();
         var next = SaccadeAttention.Locations(first.AttentionPeaks, settings.AttentionScales[0],
             settings.AttentionRatios, scales, first.Offsets, height, width, settings.AttentionThresholds[0],
-            ignoreSame: false, float32Scales: true);
+            ignoreSame: false);
         first.FromAttention = next;
         if (settings.ReferenceDetections)
             next = Follow(first, next);
@@ -56,7 +56,7 @@ internal sealed class SaccadeTestProcedure(
                 var fromAttention = SaccadeAttention.Locations(pass.AttentionPeaks,
                     settings.AttentionScales[round], settings.AttentionRatios,
                     locations.Select(l => l.Scale).ToArray(), pass.Offsets, height, width,
-                    settings.AttentionThresholds[round], ignoreSame: true, float32Scales: false);
+                    settings.AttentionThresholds[round], ignoreSame: true);
                 pass.FromAttention = fromAttention;
                 locations = settings.ReferenceDetections ? Follow(pass, fromAttention) : fromAttention;
                 pass.Next = locations;
