@@ -53,6 +53,40 @@ public class SaccadeModelParityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ACheckpointOfAnotherShapeIsInferredAndLoadedByName()
+    {
+        string dir = Directory.CreateTempSubdirectory("cornernet-saccade").FullName;
+        try
+        {
+            using var scope = NewDisposeScope();
+            var config = new SaccadeConfig
+            {
+                Stem = [6, 8], Stacks = 3, Levels = 2, Dims = [8, 12, 20], Modules = [2, 1, 3],
+                CnvDim = 7, HeadDim = 5, AttDim = 4, PoolDim = 9, Classes = 3,
+            };
+            manual_seed(4);
+            using var original = new SaccadeModel(config);
+            string path = Path.Combine(dir, "other.safetensors");
+            SafeTensorsFile.Write(path, original.state_dict().ToDictionary(p => "module." + p.Key, p => p.Value));
+            using var model = SaccadeCheckpoint.Import(path);
+            var c = model.Config;
+            Assert.Equal(config.Stem, c.Stem);
+            Assert.Equal(config.Dims, c.Dims);
+            Assert.Equal(config.Modules, c.Modules);
+            Assert.Equal((3, 2, 7, 5, 4, 9, 3),
+                (c.Stacks, c.Levels, c.CnvDim, c.HeadDim, c.AttDim, c.PoolDim, c.Classes));
+            var expected = original.state_dict();
+            foreach (var (name, tensor) in model.state_dict())
+                Assert.True(tensor.Equals(expected[name]), $"{name} differs");
+            using var _ = no_grad();
+            using var outputs = model.forward(randn(1, 3, 63, 95));
+            Assert.Equal([1, 3, 16, 24], outputs.LastHeads.TlHeats.shape);
+            Assert.Equal([[1, 1, 8, 12], [1, 1, 16, 24]], outputs.LastAttentionLogits.Select(a => a.shape));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void ANonSaccadeCheckpointIsRefusedWithItsName()
     {
         using var scope = NewDisposeScope();
@@ -84,6 +118,26 @@ public class SaccadeModelParityTests(ITestOutputHelper output)
             AssertClose(io.Load($"att_logits_{i}{suffix}"), logits, 1e-3, $"att_logits_{i}{suffix}");
             AssertClose(io.Load($"atts_{i}{suffix}"), logits.sigmoid(), 1e-4, $"atts_{i}{suffix}");
         }
+    }
+
+    [FixtureFact]
+    public void FoldedBatchNormKeepsTheOfficialEvalOutputs()
+    {
+        using var scope = NewDisposeScope();
+        using var model = LoadSmall();
+        model.FoldBatchNorm();
+        Assert.Throws<InvalidOperationException>(() => model.train());
+        var io = SafeTensorsFile.Read(Io);
+        using var _ = no_grad();
+        using var outputs = model.forward(io.Load("image_wide"));
+        foreach (var (name, actual) in outputs.LastHeads.Named())
+        {
+            string liteName = name.Replace("regrs", "offs");
+            double tolerance = name.EndsWith("heats") ? 1e-3 : 1e-4;
+            AssertClose(io.Load(liteName + "_wide"), actual, tolerance, "folded " + liteName);
+        }
+        for (int i = 0; i < 3; i++)
+            AssertClose(io.Load($"atts_{i}_wide"), outputs.LastAttentionLogits[i].sigmoid(), 1e-4, $"folded atts_{i}");
     }
 
     [FixtureTheory]

@@ -177,6 +177,28 @@ public class SaccadeTestStepsParityTests(ITestOutputHelper output)
         for (int i = 1; i < order.Length; i++) Assert.True(values[order[i - 1]] <= values[order[i]]);
     }
 
+    // Values and orders printed by numpy 1.24.2 (Debian 12, the fixtures' numpy):
+    // v = RandomState(5).randint(0, 6, size=n).astype(np.float64); np.argsort(v), for n = 18, 40, 100.
+    [Theory]
+    [InlineData("3, 5, 0, 1, 0, 4, 3, 0, 0, 4, 1, 5, 0, 3, 4, 5, 3, 1",
+        "8, 12, 2, 4, 7, 10, 17, 3, 16, 13, 6, 0, 5, 9, 14, 11, 1, 15")]
+    [InlineData("4, 5, 2, 1, 1, 2, 1, 1, 1, 2, 0, 5, 2, 0, 0, 4, 4, 1, 3, 3, 2, 4, 1, 3, 3, 2, 1, 5, 4, 4, 5, 3, 3, 3, "
+        + "4, 1, 3, 3, 3, 5",
+        "14, 13, 10, 3, 4, 22, 6, 7, 8, 17, 35, 26, 25, 2, 9, 5, 12, 20, 24, 33, 23, 19, 18, 32, 36, 37, 38, 31, 34, "
+        + "0, 28, 21, 16, 15, 29, 30, 27, 11, 1, 39")]
+    [InlineData("1, 1, 5, 0, 2, 1, 0, 5, 2, 5, 3, 0, 5, 3, 0, 0, 4, 4, 5, 2, 0, 3, 0, 0, 0, 2, 4, 5, 3, 5, 1, 4, 5, 2, "
+        + "4, 3, 5, 0, 0, 1, 4, 3, 4, 1, 0, 0, 2, 5, 4, 3, 2, 4, 1, 2, 3, 4, 3, 4, 3, 1, 4, 2, 3, 4, 1, 4, 0, 2, 4, 1, "
+        + "2, 2, 1, 3, 0, 0, 0, 3, 1, 4, 4, 3, 0, 2, 4, 0, 0, 5, 3, 3, 3, 4, 0, 2, 2, 1, 3, 1, 5, 1",
+        "15, 44, 45, 24, 23, 22, 20, 66, 38, 14, 74, 75, 37, 76, 3, 92, 11, 6, 86, 82, 85, 64, 69, 59, 72, 78, 52, "
+        + "95, 97, 43, 39, 0, 99, 1, 30, 5, 33, 19, 67, 70, 71, 53, 25, 50, 8, 46, 4, 93, 94, 83, 61, 62, 81, 77, 10, "
+        + "88, 13, 89, 90, 73, 96, 49, 21, 58, 35, 41, 56, 28, 54, 34, 31, 91, 40, 42, 84, 26, 60, 79, 80, 48, 63, "
+        + "65, 57, 68, 55, 16, 17, 51, 87, 9, 27, 12, 29, 32, 36, 2, 47, 98, 7, 18")]
+    public void NumpyArgsortGivesNumpysOrderOfTies(string values, string order)
+    {
+        var v = values.Split(", ").Select(double.Parse).ToArray();
+        Assert.Equal(order.Split(", ").Select(int.Parse), NumpyArgsort.Ascending(v));
+    }
+
     [FixtureTheory]
     [InlineData("official", 100, 87)]
     [InlineData("two_rounds", 50, 50)]

@@ -69,10 +69,22 @@ internal sealed class SaccadeBackbone : nn.Module
         }
     }
 
-    /// <summary>A 1×1 conv + BN join through <see cref="GuardedConvolution"/>.</summary>
-    static Tensor ConvBnForward(Sequential pair, Tensor x)
+    /// <summary>True after <see cref="FoldJoinBatchNorms"/>: the joins skip their BatchNorms.</summary>
+    internal bool JoinsFolded { get; private set; }
+
+    /// <summary>Folds the BatchNorms of the 1×1 joins into their convolutions (inference only).</summary>
+    internal void FoldJoinBatchNorms()
     {
-        using var conv = GuardedConvolution.Forward((Conv2d)pair[0], x);
-        return ((BatchNorm2dModule)pair[1]).forward(conv);
+        if (JoinsFolded) return;
+        foreach (var pair in inters_.Concat(cnvs_)) BatchNormFolding.Fold((Conv2d)pair[0], (BatchNorm2dModule)pair[1]);
+        JoinsFolded = true;
+    }
+
+    /// <summary>A 1×1 conv + BN join through <see cref="GuardedConvolution"/>.</summary>
+    Tensor ConvBnForward(Sequential pair, Tensor x)
+    {
+        var conv = GuardedConvolution.Forward((Conv2d)pair[0], x);
+        if (JoinsFolded) return conv;
+        using (conv) return ((BatchNorm2dModule)pair[1]).forward(conv);
     }
 }

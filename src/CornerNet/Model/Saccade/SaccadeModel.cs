@@ -117,6 +117,38 @@ internal sealed class SaccadeModel : nn.Module<Tensor, SaccadeOutputs>
         return new SaccadeOutputs(heads, attentions);
     }
 
+    /// <summary>True after <see cref="FoldBatchNorm"/>: the network is then for inference only.</summary>
+    public bool IsBatchNormFolded { get; private set; }
+
+    /// <summary>
+    /// Folds every BatchNorm into its convolution (<see cref="BatchNormFolding"/>) and switches to eval mode for good:
+    /// the same eval outputs up to float rounding, faster. Folding twice does nothing.
+    /// </summary>
+    public void FoldBatchNorm()
+    {
+        if (IsBatchNormFolded) return;
+        eval();
+        foreach (var module in modules())
+        {
+            switch (module)
+            {
+                case ConvolutionModule convolution: convolution.FoldBatchNorm(); break;
+                case ResidualModule residual: residual.FoldBatchNorm(); break;
+                case CornerPoolModule pool: pool.FoldBatchNorm(); break;
+            }
+        }
+        hg.FoldJoinBatchNorms();
+        IsBatchNormFolded = true;
+    }
+
+    /// <inheritdoc/>
+    public override void train(bool train = true)
+    {
+        if (train && IsBatchNormFolded)
+            throw new InvalidOperationException("a network with folded BatchNorm is for inference only");
+        base.train(train);
+    }
+
     static Tensor HeadForward(Sequential head, Tensor x)
     {
         using var hidden = ((ConvolutionModule)head[0]).forward(x);
