@@ -67,6 +67,20 @@ public class SaccadeTestProcedureParityTests(ITestOutputHelper output)
         output.WriteLine($"{run}: {result.Final.Count} final rows, box deviation {box:E2}, score deviation {score:E2}");
     }
 
+    [FixtureFact]
+    public void SettingsThatDoNotFitTheNetworkAreRefusedWithTheirName()
+    {
+        using var scope = NewDisposeScope();
+        using var model = SaccadeModelParityTests.LoadSmall();
+        var twoRatios = SaccadeFixture.Official with { AttentionRatios = [16, 8] };
+        var error = Assert.Throws<ArgumentException>(() => new SaccadeTestProcedure(model, twoRatios,
+            ImageNormalization.Coco));
+        Assert.Contains("attention ratios", error.Message);
+        var roundsWithoutScales = SaccadeFixture.Official with { AttentionThresholds = [0.3, 0.3] };
+        Assert.Throws<ArgumentException>(() => new SaccadeTestProcedure(model, roundsWithoutScales,
+            ImageNormalization.Coco));
+    }
+
     static List<float[]> Slice(float[] detections, int image, int rows) =>
         Enumerable.Range(0, rows).Select(r => detections.AsSpan((image * rows + r) * 8, 8).ToArray()).ToList();
 

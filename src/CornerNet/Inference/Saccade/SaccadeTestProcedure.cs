@@ -19,7 +19,15 @@ internal sealed class SaccadeTestProcedure(
     /// <summary>Location NMS threshold of the official code.</summary>
     const double LocationNmsThreshold = 16;
 
-    readonly CornerDecoder decoder = new(settings.Decode);
+    readonly CornerDecoder decoder = Checked(model, settings);
+
+    static CornerDecoder Checked(SaccadeModel model, SaccadeTestSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate(model.Config.Levels);
+        return new CornerDecoder(settings.Decode);
+    }
 
     /// <summary>Runs the procedure on <paramref name="image"/>.</summary>
     public SaccadeResult Run(BgrImage image)
@@ -28,6 +36,8 @@ internal sealed class SaccadeTestProcedure(
         using var scope = NewDisposeScope();
         int height = image.Height, width = image.Width, rounds = settings.AttentionThresholds.Length;
         var photo = SaccadeCrops.PhotoTensor(image);
+        // Crops keep the photo's channels; an RGB model gets them swapped once here.
+        if (normalization.Rgb) photo = photo.flip(0);
         var trace = new List<SaccadeRound>();
 
         var first = Pass(photo, SaccadeCrops.FirstPassLocations(height, width, settings.InitSizes), false, true);

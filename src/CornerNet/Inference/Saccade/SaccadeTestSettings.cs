@@ -44,4 +44,25 @@ internal sealed record SaccadeTestSettings
 
     /// <summary>The shipped configuration: one crop round without attention after the first pass.</summary>
     public static SaccadeTestSettings Official { get; } = new();
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot be used with a network of
+    /// <paramref name="attentionLevels"/> attention maps.</summary>
+    public void Validate(int attentionLevels)
+    {
+        void Check(bool ok, string problem)
+        {
+            if (!ok) throw new ArgumentException($"Saccade test settings: {problem}");
+        }
+        Check(InputSize.Length == 2 && InputSize.All(s => s > 0), "input size needs two positive sides");
+        Check(OutputSize.Length == 2 && OutputSize.All(s => s > 0), "output size needs two positive sides");
+        Check(InitSizes.Length > 0 && InitSizes.All(s => s > 0), "init sizes need at least one positive size");
+        Check(AttentionRatios.Length == attentionLevels, $"{AttentionRatios.Length} attention ratios for "
+            + $"{attentionLevels} attention maps");
+        Check(AttentionNmsKernels.Length == attentionLevels && AttentionNmsKernels.All(k => k > 0 && k % 2 == 1),
+            "one odd attention NMS kernel per attention map");
+        Check(AttentionScales.Length == AttentionThresholds.Length, "one attention scale list per threshold (round)");
+        Check(AttentionScales.All(s => s.Length == attentionLevels), "one attention scale per attention map");
+        Check(MaxCrops >= 0 && MaxPerImage > 0, "max crops must be ≥ 0 and max per image > 0");
+        Decode.Validate();
+    }
 }
