@@ -12,6 +12,9 @@ public static class Fixtures
     /// <summary>../shared/fixtures/reference.</summary>
     public static string Reference => Path.Combine(Shared, "fixtures", "reference");
 
+    /// <summary>../shared/fixtures/saccade (the official CornerNet-Saccade code's numbers).</summary>
+    public static string Saccade => Path.Combine(Shared, "fixtures", "saccade");
+
     /// <summary>../shared/fixtures/cocoeval.</summary>
     public static string CocoEval => Path.Combine(Shared, "fixtures", "cocoeval");
 

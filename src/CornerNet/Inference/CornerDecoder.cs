@@ -73,6 +73,16 @@ internal sealed class CornerDecoder
             .logical_or(distances.gt(aeThreshold))
             .logical_or(brXs.lt(tlXs))
             .logical_or(brYs.lt(tlYs));
+        if (Options.NoBorder)
+        {
+            // Integer corner positions, before the offsets are added.
+            using var zero = 0.ToScalar();
+            using var lastRow = (h - 1).ToScalar();
+            using var lastColumn = (w - 1).ToScalar();
+            var tlBorder = tl.Ys.eq(zero).logical_or(tl.Xs.eq(zero)).view(n, k, 1);
+            var brBorder = br.Ys.eq(lastRow).logical_or(br.Xs.eq(lastColumn)).view(n, 1, k);
+            rejected = rejected.logical_or(tlBorder).logical_or(brBorder);
+        }
         var scores = tlScores.add(brScores, one).div_(two).masked_fill(rejected, rejectedScore).view(n, (long)k * k);
 
         var (topScores, topInds) = scores.topk(numDets, dim: 1);

@@ -7,7 +7,11 @@ namespace CornerNet.Inference;
 /// <param name="AeThreshold">Largest accepted |tl embedding − br embedding|; a distance equal to it is kept.</param>
 /// <param name="NumDets">How many corner pairs are returned per image, best first (rejected pairs carry score
 /// −1).</param>
-public sealed record DecodeOptions(int K = 100, int Kernel = 3, double AeThreshold = 0.5, int NumDets = 1000)
+/// <param name="NoBorder">Also reject pairs whose top-left corner lies in the first row or column, or whose
+/// bottom-right corner lies in the last row or column of the map (official <c>no_border</c>, used by
+/// CornerNet-Saccade's crops).</param>
+public sealed record DecodeOptions(int K = 100, int Kernel = 3, double AeThreshold = 0.5, int NumDets = 1000,
+    bool NoBorder = false)
 {
     /// <summary>
     /// The official test settings of the model's family (<see cref="Model.CornerNetConfig.Family"/>): K and detections
