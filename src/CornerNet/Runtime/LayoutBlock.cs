@@ -1,7 +1,7 @@
 namespace CornerNet.Runtime;
 
 /// <summary>The block of a network family that <see cref="LayoutProbe"/> times (the family names its block:
-/// <c>CornerNetConfig.LayoutBlock</c>).</summary>
+/// <c>NetworkFamily.LayoutBlock</c>).</summary>
 internal enum LayoutBlock
 {
     /// <summary>A residual block: two 3×3 convolutions 128→128, a ReLU and the residual add

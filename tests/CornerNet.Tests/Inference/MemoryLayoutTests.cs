@@ -94,7 +94,7 @@ public sealed class MemoryLayoutTests : IDisposable
     AutoLayout Decide(int threads, CornerNetConfig? family = null)
     {
         var config = family ?? ModelPresets.Hourglass104;
-        return AutoLayout.Decide(ScalarType.Float32, _dir, config.Family, config.LayoutBlock, threads);
+        return AutoLayout.Decide(ScalarType.Float32, _dir, config.Family.Name, config.Family.LayoutBlock, threads);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using CornerNet.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

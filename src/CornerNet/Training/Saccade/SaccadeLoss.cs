@@ -1,3 +1,4 @@
+using CornerNet.Layers;
 using CornerNet.Model;
 using TorchSharp;
 using static TorchSharp.torch;
