@@ -11,7 +11,7 @@ namespace CornerNet.Distributed;
 /// MPI. Errors use MPI's default handler (MPI_ERRORS_ARE_FATAL): a failed collective aborts the whole job instead of
 /// hanging.
 /// </summary>
-public sealed unsafe class MpiCommunicator : IProcessGroup
+internal sealed unsafe class MpiCommunicator : IProcessGroup
 {
     /// <summary>Environment variable naming the Open MPI library to load instead of the system's (e.g.
     /// /opt/openmpi/lib/libmpi.so.40).</summary>
