@@ -73,7 +73,8 @@ internal static class ArchitectureInference
         return list.Count == 0 ? "no tensors" : string.Join(", ", list) + (keys.Skip(4).Any() ? ", …" : "");
     }
 
-    static int CountIndices(IEnumerable<string> keys, string prefix)
+    /// <summary>How many distinct indices N appear in keys of the form <c>prefix + N + "."</c>.</summary>
+    internal static int CountIndices(IEnumerable<string> keys, string prefix)
     {
         var indices = new HashSet<int>();
         foreach (var key in keys)

@@ -15,6 +15,15 @@ internal static class CheckpointConverter
     /// <summary>Reads an official checkpoint as a state dict with official keys (no <c>module.</c> prefix).</summary>
     public static Dictionary<string, Tensor> ReadStateDict(string path)
     {
+        var result = ReadUnprefixed(path);
+        // A family may read other official namings of its network (the Lite repository's CornerNet) under its own.
+        return ArchitectureInference.FamilyOf(result.Keys)?.ToOwnNames(result) ?? result;
+    }
+
+    /// <summary>The checkpoint's tensors (legacy pickle, zip or safetensors) without the <c>module.</c> prefix; a name
+    /// that appears twice is refused.</summary>
+    internal static Dictionary<string, Tensor> ReadUnprefixed(string path)
+    {
         IReadOnlyList<KeyValuePair<string, Tensor>> entries = IsSafetensors(path)
             ? SafeTensorsFile.Read(path).LoadAll().ToList()
             : PyTorchCheckpoint.Read(path);
@@ -22,8 +31,7 @@ internal static class CheckpointConverter
         var result = new Dictionary<string, Tensor>();
         foreach (var (name, tensor) in stripped)
             if (!result.TryAdd(name, tensor)) throw new WeightFileException(path, $"tensor '{name}' appears twice");
-        // A family may read other official namings of its network (the Lite repository's CornerNet) under its own.
-        return ArchitectureInference.FamilyOf(result.Keys)?.ToOwnNames(result) ?? result;
+        return result;
     }
 
     /// <summary>

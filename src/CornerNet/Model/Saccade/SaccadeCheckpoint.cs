@@ -12,13 +12,7 @@ internal static class SaccadeCheckpoint
     /// <summary>The state dict of <paramref name="path"/> with official keys (no <c>module.</c>).</summary>
     public static Dictionary<string, Tensor> ReadStateDict(string path)
     {
-        bool safetensors = path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
-        IReadOnlyList<KeyValuePair<string, Tensor>> entries = safetensors
-            ? SafeTensorsFile.Read(path).LoadAll().ToList()
-            : PyTorchCheckpoint.Read(path);
-        var result = new Dictionary<string, Tensor>();
-        foreach (var (name, tensor) in PyTorchCheckpoint.StripModulePrefix(entries))
-            if (!result.TryAdd(name, tensor)) throw new WeightFileException(path, $"tensor '{name}' appears twice");
+        var result = CheckpointConverter.ReadUnprefixed(path);
         if (!SaccadeConfig.IsSaccadeLayout(result.Keys))
             throw new WeightFileException(path,
                 "not a CornerNet-Saccade checkpoint (no att_modules over residual hourglasses)");

@@ -75,7 +75,7 @@ internal sealed record SaccadeConfig
         long Dim(string key, int axis) => tensors.TryGetValue(key, out var t)
             ? t.shape[axis]
             : throw new WeightFileException(source, $"tensor '{key}' is missing (not a CornerNet-Saccade checkpoint?)");
-        int stacks = CountIndices(tensors.Keys, "hg.hgs.");
+        int stacks = ArchitectureInference.CountIndices(tensors.Keys, "hg.hgs.");
         static string Level(int level) => "hg.hgs.0" + string.Concat(Enumerable.Repeat(".low2", level));
         int levels = 1;
         while (levels <= 16 && tensors.Keys.Any(k => k.StartsWith(Level(levels) + ".up1.", StringComparison.Ordinal)))
@@ -86,12 +86,12 @@ internal sealed record SaccadeConfig
         for (int i = 0; i < levels; i++)
         {
             dims[i] = (int)Dim(Level(i) + ".up1.0.conv1.weight", 0);
-            modules[i] = CountIndices(tensors.Keys, Level(i) + ".up1.");
+            modules[i] = ArchitectureInference.CountIndices(tensors.Keys, Level(i) + ".up1.");
         }
         string leaf = Level(levels - 1) + ".low2.";
         dims[levels] = (int)Dim(leaf + "0.conv1.weight", 0);
-        modules[levels] = CountIndices(tensors.Keys, leaf);
-        int attentionHeads = CountIndices(tensors.Keys, "att_modules.0.");
+        modules[levels] = ArchitectureInference.CountIndices(tensors.Keys, leaf);
+        int attentionHeads = ArchitectureInference.CountIndices(tensors.Keys, "att_modules.0.");
         if (attentionHeads != levels)
             throw new WeightFileException(source, $"{attentionHeads} attention heads for {levels} hourglass levels");
         var config = new SaccadeConfig
@@ -124,16 +124,4 @@ internal sealed record SaccadeConfig
         keys.Any(k => k.StartsWith("att_modules.", StringComparison.Ordinal))
         && keys.Any(k => k.StartsWith("hg.hgs.0.up1.0.conv1.", StringComparison.Ordinal));
 
-    static int CountIndices(IEnumerable<string> keys, string prefix)
-    {
-        var indices = new HashSet<int>();
-        foreach (var key in keys)
-        {
-            if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue;
-            string rest = key[prefix.Length..];
-            int dot = rest.IndexOf('.');
-            if (dot > 0 && int.TryParse(rest[..dot], out int index)) indices.Add(index);
-        }
-        return indices.Count;
-    }
 }
